@@ -1,0 +1,42 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Hot loops need a real CPU target: baseline x86-64 codegen has no FMA, so SIMD `addingProduct` turns into
+// libm calls (200x slower). Release builds add -Ounchecked (no overflow/bounds traps in kernels) and
+// `-target-cpu native`: CI builds and runs on the same machine, so the binary never moves to another CPU.
+let hot: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked", "-target-cpu", "native"], .when(configuration: .release)),
+    .unsafeFlags(["-target-cpu", "native"], .when(configuration: .debug)),
+]
+
+let package = Package(
+    name: "ClassifyEmbed",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "ClassifyEmbed", targets: ["ClassifyEmbed"]),
+        .executable(name: "classify-and-embed", targets: ["classify-and-embed"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "CImageCodecs", path: "Sources/CImageCodecs",
+                cSettings: [.unsafeFlags(["-O2"])],
+                linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
+        .target(name: "Engine", dependencies: ["CBLAS"], swiftSettings: hot),
+        .target(name: "Layers", dependencies: ["Engine", "CBLAS"], swiftSettings: hot),
+        .target(name: "Imaging", dependencies: ["CImageCodecs", "Engine"], swiftSettings: hot),
+        .target(name: "ClassifyEmbed", dependencies: ["Engine", "Layers", "Imaging"], swiftSettings: hot),
+        .executableTarget(
+            name: "classify-and-embed",
+            dependencies: ["ClassifyEmbed", "Engine", "Layers", "Imaging",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: hot),
+        .testTarget(name: "EngineTests", dependencies: ["Engine"], swiftSettings: hot),
+        .testTarget(name: "LayersTests", dependencies: ["Layers", "Engine"], swiftSettings: hot),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Engine"], swiftSettings: hot),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,40 @@
+import Glibc
+
+/// AdamW with PyTorch's semantics (`torch.optim.AdamW`): decoupled weight decay `p -= lr·wd·p`, then
+/// `p -= lr/(1-β1ᵗ) · m / (sqrt(v)/sqrt(1-β2ᵗ) + eps)`. One pass over the arena's flat buffers per step.
+package struct AdamW: Codable, Equatable, Sendable {
+    package var learningRate: Float
+    package var beta1: Float = 0.9
+    package var beta2: Float = 0.999
+    package var eps: Float = 1e-8
+    package var weightDecay: Float = 0.01
+    /// Number of steps taken (PyTorch's `step`), used for bias correction.
+    package var step: Int = 0
+
+    package init(learningRate: Float, beta1: Float = 0.9, beta2: Float = 0.999, eps: Float = 1e-8,
+                 weightDecay: Float = 0.01) {
+        self.learningRate = learningRate; self.beta1 = beta1; self.beta2 = beta2
+        self.eps = eps; self.weightDecay = weightDecay
+    }
+
+    /// Applies one update to every parameter in `arena` using its current gradients.
+    package mutating func update(_ arena: ParameterArena) {
+        step += 1
+        let bc1 = 1 - pow(Double(beta1), Double(step))
+        let bc2 = 1 - pow(Double(beta2), Double(step))
+        let stepSize = Float(Double(learningRate) / bc1)
+        let bc2Sqrt = Float(bc2.squareRoot())
+        let p = arena.valuesPointer, g = arena.gradsPointer, m = arena.moment1Pointer, v = arena.moment2Pointer
+        let b1 = beta1, b2 = beta2, e = eps
+        for run in arena.decayRuns {
+            let keep: Float = run.decay ? 1 - learningRate * weightDecay : 1
+            for i in run.range {
+                let gi = g[i]
+                let mi = b1 * m[i] + (1 - b1) * gi
+                let vi = b2 * v[i] + (1 - b2) * gi * gi
+                m[i] = mi; v[i] = vi
+                p[i] = p[i] * keep - stepSize * mi / (vi.squareRoot() / bc2Sqrt + e)
+            }
+        }
+    }
+}

@@ -1,0 +1,122 @@
+import Engine
+
+/// 2-D convolution with `groups = 1`, square kernel, symmetric zero padding, optional bias.
+/// Weight shape `[out, in, k, k]` (PyTorch). A 1×1, stride-1 convolution is a plain GEMM per sample;
+/// larger kernels go through im2col + GEMM. The batch is split across workers, each with its own
+/// im2col buffer and weight-gradient partial sum.
+package final class Conv2d: Layer {
+    package let inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int
+    package let weight: Parameter
+    package let bias: Parameter?
+    /// The stem does not need the gradient of the image; skipping it saves a GEMM and a col2im.
+    package var computesInputGradient = true
+
+    private var input: Tensor?
+    private var output: Tensor?
+    private var gradInput: Tensor?
+    private let cols = WorkerScratch()
+    private let partials = WorkerScratch()
+
+    package init(_ name: String, arena: ParameterArena, inChannels: Int, outChannels: Int, kernel: Int,
+                 stride: Int = 1, padding: Int? = nil, bias: Bool = false) {
+        self.inChannels = inChannels; self.outChannels = outChannels; self.kernel = kernel; self.stride = stride
+        self.padding = padding ?? kernel / 2
+        let fanIn = inChannels * kernel * kernel
+        weight = arena.declare(join(name, "weight"), shape: [outChannels, inChannels, kernel, kernel],
+                               initializer: .kaimingNormal(fanIn: fanIn))
+        self.bias = bias ? arena.declare(join(name, "bias"), shape: [outChannels], initializer: .zeros, decay: false) : nil
+    }
+
+    package var parameters: [Parameter] { bias.map { [weight, $0] } ?? [weight] }
+
+    private var isPointwise: Bool { kernel == 1 && stride == 1 && padding == 0 }
+
+    package func forward(_ x: Tensor, training: Bool) -> Tensor {
+        precondition(x.rank == 4 && x[1] == inChannels, "\(weight.name): input \(x.shape), expected [N, \(inChannels), H, W]")
+        input = x
+        let n = x[0], h = x[2], w = x[3]
+        let ho = Im2Col.outputSize(h, kernel: kernel, stride: stride, padding: padding)
+        let wo = Im2Col.outputSize(w, kernel: kernel, stride: stride, padding: padding)
+        let y = Tensor.reuse(output, shape: [n, outChannels, ho, wo])
+        output = y
+        let kdim = inChannels * kernel * kernel, hw = ho * wo
+        if !isPointwise { cols.reserve(workers: Parallel.workers, count: kdim * hw) }
+        let xs = SendablePointer(x.data), ys = SendablePointer(y.data), wp = SendablePointer(weight.valuePointer)
+        let bp = bias.map { SendablePointer($0.valuePointer) }
+        let (cin, cout, k, s, p, pointwise) = (inChannels, outChannels, kernel, stride, padding, isPointwise)
+        let cols = self.cols
+        Parallel.chunks(n) { worker, range in
+            for i in range {
+                let src = xs.pointer + i * cin * h * w
+                let dst = ys.pointer + i * cout * hw
+                var b: UnsafePointer<Float> = UnsafePointer(src)
+                if !pointwise {
+                    let col = cols.buffer(worker, count: kdim * hw)
+                    Im2Col.im2col(src, channels: cin, height: h, width: w, kernel: k, stride: s, padding: p, col: col)
+                    b = UnsafePointer(col)
+                }
+                BLAS.gemm(m: cout, n: hw, k: kdim, a: wp.pointer, lda: kdim, b: b, ldb: hw, c: dst, ldc: hw)
+                if let bp {
+                    for o in 0..<cout {
+                        let bv = bp.pointer[o], row = dst + o * hw
+                        for j in 0..<hw { row[j] += bv }
+                    }
+                }
+            }
+        }
+        return y
+    }
+
+    package func backward(_ dy: Tensor) -> Tensor {
+        guard let x = input else { fatalError("\(weight.name): backward before forward") }
+        let n = x[0], h = x[2], w = x[3], ho = dy[2], wo = dy[3], hw = ho * wo
+        let kdim = inChannels * kernel * kernel
+        let needDx = computesInputGradient
+        let dx = Tensor.reuse(gradInput, shape: x.shape)
+        gradInput = dx
+        let workers = Parallel.workers
+        let wcount = outChannels * kdim
+        let partialCount = wcount + (bias == nil ? 0 : outChannels)
+        partials.reserve(workers: workers, count: partialCount)
+        partials.zero(count: partialCount)
+        if !isPointwise { cols.reserve(workers: workers, count: kdim * hw) }
+        let xs = SendablePointer(x.data), gs = SendablePointer(dy.data), ds = SendablePointer(dx.data)
+        let wp = SendablePointer(weight.valuePointer)
+        let (cin, cout, k, s, p, pointwise, hasBias) = (inChannels, outChannels, kernel, stride, padding, isPointwise, bias != nil)
+        let cols = self.cols, partials = self.partials
+        Parallel.chunks(n) { worker, range in
+            let dW = partials.buffer(worker, count: partialCount)
+            for i in range {
+                let src = xs.pointer + i * cin * h * w
+                let g = gs.pointer + i * cout * hw
+                let col = pointwise ? src : cols.buffer(worker, count: kdim * hw)
+                if !pointwise {
+                    Im2Col.im2col(src, channels: cin, height: h, width: w, kernel: k, stride: s, padding: p, col: col)
+                }
+                // dW += dY · colᵀ
+                BLAS.gemm(transB: true, m: cout, n: kdim, k: hw, a: g, lda: hw, b: col, ldb: hw, beta: 1, c: dW, ldc: kdim)
+                if hasBias {
+                    for o in 0..<cout {
+                        var acc: Float = 0
+                        let row = g + o * hw
+                        for j in 0..<hw { acc += row[j] }
+                        dW[wcount + o] += acc
+                    }
+                }
+                guard needDx else { continue }
+                let dxi = ds.pointer + i * cin * h * w
+                if pointwise {
+                    BLAS.gemm(transA: true, m: cin, n: hw, k: cout, a: wp.pointer, lda: kdim, b: g, ldb: hw, c: dxi, ldc: hw)
+                } else {
+                    // dcol = Wᵀ · dY, then scatter back.
+                    BLAS.gemm(transA: true, m: kdim, n: hw, k: cout, a: wp.pointer, lda: kdim, b: g, ldb: hw, c: col, ldc: hw)
+                    dxi.update(repeating: 0, count: cin * h * w)
+                    Im2Col.col2im(col, channels: cin, height: h, width: w, kernel: k, stride: s, padding: p, dx: dxi)
+                }
+            }
+        }
+        partials.sum(0..<wcount, into: weight.gradPointer)
+        if let bias { partials.sum(wcount..<partialCount, into: bias.gradPointer) }
+        return dx
+    }
+}

@@ -1,0 +1,60 @@
+import Engine
+
+/// PP-LCNet x0.5 (`lcnet_050`) feature extractor with timm's module names, so a timm `state_dict` loads
+/// unchanged: `conv_stem` 3×3 s2 → `bn1` + hard-swish → 13 depthwise-separable blocks. At 128×128 input
+/// the output is `[N, 256, 4, 4]`. timm's `conv_head`/`classifier` are not part of it.
+package final class LCNetBackbone: Layer {
+    /// (stage, kernel, stride, out channels, squeeze-excite) for each block, in order.
+    package static let architecture: [[(kernel: Int, stride: Int, out: Int, se: Bool)]] = [
+        [(3, 1, 16, false)],
+        [(3, 2, 32, false), (3, 1, 32, false)],
+        [(3, 2, 64, false), (3, 1, 64, false)],
+        [(3, 2, 128, false), (5, 1, 128, false)],
+        [(5, 1, 128, false), (5, 1, 128, false), (5, 1, 128, false), (5, 1, 128, false)],
+        [(5, 2, 256, true), (5, 1, 256, true)],
+    ]
+    package static let stemChannels = 8
+    package static let outChannels = 256
+
+    package let convStem: Conv2d
+    package let bn1: BatchNormAct2d
+    package let blocks: [DepthwiseSeparableBlock]
+
+    package init(arena: ParameterArena, prefix: String = "") {
+        convStem = Conv2d(join(prefix, "conv_stem"), arena: arena, inChannels: 3, outChannels: Self.stemChannels,
+                          kernel: 3, stride: 2)
+        bn1 = BatchNormAct2d(join(prefix, "bn1"), arena: arena, channels: Self.stemChannels, activation: .hardSwish)
+        var blocks: [DepthwiseSeparableBlock] = []
+        var channels = Self.stemChannels
+        for (stage, specs) in Self.architecture.enumerated() {
+            for (index, spec) in specs.enumerated() {
+                blocks.append(DepthwiseSeparableBlock(join(prefix, "blocks.\(stage).\(index)"), arena: arena,
+                                                      inChannels: channels, outChannels: spec.out,
+                                                      kernel: spec.kernel, stride: spec.stride, squeezeExcite: spec.se))
+                channels = spec.out
+            }
+        }
+        self.blocks = blocks
+    }
+
+    private var layers: [any Layer] { [convStem, bn1] + blocks }
+
+    package var parameters: [Parameter] { layers.flatMap(\.parameters) }
+    package var buffers: [(name: String, tensor: Tensor)] { layers.flatMap(\.buffers) }
+
+    /// Whether backward also returns the gradient of the input image (Grad-CAM and parity tests need it;
+    /// training does not).
+    package var computesInputGradient: Bool {
+        get { convStem.computesInputGradient }
+        set { convStem.computesInputGradient = newValue }
+    }
+
+    package func forward(_ x: Tensor, training: Bool) -> Tensor {
+        precondition(x.rank == 4 && x[1] == 3, "LCNet050 expects [N, 3, H, W] images, got \(x.shape)")
+        return layers.reduce(x) { $1.forward($0, training: training) }
+    }
+
+    package func backward(_ dy: Tensor) -> Tensor {
+        layers.reversed().reduce(dy) { $1.backward($0) }
+    }
+}

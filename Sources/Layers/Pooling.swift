@@ -1,0 +1,90 @@
+import Engine
+
+/// Global average pool `[N, C, H, W] → [N, C]`.
+package final class GlobalAvgPool: Layer {
+    private var inputShape: [Int] = []
+    private var output: Tensor?
+    private var gradInput: Tensor?
+
+    package init() {}
+
+    package func forward(_ x: Tensor, training: Bool) -> Tensor {
+        inputShape = x.shape
+        let n = x[0], c = x[1], hw = x.count / (n * c)
+        let y = Tensor.reuse(output, shape: [n, c])
+        output = y
+        let inv = 1 / Float(hw)
+        for plane in 0..<(n * c) {
+            let p = x.data + plane * hw
+            var s: Float = 0
+            for j in 0..<hw { s += p[j] }
+            y.data[plane] = s * inv
+        }
+        return y
+    }
+
+    package func backward(_ dy: Tensor) -> Tensor {
+        let dx = Tensor.reuse(gradInput, shape: inputShape)
+        gradInput = dx
+        let n = inputShape[0], c = inputShape[1], hw = dx.count / (n * c)
+        let inv = 1 / Float(hw)
+        for plane in 0..<(n * c) {
+            let v = dy.data[plane] * inv
+            (dx.data + plane * hw).update(repeating: v, count: hw)
+        }
+        return dx
+    }
+}
+
+/// Flatten `[N, …] → [N, prod(…)]` (a view; NCHW order, so index = c·H·W + h·W + w).
+package final class Flatten: Layer {
+    private var inputShape: [Int] = []
+
+    package init() {}
+
+    package func forward(_ x: Tensor, training: Bool) -> Tensor {
+        inputShape = x.shape
+        return x.reshaped([x[0], x.count / x[0]])
+    }
+
+    package func backward(_ dy: Tensor) -> Tensor { dy.reshaped(inputShape) }
+}
+
+/// Inverted dropout: in training, zeroes each element with probability `p` and scales survivors by 1/(1-p);
+/// identity in eval. Masks come from the layer's own seeded generator, so runs repeat for a seed.
+package final class Dropout: Layer {
+    package let p: Float
+    package var generator: SeededGenerator
+    private var mask: Tensor?
+    private var output: Tensor?
+    private var gradInput: Tensor?
+    private var wasTraining = false
+
+    package init(p: Float, seed: UInt64 = 0) {
+        precondition(p >= 0 && p < 1, "dropout probability must be in [0, 1)")
+        self.p = p
+        generator = SeededGenerator(seed: seed)
+    }
+
+    package func forward(_ x: Tensor, training: Bool) -> Tensor {
+        wasTraining = training && p > 0
+        guard wasTraining else { return x }
+        let m = Tensor.reuse(mask, shape: x.shape), y = Tensor.reuse(output, shape: x.shape)
+        mask = m; output = y
+        let keep = 1 / (1 - p)
+        for i in 0..<x.count {
+            let k: Float = generator.uniform() >= p ? keep : 0
+            m.data[i] = k
+            y.data[i] = x.data[i] * k
+        }
+        return y
+    }
+
+    package func backward(_ dy: Tensor) -> Tensor {
+        guard wasTraining, let m = mask else { return dy }
+        let dx = Tensor.reuse(gradInput, shape: dy.shape)
+        gradInput = dx
+        for i in 0..<dy.count { dx.data[i] = dy.data[i] * m.data[i] }
+        return dx
+    }
+}

@@ -1,0 +1,22 @@
+import Engine
+
+func maxAbs(_ t: Tensor) -> Float { t.buffer.reduce(0) { max($0, abs($1)) } }
+
+func maxAbsDifference(_ a: Tensor, _ b: Tensor) -> Float {
+    precondition(a.count == b.count, "shapes \(a.shape) vs \(b.shape)")
+    var m: Float = 0
+    for i in 0..<a.count { m = max(m, abs(a.data[i] - b.data[i])) }
+    return m
+}
+
+/// ‖a − b‖ / max(‖b‖, tiny): the norm-wise relative error.
+func relativeDifference(_ a: Tensor, _ b: Tensor) -> Float {
+    precondition(a.count == b.count, "shapes \(a.shape) vs \(b.shape)")
+    var num = 0.0, den = 0.0
+    for i in 0..<a.count {
+        let d = Double(a.data[i] - b.data[i])
+        num += d * d
+        den += Double(b.data[i]) * Double(b.data[i])
+    }
+    return Float((num / max(den, 1e-30)).squareRoot())
+}

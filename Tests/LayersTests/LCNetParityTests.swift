@@ -1,0 +1,80 @@
+import XCTest
+import Foundation
+@testable import Engine
+@testable import Layers
+
+/// timm parity: `Tests/Fixtures/lcnet050_parity.safetensors` was produced by timm 1.0.31 / PyTorch 2.15.
+final class LCNetParityTests: XCTestCase {
+    static let fixtureURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Fixtures/lcnet050_parity.safetensors")
+
+    private func makeBackbone() throws -> (LCNetBackbone, ParameterArena, SafeTensorsFile) {
+        BLAS.configure()
+        let file = try SafeTensorsFile(contentsOf: Self.fixtureURL)
+        let arena = ParameterArena()
+        let backbone = LCNetBackbone(arena: arena)
+        arena.seal(seed: 1)
+        try StateDict.load(backbone, from: file, prefix: "state.", ignoring: ["conv_head", "classifier"])
+        return (backbone, arena, file)
+    }
+
+    func testEvalFeaturesMatchTimm() throws {
+        let (backbone, _, file) = try makeBackbone()
+        let x = try file.tensor("input_eval")
+        let expected = try file.tensor("features_eval")
+        let y = backbone(x, training: false)
+        XCTAssertEqual(y.shape, [2, 256, 4, 4])
+        XCTAssertLessThan(maxAbsDifference(y, expected), 1e-4)
+    }
+
+    func testTrainStepMatchesTimm() throws {
+        let (backbone, arena, file) = try makeBackbone()
+        backbone.computesInputGradient = true
+        let x = try file.tensor("input_train")
+        let y = backbone(x, training: true)
+        XCTAssertLessThan(relativeDifference(y, try file.tensor("features_train")), 1e-3, "train-mode features")
+        arena.zeroGrads()
+        let dx = backbone.backward(try file.tensor("grad_features_train"))
+        XCTAssertLessThan(relativeDifference(dx, try file.tensor("grad_input_train")), 1e-3, "input gradient")
+        var checked = 0
+        for p in backbone.parameters {
+            let expected = try file.tensor("grad." + p.name)
+            XCTAssertEqual(expected.shape, p.shape, p.name)
+            XCTAssertLessThan(relativeDifference(p.grad, expected), 1e-3, "gradient of \(p.name)")
+            checked += 1
+        }
+        XCTAssertEqual(checked, file.names.filter { $0.hasPrefix("grad.") }.count, "every fixture gradient checked")
+        var stats = 0
+        for (name, tensor) in backbone.buffers where !name.hasSuffix("num_batches_tracked") {
+            let expected = try file.tensor("after_train_step." + name)
+            XCTAssertLessThan(maxAbsDifference(tensor, expected), 1e-5 * max(1, maxAbs(expected)), name)
+            stats += 1
+        }
+        XCTAssertEqual(stats, 54)
+    }
+
+    func testStateDictReportsMissingAndMisshapedKeys() throws {
+        let file = try SafeTensorsFile(contentsOf: Self.fixtureURL)
+        var writer = SafeTensorsWriter()
+        var dropped = 0
+        for name in file.names where name.hasPrefix("state.") {
+            if name == "state.blocks.2.1.conv_pw.weight" { dropped += 1; continue }
+            let t = try file.tensor(name)
+            if name == "state.bn1.weight" {
+                writer.add(name, Tensor(shape: [9]))
+            } else {
+                writer.add(name, t)
+            }
+        }
+        XCTAssertEqual(dropped, 1)
+        let broken = try SafeTensorsFile(data: try writer.encoded(), file: "broken.safetensors")
+        let arena = ParameterArena()
+        let backbone = LCNetBackbone(arena: arena)
+        arena.seal()
+        XCTAssertThrowsError(try StateDict.load(backbone, from: broken, prefix: "state.", ignoring: ["conv_head", "classifier"])) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("state.blocks.2.1.conv_pw.weight"), text)
+            XCTAssertTrue(text.contains("state.bn1.weight is [9], expected [8]"), text)
+        }
+    }
+}
