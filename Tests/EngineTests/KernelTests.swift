@@ -1,0 +1,51 @@
+import XCTest
+@testable import Engine
+
+final class KernelTests: XCTestCase {
+    func testGemmTransposes() {
+        BLAS.configure()
+        let a: [Float] = [1, 2, 3, 4, 5, 6]  // 2×3
+        let b: [Float] = [1, 0, 0, 1, 1, 1]  // 3×2
+        var c = [Float](repeating: 0, count: 4)
+        BLAS.gemm(m: 2, n: 2, k: 3, a: a, lda: 3, b: b, ldb: 2, c: &c, ldc: 2)
+        XCTAssertEqual(c, [4, 5, 10, 11])
+        // Aᵀ(3×2) · Bᵀ(2×3) with beta = 1 accumulating into a 3×3 of ones.
+        var d = [Float](repeating: 1, count: 9)
+        BLAS.gemm(transA: true, transB: true, m: 3, n: 3, k: 2, a: a, lda: 3, b: b, ldb: 2, beta: 1, c: &d, ldc: 3)
+        XCTAssertEqual(d, [2, 5, 6, 3, 6, 8, 4, 7, 10])
+    }
+
+    func testIm2ColRoundTripCountsTaps() {
+        // col2im(im2col(1)) counts how many output taps read each pixel.
+        let h = 5, w = 4, k = 3
+        let x = Tensor(shape: [1, h, w]); x.fill(1)
+        let ho = Im2Col.outputSize(h, kernel: k, stride: 2, padding: 1), wo = Im2Col.outputSize(w, kernel: k, stride: 2, padding: 1)
+        XCTAssertEqual([ho, wo], [3, 2])
+        let col = Tensor(shape: [k * k, ho * wo])
+        Im2Col.im2col(x.data, channels: 1, height: h, width: w, kernel: k, stride: 2, padding: 1, col: col.data)
+        // Top-left output reads the padded corner: 4 of its 9 taps are real pixels.
+        XCTAssertEqual((0..<9).map { col.data[$0 * ho * wo] }.reduce(0, +), 4)
+        let back = Tensor(shape: [1, h, w])
+        Im2Col.col2im(col.data, channels: 1, height: h, width: w, kernel: k, stride: 2, padding: 1, dx: back.data)
+        XCTAssertEqual(back.buffer.reduce(0, +), col.buffer.reduce(0, +))
+        XCTAssertEqual(back.data[0], 1)  // pixel (0,0) is read only by output (0,0)
+        XCTAssertEqual(back.data[1 * w + 1], 4)  // pixel (1,1) is read by outputs (0,0),(0,1),(1,0),(1,1)
+    }
+
+    func testTensorReuseKeepsStorage() {
+        let t = Tensor(shape: [2, 3])
+        XCTAssertEqual(Tensor.reuse(t, shape: [2, 3]).data, t.data)
+        XCTAssertNotEqual(Tensor.reuse(t, shape: [3, 3]).data, t.data)
+        XCTAssertEqual(Int(bitPattern: t.data) % 64, 0)
+        XCTAssertEqual(t.reshaped([6]).data, t.data)
+    }
+
+    func testParallelChunksCoverEveryIndexOnce() {
+        var hits = [Int](repeating: 0, count: 1001)
+        hits.withUnsafeMutableBufferPointer { buf in
+            let p = SendablePointer(buf.baseAddress!)
+            Parallel.forEach(1001) { i in p.pointer[i] += 1 }
+        }
+        XCTAssertEqual(Set(hits), [1])
+    }
+}
