@@ -1,6 +1,6 @@
 import XCTest
 import Foundation
-@testable import Engine
+import Engine
 
 final class SafeTensorsTests: XCTestCase {
     private func file(header: String, data: [UInt8] = []) -> Data {

@@ -1,6 +1,6 @@
 import XCTest
 import Foundation
-@testable import Imaging
+import Imaging
 
 let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent("Fixtures")

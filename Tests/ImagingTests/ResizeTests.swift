@@ -1,7 +1,7 @@
 import XCTest
 import Foundation
-@testable import Engine
-@testable import Imaging
+import Engine
+import Imaging
 
 /// Resize and normalisation against `resize_parity.safetensors` (Pillow 13).
 final class ResizeTests: XCTestCase {

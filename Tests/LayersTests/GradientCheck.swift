@@ -1,6 +1,6 @@
 import XCTest
 import Engine
-@testable import Layers
+import Layers
 
 /// Finite-difference gradient check for a layer: loss L = Σ y·r with a fixed random r. Compares the analytic
 /// gradient of the input and of every parameter against central differences on sampled elements, norm-wise.

@@ -1,7 +1,7 @@
 import XCTest
 import Foundation
-@testable import Engine
-@testable import Layers
+import Engine
+import Layers
 
 /// timm parity: `Tests/Fixtures/lcnet050_parity.safetensors` was produced by timm 1.0.31 / PyTorch 2.15.
 final class LCNetParityTests: XCTestCase {

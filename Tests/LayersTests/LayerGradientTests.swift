@@ -1,6 +1,6 @@
 import XCTest
 import Engine
-@testable import Layers
+import Layers
 
 /// Finite-difference checks of every layer's input and parameter gradients.
 final class LayerGradientTests: XCTestCase {

@@ -1,0 +1,48 @@
+import ArgumentParser
+import ClassifyEmbed
+import Foundation
+
+struct BenchmarkCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "benchmark",
+        abstract: "Measure training and inference speed of the backbone (build with -c release).",
+        discussion: """
+        Prints the training throughput (forward + backward + AdamW), batch-1 eval latency and batched eval \
+        throughput, each the median of several runs, and the process's peak RSS. Compare against the PyTorch \
+        and ONNX Runtime reference measured on the same machine in the same session: machines are shared \
+        and noisy, so only ratios measured side by side mean much.
+        """)
+
+    @Option(help: "Batch size for the training step and the throughput run.") var batch = 64
+    @Option(help: "Input height and width.") var size = 128
+    @Option(help: "Timed training steps (median reported).") var steps = 7
+    @Option(help: "Timed batch-1 runs (median reported).") var latencyRuns = 200
+    @Flag(help: "Print one JSON object instead of a table.") var json = false
+
+    func validate() throws {
+        guard batch >= 2 else { throw ValidationError("--batch must be at least 2 (BatchNorm needs batch statistics)") }
+        guard size >= 32, size % 32 == 0 else { throw ValidationError("--size must be a multiple of 32, at least 32") }
+        guard steps >= 1, latencyRuns >= 1 else { throw ValidationError("--steps and --latency-runs must be positive") }
+    }
+
+    func run() throws {
+        var bench = BackboneBenchmark()
+        bench.batch = batch; bench.imageSize = size; bench.trainSteps = steps; bench.latencyRuns = latencyRuns
+        let result = bench.run { message in if !json { FileHandle.standardError.write(Data((message + "\n").utf8)) } }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(result), as: UTF8.self))
+            return
+        }
+        print("""
+        \(result.model), \(result.imageSize)×\(result.imageSize), \(result.threads) worker threads, \(result.blas)
+          training  (fwd+bwd+AdamW, batch \(result.batch)):  \(fmt(result.trainImagesPerSecond)) img/s   (\(fmt(result.trainStepMilliseconds)) ms/step)
+          inference latency, batch 1:               \(fmt(result.latencyBatch1Milliseconds, 3)) ms
+          inference throughput, batch \(result.batch):         \(fmt(result.inferenceImagesPerSecond)) img/s
+          peak RSS:                                 \(fmt(result.peakRSSMebibytes)) MiB
+        """)
+    }
+}
+
+func fmt(_ x: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", x) }
