@@ -1,95 +1,198 @@
-/// Direct depthwise-convolution kernels on one H×W plane (square kernel k, stride s, padding p).
+/// Direct SIMD depthwise-convolution kernels on one H×W plane (square odd kernel k, stride 1 or 2,
+/// padding p = k/2).
 ///
-/// Each tap (ky, kx) is a row-wise multiply-add over the valid output columns; for stride 1 the inner loop
-/// is contiguous and vectorises. No im2col: the layer is memory-bound and this touches each input once
-/// per tap row.
+/// The input plane is first copied into a zero-padded scratch plane (for stride 2 split into even and odd
+/// columns, which turns the stride-2 access into two stride-1 ones). Each SIMD chunk of an output row then
+/// accumulates all k² taps in a register with unaligned loads and FMAs: no bounds checks in the hot loop,
+/// one store per output vector. Rows are padded to the vector width so odd sizes work too.
+package struct DepthwiseGeometry: Sendable {
+    package let height: Int, width: Int, kernel: Int, stride: Int, padding: Int
+    package let outHeight: Int, outWidth: Int
+    /// SIMD lanes per output chunk (8, or 4 for narrow planes).
+    package let lanes: Int
+    /// `outWidth` rounded up to `lanes`.
+    package let paddedOutWidth: Int
+
+    package init(height: Int, width: Int, kernel: Int, stride: Int) {
+        precondition(kernel % 2 == 1 && (stride == 1 || stride == 2), "depthwise kernel \(kernel) stride \(stride)")
+        self.height = height; self.width = width; self.kernel = kernel; self.stride = stride
+        padding = kernel / 2
+        outHeight = (height + 2 * padding - kernel) / stride + 1
+        outWidth = (width + 2 * padding - kernel) / stride + 1
+        lanes = outWidth >= 8 ? 8 : 4
+        paddedOutWidth = (outWidth + lanes - 1) / lanes * lanes
+    }
+
+    /// Rows of a padded plane and floats between rows (one plane; stride 2 uses two).
+    package var paddedRows: Int { height + 2 * padding }
+    package var rowStride: Int { stride == 1 ? paddedOutWidth + 2 * padding : paddedOutWidth + padding }
+    package var planeFloats: Int { paddedRows * rowStride }
+    /// Scratch floats one worker needs for any of the three kernels.
+    package var scratchFloats: Int { 4 * planeFloats + 2 * outHeight * paddedOutWidth + 64 }
+}
+
 package enum DepthwiseKernels {
-    /// The output columns `ox` for which `ox·s + kx - p` falls inside `0..<width`.
     @inline(__always)
-    static func validColumns(kx: Int, stride: Int, padding: Int, width: Int, outWidth: Int) -> Range<Int> {
-        // ox*s + kx - p >= 0  ->  ox >= ceil((p - kx) / s)
-        let lo = max(0, (padding - kx + stride - 1) / stride)
-        // ox*s + kx - p <= width - 1  ->  ox <= floor((width - 1 - kx + p) / s)
-        let num = width - 1 - kx + padding
-        let hi = num < 0 ? -1 : min(outWidth - 1, num / stride)
-        return lo <= hi ? lo..<(hi + 1) : 0..<0
+    static func load<V: SIMD>(_ p: UnsafePointer<Float>, _: V.Type) -> V where V.Scalar == Float {
+        UnsafeRawPointer(p).loadUnaligned(as: V.self)
     }
 
-    /// y = w ⋆ x for one plane (y is overwritten).
-    package static func forward(x: UnsafePointer<Float>, height: Int, width: Int, w: UnsafePointer<Float>,
-                                kernel k: Int, stride s: Int, padding p: Int,
-                                y: UnsafeMutablePointer<Float>, outHeight ho: Int, outWidth wo: Int) {
-        y.update(repeating: 0, count: ho * wo)
-        for oy in 0..<ho {
-            let yr = y + oy * wo
-            for ky in 0..<k {
-                let iy = oy * s + ky - p
-                if iy < 0 || iy >= height { continue }
-                let xr = x + iy * width
-                for kx in 0..<k {
-                    let wv = w[ky * k + kx]
-                    let cols = validColumns(kx: kx, stride: s, padding: p, width: width, outWidth: wo)
-                    if cols.isEmpty { continue }
-                    let off = kx - p
-                    if s == 1 {
-                        let xs = xr + off
-                        for ox in cols { yr[ox] += wv * xs[ox] }
-                    } else {
-                        for ox in cols { yr[ox] += wv * xr[ox * s + off] }
-                    }
+    @inline(__always)
+    static func store<V: SIMD>(_ v: V, _ p: UnsafeMutablePointer<Float>) where V.Scalar == Float {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self)
+    }
+
+    /// Copies plane `x` (h×w) into zero-padded scratch: one plane for stride 1, even/odd column planes for 2.
+    static func pad(_ x: UnsafePointer<Float>, _ g: DepthwiseGeometry, into planes: UnsafeMutablePointer<Float>) {
+        let rs = g.rowStride, p = g.padding
+        let count = g.stride == 1 ? g.planeFloats : 2 * g.planeFloats
+        planes.update(repeating: 0, count: count)
+        for iy in 0..<g.height {
+            let src = x + iy * g.width
+            if g.stride == 1 {
+                (planes + (iy + p) * rs + p).update(from: src, count: g.width)
+            } else {
+                let even = planes + (iy + p) * rs, odd = planes + g.planeFloats + (iy + p) * rs
+                for ix in 0..<g.width {
+                    let j = ix + p
+                    if j & 1 == 0 { even[j >> 1] = src[ix] } else { odd[j >> 1] = src[ix] }
                 }
             }
         }
     }
 
-    /// dx += wᵀ ⋆ dy for one plane (dx must be zeroed by the caller).
-    package static func backwardInput(dy: UnsafePointer<Float>, outHeight ho: Int, outWidth wo: Int,
-                                      w: UnsafePointer<Float>, kernel k: Int, stride s: Int, padding p: Int,
-                                      dx: UnsafeMutablePointer<Float>, height: Int, width: Int) {
-        for oy in 0..<ho {
-            let gr = dy + oy * wo
-            for ky in 0..<k {
-                let iy = oy * s + ky - p
-                if iy < 0 || iy >= height { continue }
-                let dr = dx + iy * width
-                for kx in 0..<k {
-                    let wv = w[ky * k + kx]
-                    let cols = validColumns(kx: kx, stride: s, padding: p, width: width, outWidth: wo)
-                    if cols.isEmpty { continue }
-                    let off = kx - p
-                    if s == 1 {
-                        let ds = dr + off
-                        for ox in cols { ds[ox] += wv * gr[ox] }
-                    } else {
-                        for ox in cols { dr[ox * s + off] += wv * gr[ox] }
+    /// Output rows from padded planes: out[oy·outStride + ox] for ox in whole SIMD chunks.
+    @inline(__always)
+    static func convolve<V: SIMD>(_ planes: UnsafePointer<Float>, _ g: DepthwiseGeometry, _ w: UnsafePointer<Float>,
+                                  _ out: UnsafeMutablePointer<Float>, outStride: Int, _: V.Type) where V.Scalar == Float {
+        let k = g.kernel, s = g.stride, rs = g.rowStride, odd = planes + g.planeFloats
+        for oy in 0..<g.outHeight {
+            var ox = 0
+            while ox < g.paddedOutWidth {
+                var acc = V()
+                for ky in 0..<k {
+                    let row = (oy * s + ky) * rs + ox
+                    for kx in 0..<k {
+                        let src = s == 1 ? planes + row + kx : (kx & 1 == 0 ? planes : odd) + row + (kx >> 1)
+                        acc = acc.addingProduct(load(src, V.self), V(repeating: w[ky * k + kx]))
                     }
                 }
+                store(acc, out + oy * outStride + ox)
+                ox += V.scalarCount
             }
         }
     }
 
-    /// dw[ky·k + kx] += Σ dy[oy, ox] · x[oy·s + ky - p, ox·s + kx - p] for one plane.
-    package static func backwardWeight(x: UnsafePointer<Float>, height: Int, width: Int,
-                                       dy: UnsafePointer<Float>, outHeight ho: Int, outWidth wo: Int,
-                                       kernel k: Int, stride s: Int, padding p: Int, dw: UnsafeMutablePointer<Float>) {
+    static func convolve(_ planes: UnsafePointer<Float>, _ g: DepthwiseGeometry, _ w: UnsafePointer<Float>,
+                         _ out: UnsafeMutablePointer<Float>, outStride: Int) {
+        if g.lanes == 8 { convolve(planes, g, w, out, outStride: outStride, SIMD8<Float>.self) }
+        else { convolve(planes, g, w, out, outStride: outStride, SIMD4<Float>.self) }
+    }
+
+    /// Copies `src` rows of `width` floats into rows of `stride` floats, zero-filling the slack.
+    static func widen(_ src: UnsafePointer<Float>, rows: Int, width: Int, stride: Int, into dst: UnsafeMutablePointer<Float>) {
+        for r in 0..<rows {
+            (dst + r * stride).update(from: src + r * width, count: width)
+            if stride > width { (dst + r * stride + width).update(repeating: 0, count: stride - width) }
+        }
+    }
+
+    static func narrow(_ src: UnsafePointer<Float>, rows: Int, stride: Int, width: Int, into dst: UnsafeMutablePointer<Float>) {
+        for r in 0..<rows { (dst + r * width).update(from: src + r * stride, count: width) }
+    }
+
+    /// y = w ⋆ x for one plane (y overwritten, h_o×w_o).
+    package static func forward(x: UnsafePointer<Float>, w: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+                                geometry g: DepthwiseGeometry, scratch: UnsafeMutablePointer<Float>) {
+        pad(x, g, into: scratch)
+        if g.paddedOutWidth == g.outWidth {
+            convolve(scratch, g, w, y, outStride: g.outWidth)
+        } else {
+            let tmp = scratch + 2 * g.planeFloats
+            convolve(scratch, g, w, tmp, outStride: g.paddedOutWidth)
+            narrow(tmp, rows: g.outHeight, stride: g.paddedOutWidth, width: g.outWidth, into: y)
+        }
+    }
+
+    /// dx = gradient of the input plane (overwritten) and dw += gradient of the k×k weights, from dy.
+    package static func backward(x: UnsafePointer<Float>, w: UnsafePointer<Float>, dy: UnsafePointer<Float>,
+                                 dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>,
+                                 geometry g: DepthwiseGeometry, scratch: UnsafeMutablePointer<Float>) {
+        if g.lanes == 8 { backward(x, w, dy, dx, dw, g, scratch, SIMD8<Float>.self) }
+        else { backward(x, w, dy, dx, dw, g, scratch, SIMD4<Float>.self) }
+    }
+
+    @inline(__always)
+    static func backward<V: SIMD>(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
+                                  _ dx: UnsafeMutablePointer<Float>?, _ dw: UnsafeMutablePointer<Float>,
+                                  _ g: DepthwiseGeometry, _ scratch: UnsafeMutablePointer<Float>, _: V.Type) where V.Scalar == Float {
+        let k = g.kernel, s = g.stride, rs = g.rowStride, pw = g.paddedOutWidth
+        let planes = scratch, odd = scratch + g.planeFloats
+        let work = scratch + 2 * g.planeFloats           // 2 planes: dx accumulators / padded dy plane
+        let dyWide = scratch + 4 * g.planeFloats          // dy rows widened to paddedOutWidth
+        pad(x, g, into: planes)
+        let d: UnsafePointer<Float>
+        if pw == g.outWidth { d = dy } else {
+            widen(dy, rows: g.outHeight, width: g.outWidth, stride: pw, into: dyWide)
+            d = UnsafePointer(dyWide)
+        }
+        // dw[ky, kx] += Σ dy · x_shifted
         for ky in 0..<k {
             for kx in 0..<k {
-                let cols = validColumns(kx: kx, stride: s, padding: p, width: width, outWidth: wo)
-                if cols.isEmpty { continue }
-                let off = kx - p
-                var acc: Float = 0
-                for oy in 0..<ho {
-                    let iy = oy * s + ky - p
-                    if iy < 0 || iy >= height { continue }
-                    let xr = x + iy * width, gr = dy + oy * wo
-                    if s == 1 {
-                        let xs = xr + off
-                        for ox in cols { acc += gr[ox] * xs[ox] }
-                    } else {
-                        for ox in cols { acc += gr[ox] * xr[ox * s + off] }
+                var acc = V()
+                for oy in 0..<g.outHeight {
+                    let row = (oy * s + ky) * rs
+                    let src = s == 1 ? planes + row + kx : (kx & 1 == 0 ? planes : odd) + row + (kx >> 1)
+                    let gr = d + oy * pw
+                    var ox = 0
+                    while ox < pw {
+                        acc = acc.addingProduct(load(gr + ox, V.self), load(src + ox, V.self))
+                        ox += V.scalarCount
                     }
                 }
-                dw[ky * k + kx] += acc
+                dw[ky * k + kx] += acc.sum()
+            }
+        }
+        guard let dx else { return }
+        if s == 1 {
+            // Stride 1: dx is dy convolved with the kernel rotated 180°, same padding.
+            let flipped = dyWide + g.outHeight * pw
+            for t in 0..<(k * k) { flipped[t] = w[k * k - 1 - t] }
+            let dyGeometry = DepthwiseGeometry(height: g.outHeight, width: g.outWidth, kernel: k, stride: 1)
+            pad(dy, dyGeometry, into: work)
+            if pw == g.width {
+                convolve(work, dyGeometry, flipped, dx, outStride: g.width)
+            } else {
+                let tmp = dyWide + g.outHeight * pw + k * k
+                convolve(work, dyGeometry, flipped, tmp, outStride: pw)
+                narrow(tmp, rows: g.height, stride: pw, width: g.width, into: dx)
+            }
+            return
+        }
+        // Stride 2: scatter dy·w into even/odd padded accumulators, then gather the interior.
+        let evenAcc = work, oddAcc = work + g.planeFloats
+        work.update(repeating: 0, count: 2 * g.planeFloats)
+        for oy in 0..<g.outHeight {
+            let gr = d + oy * pw
+            for ky in 0..<k {
+                let row = (oy * 2 + ky) * rs
+                for kx in 0..<k {
+                    let dst = (kx & 1 == 0 ? evenAcc : oddAcc) + row + (kx >> 1)
+                    let wv = V(repeating: w[ky * k + kx])
+                    var ox = 0
+                    while ox < pw {
+                        store(load(dst + ox, V.self).addingProduct(load(gr + ox, V.self), wv), dst + ox)
+                        ox += V.scalarCount
+                    }
+                }
+            }
+        }
+        let p = g.padding
+        for iy in 0..<g.height {
+            let e = evenAcc + (iy + p) * rs, o = oddAcc + (iy + p) * rs, out = dx + iy * g.width
+            for ix in 0..<g.width {
+                let j = ix + p
+                out[ix] = j & 1 == 0 ? e[j >> 1] : o[j >> 1]
             }
         }
     }

@@ -39,6 +39,17 @@ package final class LCNetBackbone: Layer {
 
     private var layers: [any Layer] { [convStem, bn1] + blocks }
 
+    /// The leaf layers in execution order with short names, for per-layer profiling.
+    package var leafLayers: [(name: String, layer: any Layer)] {
+        var out: [(String, any Layer)] = [("conv_stem", convStem), ("bn1", bn1)]
+        for (i, b) in blocks.enumerated() {
+            out += [("b\(i).dw", b.convDW), ("b\(i).bn1", b.bn1)]
+            if let se = b.se { out.append(("b\(i).se", se)) }
+            out += [("b\(i).pw", b.convPW), ("b\(i).bn2", b.bn2)]
+        }
+        return out
+    }
+
     package var parameters: [Parameter] { layers.flatMap(\.parameters) }
     package var buffers: [(name: String, tensor: Tensor)] { layers.flatMap(\.buffers) }
 

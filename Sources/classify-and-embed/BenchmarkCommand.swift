@@ -18,6 +18,7 @@ struct BenchmarkCommand: ParsableCommand {
     @Option(help: "Timed training steps (median reported).") var steps = 7
     @Option(help: "Timed batch-1 runs (median reported).") var latencyRuns = 200
     @Flag(help: "Print one JSON object instead of a table.") var json = false
+    @Flag(help: "Also print per-layer forward/backward times of the training step.") var profile = false
 
     func validate() throws {
         guard batch >= 2 else { throw ValidationError("--batch must be at least 2 (BatchNorm needs batch statistics)") }
@@ -26,6 +27,19 @@ struct BenchmarkCommand: ParsableCommand {
     }
 
     func run() throws {
+        if profile {
+            var p = LayerProfile()
+            p.batch = batch; p.imageSize = size
+            var totals = (0.0, 0.0)
+            print("layer          output shape          forward ms  backward ms")
+            for row in p.run() {
+                totals.0 += row.forwardMilliseconds; totals.1 += row.backwardMilliseconds
+                print(row.layer.padding(toLength: 14, withPad: " ", startingAt: 0)
+                      + "\(row.outputShape)".padding(toLength: 22, withPad: " ", startingAt: 0)
+                      + fmt(row.forwardMilliseconds, 2).leftPadded(10) + fmt(row.backwardMilliseconds, 2).leftPadded(13))
+            }
+            print("total" + String(repeating: " ", count: 31) + fmt(totals.0, 2).leftPadded(10) + fmt(totals.1, 2).leftPadded(13))
+        }
         var bench = BackboneBenchmark()
         bench.batch = batch; bench.imageSize = size; bench.trainSteps = steps; bench.latencyRuns = latencyRuns
         let result = bench.run { message in if !json { FileHandle.standardError.write(Data((message + "\n").utf8)) } }
@@ -46,3 +60,7 @@ struct BenchmarkCommand: ParsableCommand {
 }
 
 func fmt(_ x: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", x) }
+
+extension String {
+    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
+}

@@ -39,7 +39,7 @@ final class LayerGradientTests: XCTestCase {
     func testDepthwiseAllKernelsAndStrides() {
         for kernel in [3, 5] {
             for stride in [1, 2] {
-                for (h, w) in [(8, 8), (7, 9), (4, 4)] {
+                for (h, w) in [(8, 8), (7, 9), (4, 4), (20, 18), (3, 5)] {
                     let arena = ParameterArena()
                     let dw = DepthwiseConv2d("dw", arena: arena, channels: 3, kernel: kernel, stride: stride)
                     sealRandom(arena)

@@ -1,0 +1,53 @@
+import Engine
+import Layers
+
+/// Per-layer forward/backward times of the backbone's training step (medians over `steps`), to see where
+/// the time goes before optimising anything.
+public struct LayerProfile: Sendable {
+    public struct Row: Codable, Sendable {
+        public var layer: String
+        public var forwardMilliseconds: Double
+        public var backwardMilliseconds: Double
+        public var outputShape: [Int]
+    }
+
+    public var batch = 64
+    public var imageSize = 128
+    public var steps = 5
+
+    public init() {}
+
+    public func run() -> [Row] {
+        BLAS.configure()
+        let arena = ParameterArena()
+        let backbone = LCNetBackbone(arena: arena)
+        arena.seal(seed: 1)
+        backbone.computesInputGradient = false
+        var rng = SeededGenerator(seed: 2)
+        let x = Tensor(shape: [batch, 3, imageSize, imageSize])
+        rng.fill(x)
+        let layers = backbone.leafLayers
+        var fwd = [[Double]](repeating: [], count: layers.count), bwd = fwd
+        var shapes = [[Int]](repeating: [], count: layers.count)
+        for _ in 0..<(steps + 1) {
+            var h = x
+            for (i, l) in layers.enumerated() {
+                let t0 = System.now()
+                h = l.layer.forward(h, training: true)
+                fwd[i].append(System.now() - t0)
+                shapes[i] = h.shape
+            }
+            var g = Tensor(shape: h.shape)
+            rng.fill(g, scale: 1e-3)
+            for (i, l) in layers.enumerated().reversed() {
+                let t0 = System.now()
+                g = l.layer.backward(g)
+                bwd[i].append(System.now() - t0)
+            }
+        }
+        return layers.indices.map { i in
+            Row(layer: layers[i].name, forwardMilliseconds: BackboneBenchmark.median(Array(fwd[i].dropFirst())) * 1000,
+                backwardMilliseconds: BackboneBenchmark.median(Array(bwd[i].dropFirst())) * 1000, outputShape: shapes[i])
+        }
+    }
+}
