@@ -14,6 +14,8 @@ public struct LayerProfile: Sendable {
     public var batch = 64
     public var imageSize = 128
     public var steps = 5
+    /// Eval mode (forward only) instead of a training step.
+    public var evalOnly = false
 
     public init() {}
 
@@ -29,14 +31,15 @@ public struct LayerProfile: Sendable {
         let layers = backbone.leafLayers
         var fwd = [[Double]](repeating: [], count: layers.count), bwd = fwd
         var shapes = [[Int]](repeating: [], count: layers.count)
-        for _ in 0..<(steps + 1) {
+        for _ in 0..<(evalOnly ? steps * 20 : steps + 1) {
             var h = x
             for (i, l) in layers.enumerated() {
                 let t0 = System.now()
-                h = l.layer.forward(h, training: true)
+                h = l.layer.forward(h, training: !evalOnly)
                 fwd[i].append(System.now() - t0)
                 shapes[i] = h.shape
             }
+            if evalOnly { continue }
             var g = Tensor(shape: h.shape)
             rng.fill(g, scale: 1e-3)
             for (i, l) in layers.enumerated().reversed() {
@@ -47,7 +50,7 @@ public struct LayerProfile: Sendable {
         }
         return layers.indices.map { i in
             Row(layer: layers[i].name, forwardMilliseconds: BackboneBenchmark.median(Array(fwd[i].dropFirst())) * 1000,
-                backwardMilliseconds: BackboneBenchmark.median(Array(bwd[i].dropFirst())) * 1000, outputShape: shapes[i])
+                backwardMilliseconds: evalOnly ? 0 : BackboneBenchmark.median(Array(bwd[i].dropFirst())) * 1000, outputShape: shapes[i])
         }
     }
 }

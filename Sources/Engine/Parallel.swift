@@ -1,4 +1,5 @@
 import Dispatch
+import Glibc
 
 /// A raw pointer that may cross into `concurrentPerform` workers. Workers write disjoint ranges.
 package struct SendablePointer<T>: @unchecked Sendable {
@@ -10,7 +11,11 @@ package struct SendablePointer<T>: @unchecked Sendable {
 /// our workers and BLAS threads never compete for the same core.
 package enum Parallel {
     /// Number of workers used for data-parallel loops (the machine's active cores, at most 8).
-    nonisolated(unsafe) package static var workers: Int = max(1, min(8, System.activeProcessorCount))
+    /// `CLASSIFY_EMBED_THREADS` overrides the default.
+    nonisolated(unsafe) package static var workers: Int = {
+        if let s = getenv("CLASSIFY_EMBED_THREADS"), let n = Int(String(cString: s)), n >= 1 { return min(n, 64) }
+        return max(1, min(8, System.activeProcessorCount))
+    }()
 
     /// Runs `body(worker, range)` over `0..<count` split into at most `workers` contiguous chunks.
     /// Below `minimumPerWorker` items per chunk it runs inline on the caller.

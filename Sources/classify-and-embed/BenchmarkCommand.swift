@@ -19,6 +19,7 @@ struct BenchmarkCommand: ParsableCommand {
     @Option(help: "Timed batch-1 runs (median reported).") var latencyRuns = 200
     @Flag(help: "Print one JSON object instead of a table.") var json = false
     @Flag(help: "Also print per-layer forward/backward times of the training step.") var profile = false
+    @Flag(help: "Print per-layer eval-mode forward times at batch 1 instead of the training profile.") var profileEval = false
 
     func validate() throws {
         guard batch >= 2 else { throw ValidationError("--batch must be at least 2 (BatchNorm needs batch statistics)") }
@@ -27,9 +28,9 @@ struct BenchmarkCommand: ParsableCommand {
     }
 
     func run() throws {
-        if profile {
+        if profile || profileEval {
             var p = LayerProfile()
-            p.batch = batch; p.imageSize = size
+            p.batch = profileEval ? 1 : batch; p.imageSize = size; p.evalOnly = profileEval
             var totals = (0.0, 0.0)
             print("layer          output shape          forward ms  backward ms")
             for row in p.run() {
