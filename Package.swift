@@ -27,8 +27,9 @@ let package = Package(
                 linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
         .target(name: "Engine", dependencies: ["CBLAS"], swiftSettings: hot),
         .target(name: "Layers", dependencies: ["Engine", "CBLAS"], swiftSettings: hot),
+        .target(name: "Objectives", dependencies: ["Engine"], swiftSettings: hot),
         .target(name: "Imaging", dependencies: ["CImageCodecs", "Engine"], swiftSettings: hot),
-        .target(name: "ClassifyEmbed", dependencies: ["Engine", "Layers", "Imaging"], swiftSettings: hot),
+        .target(name: "ClassifyEmbed", dependencies: ["Engine", "Layers", "Objectives", "Imaging"], swiftSettings: hot),
         .executableTarget(
             name: "classify-and-embed",
             dependencies: ["ClassifyEmbed", "Engine", "Layers", "Imaging",
@@ -36,6 +37,7 @@ let package = Package(
             swiftSettings: hot),
         .testTarget(name: "EngineTests", dependencies: ["Engine"], swiftSettings: hot),
         .testTarget(name: "LayersTests", dependencies: ["Layers", "Engine"], swiftSettings: hot),
+        .testTarget(name: "ObjectivesTests", dependencies: ["Objectives", "Engine"], swiftSettings: hot),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Engine"], swiftSettings: hot),
     ],
     swiftLanguageModes: [.v5]

@@ -20,21 +20,31 @@ package struct AdamW: Codable, Equatable, Sendable {
     /// Applies one update to every parameter in `arena` using its current gradients.
     package mutating func update(_ arena: ParameterArena) {
         step += 1
+        let p = arena.valuesPointer, g = arena.gradsPointer, m = arena.moment1Pointer, v = arena.moment2Pointer
+        for run in arena.decayRuns {
+            let o = run.range.lowerBound
+            apply(values: p + o, grads: g + o, moment1: m + o, moment2: v + o, count: run.range.count, decay: run.decay)
+        }
+    }
+
+    /// The AdamW update of one contiguous slice at the current `step` (already incremented for this step).
+    /// Used by `update(_:)` and by lazily-updated parameters (PartialFC rows) that keep their own buffers.
+    package func apply(values p: UnsafeMutablePointer<Float>, grads g: UnsafePointer<Float>,
+                       moment1 m: UnsafeMutablePointer<Float>, moment2 v: UnsafeMutablePointer<Float>,
+                       count: Int, decay: Bool) {
+        precondition(step >= 1, "AdamW.apply before the first step")
         let bc1 = 1 - pow(Double(beta1), Double(step))
         let bc2 = 1 - pow(Double(beta2), Double(step))
         let stepSize = Float(Double(learningRate) / bc1)
         let bc2Sqrt = Float(bc2.squareRoot())
-        let p = arena.valuesPointer, g = arena.gradsPointer, m = arena.moment1Pointer, v = arena.moment2Pointer
         let b1 = beta1, b2 = beta2, e = eps
-        for run in arena.decayRuns {
-            let keep: Float = run.decay ? 1 - learningRate * weightDecay : 1
-            for i in run.range {
-                let gi = g[i]
-                let mi = b1 * m[i] + (1 - b1) * gi
-                let vi = b2 * v[i] + (1 - b2) * gi * gi
-                m[i] = mi; v[i] = vi
-                p[i] = p[i] * keep - stepSize * mi / (vi.squareRoot() / bc2Sqrt + e)
-            }
+        let keep: Float = decay ? 1 - learningRate * weightDecay : 1
+        for i in 0..<count {
+            let gi = g[i]
+            let mi = b1 * m[i] + (1 - b1) * gi
+            let vi = b2 * v[i] + (1 - b2) * gi * gi
+            m[i] = mi; v[i] = vi
+            p[i] = p[i] * keep - stepSize * mi / (vi.squareRoot() / bc2Sqrt + e)
         }
     }
 }
