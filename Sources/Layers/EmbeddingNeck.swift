@@ -1,0 +1,78 @@
+import Engine
+
+/// How the embedding neck reduces the `[N, 256, 4, 4]` feature map (DocClassifier's `model/component.py`).
+package enum NeckKind: String, Codable, Sendable, CaseIterable {
+    /// flatten 4096 (NCHW order) → Linear 4096→D → norm → Linear D→D → norm
+    case flatten
+    /// 1×1 conv 256→64 → flatten 1024 → Linear 1024→D → norm → Linear D→D → norm
+    case squeeze
+    /// global mean 256 → Linear 256→D → norm → Linear D→D → norm
+    case gap
+}
+
+/// The normalisation after each of the neck's Linear layers.
+package enum NeckNorm: String, Codable, Sendable, CaseIterable {
+    case ln, bn
+    case lnbn = "ln+bn"
+    case none
+}
+
+/// The embedding neck: backbone features → D-dimensional embedding (not yet L2-normalised; the margin
+/// classifier normalises in training and `l2Normalized` does it for users).
+package final class EmbeddingNeck: Layer {
+    package let kind: NeckKind
+    package let norm: NeckNorm
+    package let dimension: Int
+    private let layers: [any Layer]
+
+    package init(_ name: String, arena: ParameterArena, kind: NeckKind, norm: NeckNorm, dimension: Int,
+                 inChannels: Int = 256, spatial: Int = 16) {
+        self.kind = kind; self.norm = norm; self.dimension = dimension
+        var layers: [any Layer] = []
+        let flatIn: Int
+        switch kind {
+        case .flatten:
+            layers.append(Flatten())
+            flatIn = inChannels * spatial
+        case .squeeze:
+            layers.append(Conv2d(join(name, "squeeze"), arena: arena, inChannels: inChannels, outChannels: 64, kernel: 1))
+            layers.append(Flatten())
+            flatIn = 64 * spatial
+        case .gap:
+            layers.append(GlobalAvgPool())
+            flatIn = inChannels
+        }
+        func norms(_ index: Int) -> [any Layer] {
+            switch norm {
+            case .ln: return [LayerNorm(join(name, "norm\(index)"), arena: arena, features: dimension)]
+            case .bn: return [BatchNormAct2d(join(name, "bn\(index)"), arena: arena, channels: dimension)]
+            case .lnbn: return [LayerNorm(join(name, "norm\(index)"), arena: arena, features: dimension),
+                                BatchNormAct2d(join(name, "bn\(index)"), arena: arena, channels: dimension)]
+            case .none: return []
+            }
+        }
+        layers.append(Linear(join(name, "fc1"), arena: arena, inFeatures: flatIn, outFeatures: dimension, bias: false))
+        layers += norms(1)
+        layers.append(Linear(join(name, "fc2"), arena: arena, inFeatures: dimension, outFeatures: dimension, bias: false))
+        layers += norms(2)
+        self.layers = layers
+    }
+
+    package var parameters: [Parameter] { layers.flatMap(\.parameters) }
+    package var buffers: [(name: String, tensor: Tensor)] { layers.flatMap(\.buffers) }
+
+    package func forward(_ x: Tensor, training: Bool) -> Tensor { layers.reduce(x) { $1.forward($0, training: training) } }
+    package func backward(_ dy: Tensor) -> Tensor { layers.reversed().reduce(dy) { $1.backward($0) } }
+}
+
+/// Row-wise L2 normalisation of `[N, D]` (the user-facing embedding).
+package func l2Normalized(_ x: Tensor) -> Tensor {
+    let n = x[0], d = x.count / n
+    let y = Tensor(shape: [n, d])
+    for i in 0..<n {
+        let src = x.data + i * d
+        let inv = 1 / max(Vectorized.dot(src, src, d).squareRoot(), 1e-12)
+        for j in 0..<d { y.data[i * d + j] = src[j] * inv }
+    }
+    return y
+}
