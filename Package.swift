@@ -29,6 +29,7 @@ let package = Package(
         .target(name: "Layers", dependencies: ["Engine", "CBLAS"], swiftSettings: hot),
         .target(name: "Objectives", dependencies: ["Engine"], swiftSettings: hot),
         .target(name: "Imaging", dependencies: ["CImageCodecs", "Engine"], swiftSettings: hot),
+        .target(name: "Evaluation", dependencies: ["Engine"], swiftSettings: hot),
         .target(name: "ClassifyEmbed", dependencies: ["Engine", "Layers", "Objectives", "Imaging"], swiftSettings: hot),
         .executableTarget(
             name: "classify-and-embed",
@@ -38,6 +39,7 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine"], swiftSettings: hot),
         .testTarget(name: "LayersTests", dependencies: ["Layers", "Engine"], swiftSettings: hot),
         .testTarget(name: "ObjectivesTests", dependencies: ["Objectives", "Engine"], swiftSettings: hot),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], swiftSettings: hot),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Engine"], swiftSettings: hot),
     ],
     swiftLanguageModes: [.v5]
