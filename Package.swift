@@ -30,6 +30,7 @@ let package = Package(
         .target(name: "Objectives", dependencies: ["Engine"], swiftSettings: hot),
         .target(name: "Imaging", dependencies: ["CImageCodecs", "Engine"], swiftSettings: hot),
         .target(name: "Evaluation", dependencies: ["Engine"], swiftSettings: hot),
+        .target(name: "Datasets", dependencies: ["Engine", "Imaging", "CImageCodecs"], swiftSettings: hot),
         .target(name: "ClassifyEmbed", dependencies: ["Engine", "Layers", "Objectives", "Imaging"], swiftSettings: hot),
         .executableTarget(
             name: "classify-and-embed",
@@ -40,6 +41,7 @@ let package = Package(
         .testTarget(name: "LayersTests", dependencies: ["Layers", "Engine"], swiftSettings: hot),
         .testTarget(name: "ObjectivesTests", dependencies: ["Objectives", "Engine"], swiftSettings: hot),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], swiftSettings: hot),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Imaging", "Engine"], swiftSettings: hot),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Engine"], swiftSettings: hot),
     ],
     swiftLanguageModes: [.v5]
