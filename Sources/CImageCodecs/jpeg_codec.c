@@ -154,3 +154,47 @@ int ce_jpeg_decode_rgb8(const unsigned char *data, size_t length, long long max_
     out->height = height;
     return CE_OK;
 }
+
+/* Encodes RGB8 as JPEG at `quality` and decodes it again into `out` (same size): real JPEG artefacts for
+   augmentation. */
+int ce_jpeg_roundtrip_rgb8(const unsigned char *rgb, int width, int height, int quality, unsigned char *out,
+                           char *message) {
+    struct jpeg_compress_struct cinfo;
+    jpeg_failure failure;
+    failure.message = message;
+    cinfo.err = jpeg_std_error(&failure.base);
+    failure.base.error_exit = on_error_exit;
+    failure.base.emit_message = on_message;
+    unsigned char *volatile buffer = NULL;
+    unsigned long size = 0;
+    if (setjmp(failure.jump)) {
+        jpeg_destroy_compress(&cinfo);
+        free(buffer);
+        return CE_ERR_CORRUPT;
+    }
+    jpeg_create_compress(&cinfo);
+    unsigned char *mem = NULL;
+    jpeg_mem_dest(&cinfo, &mem, &size);
+    cinfo.image_width = (JDIMENSION)width;
+    cinfo.image_height = (JDIMENSION)height;
+    cinfo.input_components = 3;
+    cinfo.in_color_space = JCS_RGB;
+    jpeg_set_defaults(&cinfo);
+    jpeg_set_quality(&cinfo, quality, TRUE);
+    jpeg_start_compress(&cinfo, TRUE);
+    while (cinfo.next_scanline < cinfo.image_height) {
+        JSAMPROW row = (JSAMPROW)(rgb + (size_t)cinfo.next_scanline * (size_t)width * 3);
+        jpeg_write_scanlines(&cinfo, &row, 1);
+    }
+    jpeg_finish_compress(&cinfo);
+    buffer = mem;
+    jpeg_destroy_compress(&cinfo);
+    ce_image decoded;
+    int rc = ce_jpeg_decode_rgb8(buffer, size, (long long)width * height, &decoded);
+    free(buffer);
+    if (rc != CE_OK) { snprintf(message, 200, "%s", decoded.message); return rc; }
+    memcpy(out, decoded.pixels, (size_t)width * (size_t)height * 3);
+    free(decoded.pixels);
+    free(decoded.exif);
+    return CE_OK;
+}

@@ -36,6 +36,10 @@ int ce_jpeg_decode_rgb8(const unsigned char *data, size_t length, long long max_
 int ce_png_encode(const unsigned char *pixels, int width, int height, int channels,
                   unsigned char **out, size_t *out_length, char *message);
 
+/* JPEG-compresses RGB8 at `quality` (1-100) and decodes it back into `out` (width*height*3 bytes). */
+int ce_jpeg_roundtrip_rgb8(const unsigned char *rgb, int width, int height, int quality, unsigned char *out,
+                           char *message);
+
 void ce_free(void *pointer);
 
 #endif

@@ -1,0 +1,137 @@
+import Engine
+import Foundation
+import Imaging
+
+/// One training or evaluation batch.
+package struct Batch: @unchecked Sendable {
+    package var images: Tensor
+    /// Class per row, −1 = no class label.
+    package var labels: [Int]
+    /// Identity class per row (for the margin loss), −1 = no identity label.
+    package var identities: [Int]
+    /// Split row of each batch row.
+    package var rows: [Int]
+}
+
+/// Deterministic batches from a cached split: the order of epoch e is a permutation drawn from
+/// (seed, e), and sample i of epoch e is augmented with a generator seeded by (seed, e, i), so a batch is
+/// the same whichever thread renders it and training can resume at any step. A background thread renders
+/// the next batches while the current step runs.
+package final class BatchLoader: @unchecked Sendable {
+    package let split: Split
+    package let cache: ImageCache
+    package let batchSize: Int
+    package let augmenter: Augmenter
+    package let seed: UInt64
+    package let shuffle: Bool
+    /// Instance-mode variants (1, 2, 4 or 8): each sample draws a rotation/flip variant and its identity
+    /// becomes `identity·variants + variant`.
+    package let variants: Int
+
+    package init(split: Split, cache: ImageCache, batchSize: Int, augmenter: Augmenter, seed: UInt64,
+                 shuffle: Bool = true, variants: Int = 1) {
+        precondition(batchSize >= 1 && [1, 2, 4, 8].contains(variants))
+        self.split = split; self.cache = cache; self.batchSize = batchSize; self.augmenter = augmenter
+        self.seed = seed; self.shuffle = shuffle; self.variants = variants
+    }
+
+    /// Identity classes the margin head needs.
+    package var identityCount: Int { split.identities.count * variants }
+
+    /// Batches per epoch; training drops the last partial batch (BatchNorm needs ≥ 2 rows), evaluation keeps it.
+    package var batchesPerEpoch: Int { shuffle ? split.rows.count / batchSize : (split.rows.count + batchSize - 1) / batchSize }
+
+    package func order(epoch: Int) -> [Int] {
+        var idx = Array(0..<split.rows.count)
+        guard shuffle else { return idx }
+        var rng = SeededGenerator(seed: seed &+ UInt64(epoch) &* 0x9E37_79B9)
+        for i in stride(from: idx.count - 1, to: 0, by: -1) {
+            let j = Int(rng.next() % UInt64(i + 1))
+            idx.swapAt(i, j)
+        }
+        return idx
+    }
+
+    /// Batch `index` of `epoch`, rendered on the calling thread (parallel over samples when `parallel`).
+    package func batch(epoch: Int, index: Int, order: [Int]? = nil, parallel: Bool = false) -> Batch {
+        let order = order ?? self.order(epoch: epoch)
+        let lo = index * batchSize, hi = min(lo + batchSize, order.count)
+        let rows = Array(order[lo..<hi])
+        let n = rows.count, h = augmenter.preprocessing.height, w = augmenter.preprocessing.width
+        let images = Tensor(shape: [n, 3, h, w])
+        var labels = [Int](repeating: -1, count: n), identities = [Int](repeating: -1, count: n)
+        let out = SendablePointer(images.data)
+        var chosenVariants = [Int](repeating: 0, count: n)
+        chosenVariants.withUnsafeMutableBufferPointer { vb in
+            let vp = SendablePointer(vb.baseAddress!)
+            let render: (Int) -> Void = { i in
+                var rng = SeededGenerator(seed: self.seed ^ (UInt64(epoch) << 40) ^ UInt64(lo + i) &* 0x2545_F491_4F6C_DD1D)
+                let variant = self.variants > 1 ? Int(rng.next() % UInt64(self.variants)) : 0
+                vp.pointer[i] = variant
+                self.augmenter.render(self.cache.image(rows[i]), variant: variant, rng: &rng, into: out.pointer + i * 3 * h * w)
+            }
+            if parallel { Parallel.forEach(n, render) } else { for i in 0..<n { render(i) } }
+        }
+        for (i, r) in rows.enumerated() {
+            labels[i] = split.rows[r].label ?? -1
+            let id = split.identityIndex[r]
+            identities[i] = id < 0 ? -1 : id * variants + chosenVariants[i]
+        }
+        return Batch(images: images, labels: labels, identities: identities, rows: rows)
+    }
+
+    // MARK: prefetching
+
+    private let condition = NSCondition()
+    private var queue: [(Int, Batch)] = []
+    private var worker: Thread?
+    private var stopRequested = false
+    private var generation = 0
+
+    /// Starts rendering batches `from…` of `epoch` in the background, two ahead of the consumer.
+    package func start(epoch: Int, from first: Int) {
+        stop()
+        condition.lock()
+        stopRequested = false
+        generation += 1
+        let myGeneration = generation
+        queue = []
+        condition.unlock()
+        let order = self.order(epoch: epoch), count = batchesPerEpoch
+        let thread = Thread { [weak self] in
+            guard let self else { return }
+            for index in first..<count {
+                let b = self.batch(epoch: epoch, index: index, order: order)
+                self.condition.lock()
+                while self.queue.count >= 2 && !self.stopRequested { self.condition.wait() }
+                if self.stopRequested || self.generation != myGeneration { self.condition.unlock(); return }
+                self.queue.append((index, b))
+                self.condition.broadcast()
+                self.condition.unlock()
+            }
+        }
+        thread.stackSize = 8 << 20
+        worker = thread
+        thread.start()
+    }
+
+    /// The next prefetched batch (blocks until it is ready).
+    package func next() -> (index: Int, batch: Batch) {
+        condition.lock()
+        while queue.isEmpty { condition.wait() }
+        let item = queue.removeFirst()
+        condition.broadcast()
+        condition.unlock()
+        return item
+    }
+
+    package func stop() {
+        condition.lock()
+        stopRequested = true
+        condition.broadcast()
+        condition.unlock()
+        worker = nil
+    }
+
+    deinit { stop() }
+}
