@@ -18,6 +18,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
@@ -31,7 +32,10 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["CImageCodecs", "Engine"], swiftSettings: hot),
         .target(name: "Evaluation", dependencies: ["Engine"], swiftSettings: hot),
         .target(name: "Datasets", dependencies: ["Engine", "Imaging", "CImageCodecs"], swiftSettings: hot),
-        .target(name: "ClassifyEmbed", dependencies: ["Engine", "Layers", "Objectives", "Imaging"], swiftSettings: hot),
+        .target(name: "Training", dependencies: ["Engine", "Layers", "Objectives", "Imaging", "Datasets", "Evaluation",
+                                                 .product(name: "Yams", package: "Yams")], swiftSettings: hot),
+        .target(name: "ClassifyEmbed", dependencies: ["Engine", "Layers", "Objectives", "Imaging", "Datasets", "Evaluation", "Training"],
+                swiftSettings: hot),
         .executableTarget(
             name: "classify-and-embed",
             dependencies: ["ClassifyEmbed", "Engine", "Layers", "Imaging",
@@ -42,6 +46,8 @@ let package = Package(
         .testTarget(name: "ObjectivesTests", dependencies: ["Objectives", "Engine"], swiftSettings: hot),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], swiftSettings: hot),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Imaging", "Engine"], swiftSettings: hot),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Datasets", "Imaging", "Layers", "Objectives", "Engine"],
+                    swiftSettings: hot),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Engine"], swiftSettings: hot),
     ],
     swiftLanguageModes: [.v5]

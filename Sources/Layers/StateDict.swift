@@ -27,10 +27,16 @@ package enum StateDict {
     /// All problems are collected and thrown together.
     package static func load(_ layer: any Layer, from file: SafeTensorsFile, prefix: String = "",
                              ignoring: [String] = []) throws {
+        try load(tensors(of: layer), from: file, prefix: prefix, ignoring: ignoring)
+    }
+
+    /// The same for an explicit list of named tensors (a model made of several layers).
+    package static func load(_ named: [(name: String, tensor: Tensor)], from file: SafeTensorsFile, prefix: String = "",
+                             ignoring: [String] = []) throws {
         var missing: [String] = [], misshaped: [String] = []
         var wanted = Set<String>()
         var loads: [(Tensor, String)] = []
-        for (name, tensor) in tensors(of: layer) {
+        for (name, tensor) in named {
             let key = prefix + name
             wanted.insert(key)
             guard let entry = file.entries[key] else { missing.append(key); continue }

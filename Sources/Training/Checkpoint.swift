@@ -1,0 +1,110 @@
+import Engine
+import Foundation
+import Imaging
+import Layers
+import Objectives
+
+/// What the trainer needs besides the tensors to continue exactly where it stopped.
+package struct TrainerState: Codable, Sendable {
+    package var version = 1
+    /// Epochs completed.
+    package var epoch = 0
+    /// Optimizer steps taken.
+    package var globalStep = 0
+    package var metricName = "macro_f1"
+    package var bestMetric: Double?
+    package var bestEpoch: Int?
+    package var optimizer: AdamW
+    package var marginGenerator: SeededGenerator?
+    package var dropoutGenerator: SeededGenerator
+    package var arenaCount: Int
+}
+
+/// A checkpoint folder: `model.safetensors` (the model file), `optimizer.safetensors` (AdamW moments of
+/// the arena, margin centres and their moments) and `trainer.json`. A folder is written beside its final
+/// name and swapped in with renames, so an interrupted save leaves the previous checkpoint intact.
+package enum Checkpoint {
+    package static func save(to folder: URL, model: JointModel, preprocessing: Preprocessing, margin: MarginClassifier?,
+                             state: TrainerState) throws {
+        let fm = FileManager.default
+        let temp = folder.deletingLastPathComponent().appendingPathComponent(".\(folder.lastPathComponent).tmp-\(getpid())")
+        try? fm.removeItem(at: temp)
+        try fm.createDirectory(at: temp, withIntermediateDirectories: true)
+        try ModelFile.write(model, preprocessing: preprocessing, to: temp.appendingPathComponent("model.safetensors"))
+        var opt = SafeTensorsWriter()
+        let a = model.arena
+        opt.add("moment1", shape: [a.count], values: UnsafeBufferPointer(start: a.moment1Pointer, count: a.count))
+        opt.add("moment2", shape: [a.count], values: UnsafeBufferPointer(start: a.moment2Pointer, count: a.count))
+        if let margin {
+            let shape = [margin.rows, margin.dimension], n = margin.rows * margin.dimension
+            opt.add("margin.weight", shape: shape, values: UnsafeBufferPointer(start: margin.weight.pointer, count: n))
+            opt.add("margin.moment1", shape: shape, values: UnsafeBufferPointer(start: margin.moment1.pointer, count: n))
+            opt.add("margin.moment2", shape: shape, values: UnsafeBufferPointer(start: margin.moment2.pointer, count: n))
+        }
+        try opt.write(to: temp.appendingPathComponent("optimizer.safetensors"))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(try encoder.encode(state), to: temp.appendingPathComponent("trainer.json"))
+        let old = folder.deletingLastPathComponent().appendingPathComponent(".\(folder.lastPathComponent).old")
+        try? fm.removeItem(at: old)
+        if fm.fileExists(atPath: folder.path) { try fm.moveItem(at: folder, to: old) }
+        try fm.moveItem(at: temp, to: folder)
+        try? fm.removeItem(at: old)
+    }
+
+    /// The folder to resume from: `folder`, or the previous copy if a save was interrupted mid-swap.
+    package static func existing(_ folder: URL) -> URL? {
+        let fm = FileManager.default
+        if fm.fileExists(atPath: folder.appendingPathComponent("trainer.json").path) { return folder }
+        let old = folder.deletingLastPathComponent().appendingPathComponent(".\(folder.lastPathComponent).old")
+        return fm.fileExists(atPath: old.appendingPathComponent("trainer.json").path) ? old : nil
+    }
+
+    /// Restores tensors, moments and margin state into an already-built model; returns the trainer state.
+    package static func restore(from folder: URL, model: JointModel, margin: MarginClassifier?) throws -> TrainerState {
+        let stateURL = folder.appendingPathComponent("trainer.json")
+        let state: TrainerState
+        do { state = try JSONDecoder().decode(TrainerState.self, from: Data(contentsOf: stateURL)) } catch {
+            throw TrainingError.badCheckpoint(stateURL.path, "\(error)")
+        }
+        guard state.arenaCount == model.arena.count else {
+            throw TrainingError.badCheckpoint(folder.path, "it was made for a different model (\(state.arenaCount) parameters, this config has \(model.arena.count))")
+        }
+        try ModelFile.load(into: model, from: SafeTensorsFile(contentsOf: folder.appendingPathComponent("model.safetensors")))
+        let opt = try SafeTensorsFile(contentsOf: folder.appendingPathComponent("optimizer.safetensors"))
+        func copy(_ name: String, into p: UnsafeMutablePointer<Float>, count: Int) throws {
+            let v = try opt.floats(name).values
+            guard v.count == count else { throw TrainingError.badCheckpoint(opt.file, "\(name) has \(v.count) values, expected \(count)") }
+            v.withUnsafeBufferPointer { p.update(from: $0.baseAddress!, count: count) }
+        }
+        try copy("moment1", into: model.arena.moment1Pointer, count: model.arena.count)
+        try copy("moment2", into: model.arena.moment2Pointer, count: model.arena.count)
+        if let margin {
+            let n = margin.rows * margin.dimension
+            try copy("margin.weight", into: margin.weight.pointer, count: n)
+            try copy("margin.moment1", into: margin.moment1.pointer, count: n)
+            try copy("margin.moment2", into: margin.moment2.pointer, count: n)
+            if let g = state.marginGenerator { margin.generator = g }
+        }
+        model.classifier.dropout.generator = state.dropoutGenerator
+        return state
+    }
+}
+
+/// Why training stopped early.
+package enum TrainingError: Error, CustomStringConvertible {
+    case nonFiniteLoss(step: Int, epoch: Int, classification: Float, embedding: Float, lastCheckpoint: String?)
+    case badCheckpoint(String, String)
+    case nothingToTrain(String)
+
+    package var description: String {
+        switch self {
+        case .nonFiniteLoss(let step, let epoch, let c, let e, let last):
+            let keep = last.map { "The last good checkpoint is intact: \($0)." } ?? "No checkpoint had been written yet."
+            return "training stopped: the loss became NaN/Inf at step \(step) (epoch \(epoch + 1); classification \(c), embedding \(e)). "
+                + "\(keep) Lower train.learning_rate, check the data, or raise train.warmup_steps, then resume with --resume."
+        case .badCheckpoint(let f, let r): return "\(f): cannot resume from this checkpoint: \(r)"
+        case .nothingToTrain(let r): return "nothing to train: \(r)"
+        }
+    }
+}

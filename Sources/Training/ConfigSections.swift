@@ -1,0 +1,192 @@
+import Datasets
+import Imaging
+
+/// Loss weights: `loss = classification_weight · CE + embedding_weight · margin`.
+package struct LossSection: Codable, Sendable {
+    package var classificationWeight: Float = 2
+    package var embeddingWeight: Float = 1
+    /// Per-class weights for imbalance: a list (one per class), `balanced` (n / (K · count)), or absent.
+    package var classWeights: ClassWeights = .none
+
+    package init() {}
+
+    package enum ClassWeights: Codable, Sendable, Equatable {
+        case none, balanced, explicit([Float])
+
+        package init(from decoder: Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if c.decodeNil() { self = .none; return }
+            if let s = try? c.decode(String.self) {
+                guard s == "balanced" || s == "none" else {
+                    throw DecodingError.dataCorruptedError(in: c, debugDescription: "class_weights: a list, 'balanced' or 'none'")
+                }
+                self = s == "balanced" ? .balanced : .none
+                return
+            }
+            self = .explicit(try c.decode([Float].self))
+        }
+
+        package func encode(to encoder: Encoder) throws {
+            var c = encoder.singleValueContainer()
+            switch self {
+            case .none: try c.encode("none")
+            case .balanced: try c.encode("balanced")
+            case .explicit(let w): try c.encode(w)
+            }
+        }
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case classificationWeight = "classification_weight", embeddingWeight = "embedding_weight", classWeights = "class_weights"
+    }
+
+    package init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        classificationWeight = try c.value(.classificationWeight, or: classificationWeight)
+        embeddingWeight = try c.value(.embeddingWeight, or: embeddingWeight)
+        classWeights = try c.value(.classWeights, or: ClassWeights.none)
+    }
+}
+
+package struct DataSection: Codable, Sendable {
+    package var train = "Data/dataset/train.csv"
+    package var val: String? = "Data/dataset/val.csv"
+    package var identityMode: IdentityMode = .template
+    /// Instance mode: rotation/flip variants per image counted as separate identities (1, 2, 4 or 8).
+    package var variants = 1
+    /// The decoded cache is this much larger than the input, so crops and shifts have pixels to use.
+    package var cacheScale = 1.125
+    package var augmentation = AugmentationSettings()
+
+    package init() {}
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case train, val, identityMode = "identity_mode", variants, cacheScale = "cache_scale", augmentation
+    }
+
+    enum AugmentationKeys: String, CodingKey, CaseIterable {
+        case enabled, scale, shift, rotation, perspective, brightness, contrast, saturation
+        case blurProbability = "blur_probability", noiseProbability = "noise_probability", noiseStd = "noise_std"
+        case jpegProbability = "jpeg_probability", jpegQuality = "jpeg_quality", shadowProbability = "shadow_probability"
+    }
+
+    package init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        train = try c.value(.train, or: train)
+        val = try c.decodeIfPresent(String.self, forKey: .val)
+        identityMode = try c.value(.identityMode, or: identityMode)
+        variants = try c.value(.variants, or: variants)
+        guard [1, 2, 4, 8].contains(variants) else {
+            throw DecodingError.dataCorruptedError(forKey: .variants, in: c, debugDescription: "must be 1, 2, 4 or 8")
+        }
+        cacheScale = try c.value(.cacheScale, or: cacheScale)
+        if c.contains(.augmentation) {
+            let d = try c.superDecoder(forKey: .augmentation)
+            try d.rejectUnknownKeys(AugmentationKeys.self)
+            let a = try d.container(keyedBy: AugmentationKeys.self)
+            var s = AugmentationSettings()
+            s.enabled = try a.value(.enabled, or: s.enabled)
+            s.scale = try a.value(.scale, or: s.scale)
+            s.shift = try a.value(.shift, or: s.shift)
+            s.rotation = try a.value(.rotation, or: s.rotation)
+            s.perspective = try a.value(.perspective, or: s.perspective)
+            s.brightness = try a.value(.brightness, or: s.brightness)
+            s.contrast = try a.value(.contrast, or: s.contrast)
+            s.saturation = try a.value(.saturation, or: s.saturation)
+            s.blurProbability = try a.value(.blurProbability, or: s.blurProbability)
+            s.noiseProbability = try a.value(.noiseProbability, or: s.noiseProbability)
+            s.noiseStd = try a.value(.noiseStd, or: s.noiseStd)
+            s.jpegProbability = try a.value(.jpegProbability, or: s.jpegProbability)
+            s.jpegQuality = try a.value(.jpegQuality, or: s.jpegQuality)
+            s.shadowProbability = try a.value(.shadowProbability, or: s.shadowProbability)
+            guard s.scale.count == 2, s.jpegQuality.count == 2 else {
+                throw DecodingError.dataCorruptedError(forKey: .augmentation, in: c, debugDescription: "scale and jpeg_quality are [low, high] pairs")
+            }
+            augmentation = s
+        }
+    }
+
+    package func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(train, forKey: .train)
+        try c.encodeIfPresent(val, forKey: .val)
+        try c.encode(identityMode, forKey: .identityMode)
+        try c.encode(variants, forKey: .variants)
+        try c.encode(cacheScale, forKey: .cacheScale)
+        var a = c.nestedContainer(keyedBy: AugmentationKeys.self, forKey: .augmentation)
+        let s = augmentation
+        try a.encode(s.enabled, forKey: .enabled)
+        try a.encode(s.scale, forKey: .scale)
+        try a.encode(s.shift, forKey: .shift)
+        try a.encode(s.rotation, forKey: .rotation)
+        try a.encode(s.perspective, forKey: .perspective)
+        try a.encode(s.brightness, forKey: .brightness)
+        try a.encode(s.contrast, forKey: .contrast)
+        try a.encode(s.saturation, forKey: .saturation)
+        try a.encode(s.blurProbability, forKey: .blurProbability)
+        try a.encode(s.noiseProbability, forKey: .noiseProbability)
+        try a.encode(s.noiseStd, forKey: .noiseStd)
+        try a.encode(s.jpegProbability, forKey: .jpegProbability)
+        try a.encode(s.jpegQuality, forKey: .jpegQuality)
+        try a.encode(s.shadowProbability, forKey: .shadowProbability)
+    }
+}
+
+package struct TrainSection: Codable, Sendable {
+    package var epochs = 20
+    /// Optimizer steps to run instead of epochs (when set).
+    package var steps: Int?
+    package var batchSize = 64
+    /// Micro-batches per optimizer step.
+    package var accumulation = 1
+    package var learningRate: Float = 2e-3
+    package var weightDecay: Float = 0.05
+    package var warmupSteps = 100
+    /// `cosine` or `poly` (polynomial, power `poly_power`), after the linear warm-up.
+    package var schedule = "cosine"
+    package var polyPower = 1.0
+    package var minLearningRate: Float = 0
+    package var clipNorm: Double = 5
+    package var seed: UInt64 = 0
+    /// `macro_f1` (classification head) or `tpr_at_fpr_1e-4` (embedding head over validation pairs).
+    package var validationMetric = "macro_f1"
+    package var output = "runs/default"
+
+    package init() {}
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case epochs, steps, batchSize = "batch_size", accumulation, learningRate = "learning_rate", weightDecay = "weight_decay"
+        case warmupSteps = "warmup_steps", schedule, polyPower = "poly_power", minLearningRate = "min_learning_rate"
+        case clipNorm = "clip_norm", seed, validationMetric = "validation_metric", output
+    }
+
+    package init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        epochs = try c.value(.epochs, or: epochs)
+        steps = try c.decodeIfPresent(Int.self, forKey: .steps)
+        batchSize = try c.value(.batchSize, or: batchSize)
+        guard batchSize >= 2 else {
+            throw DecodingError.dataCorruptedError(forKey: .batchSize, in: c, debugDescription: "must be at least 2 (BatchNorm)")
+        }
+        accumulation = try c.value(.accumulation, or: accumulation)
+        learningRate = try c.value(.learningRate, or: learningRate)
+        weightDecay = try c.value(.weightDecay, or: weightDecay)
+        warmupSteps = try c.value(.warmupSteps, or: warmupSteps)
+        schedule = try c.value(.schedule, or: schedule)
+        guard ["cosine", "poly"].contains(schedule) else {
+            throw DecodingError.dataCorruptedError(forKey: .schedule, in: c, debugDescription: "must be cosine or poly")
+        }
+        polyPower = try c.value(.polyPower, or: polyPower)
+        minLearningRate = try c.value(.minLearningRate, or: minLearningRate)
+        clipNorm = try c.value(.clipNorm, or: clipNorm)
+        seed = try c.value(.seed, or: seed)
+        validationMetric = try c.value(.validationMetric, or: validationMetric)
+        guard ["macro_f1", "tpr_at_fpr_1e-4"].contains(validationMetric) else {
+            throw DecodingError.dataCorruptedError(forKey: .validationMetric, in: c, debugDescription: "must be macro_f1 or tpr_at_fpr_1e-4")
+        }
+        output = try c.value(.output, or: output)
+    }
+}

@@ -1,0 +1,51 @@
+/// A coding key for whatever keys a YAML mapping holds.
+struct AnyKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
+/// An unknown or mistyped configuration key; `path` is dotted (`train.learning_rte`).
+package struct UnknownKeyError: Error, CustomStringConvertible {
+    package var path: String
+    package var known: [String]
+    package var description: String {
+        let leaf = path.split(separator: ".").last.map(String.init) ?? path
+        let close = known.filter { editDistance($0, leaf) <= 2 }
+        let hint = close.isEmpty ? "known keys here: \(known.joined(separator: ", "))" : "did you mean '\(close[0])'?"
+        return "unknown key '\(path)' (\(hint))"
+    }
+}
+
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a), b = Array(b)
+    var row = Array(0...b.count)
+    for i in 1...max(a.count, 1) where !a.isEmpty {
+        var prev = row[0]; row[0] = i
+        for j in 1...max(b.count, 1) where !b.isEmpty {
+            let cur = row[j]
+            row[j] = min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] == b[j - 1] ? 0 : 1))
+            prev = cur
+        }
+    }
+    return row[b.count]
+}
+
+extension Decoder {
+    /// Throws `UnknownKeyError` for any key of this mapping that `Keys` does not list.
+    func rejectUnknownKeys<Keys: CodingKey & CaseIterable>(_: Keys.Type) throws {
+        let container = try self.container(keyedBy: AnyKey.self)
+        let known = Keys.allCases.map(\.stringValue)
+        for key in container.allKeys where !known.contains(key.stringValue) {
+            throw UnknownKeyError(path: (codingPath.map(\.stringValue) + [key.stringValue]).joined(separator: "."), known: known)
+        }
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// The value at `key`, or `fallback` when the key is absent or null.
+    func value<T: Decodable>(_ key: Key, or fallback: T) throws -> T {
+        try decodeIfPresent(T.self, forKey: key) ?? fallback
+    }
+}

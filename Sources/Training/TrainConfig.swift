@@ -1,0 +1,224 @@
+import Datasets
+import Foundation
+import Imaging
+import Layers
+import Objectives
+import Yams
+
+/// Everything `classify-and-embed train` needs, loaded from YAML (snake_case keys). Every field has a
+/// default, so a config lists only what differs; `extends: other.yaml` starts from another file. An unknown
+/// key is an error naming the key and the file.
+package struct TrainConfig: Codable, Sendable {
+    package var model = ModelSection()
+    package var margin = MarginSettings()
+    package var loss = LossSection()
+    package var data = DataSection()
+    package var train = TrainSection()
+
+    package init() {}
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case model, margin, loss, data, train, extends }
+
+    package init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        model = try c.value(.model, or: ModelSection())
+        margin = try c.decodeIfPresent(MarginSection.self, forKey: .margin)?.settings ?? MarginSettings()
+        loss = try c.value(.loss, or: LossSection())
+        data = try c.value(.data, or: DataSection())
+        train = try c.value(.train, or: TrainSection())
+    }
+
+    package func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(model, forKey: .model)
+        try c.encode(MarginSection(margin), forKey: .margin)
+        try c.encode(loss, forKey: .loss)
+        try c.encode(data, forKey: .data)
+        try c.encode(train, forKey: .train)
+    }
+
+    /// Loads `url`, following `extends:` chains (the file named is relative to the including file). Paths
+    /// inside the config (data, output, pretrained) are relative to the current directory, like every other
+    /// command-line path.
+    package static func load(_ url: URL) throws -> TrainConfig {
+        var seen = Set<String>()
+        let tree = try loadTree(url, seen: &seen)
+        do {
+            let yaml = try Yams.serialize(node: tree)
+            return try YAMLDecoder().decode(TrainConfig.self, from: yaml)
+        } catch let e as UnknownKeyError {
+            throw ConfigError(file: url.path, message: e.description)
+        } catch let e as DecodingError {
+            if case .dataCorrupted(let c) = e, let inner = c.underlyingError as? UnknownKeyError {
+                throw ConfigError(file: url.path, message: inner.description)
+            }
+            if case .dataCorrupted(let c) = e, let inner = c.underlyingError as? DecodingError {
+                throw ConfigError(file: url.path, message: Self.describe(inner))
+            }
+            throw ConfigError(file: url.path, message: Self.describe(e))
+        } catch let e as ConfigError {
+            throw e
+        } catch {
+            throw ConfigError(file: url.path, message: "\(error)")
+        }
+    }
+
+    private static func loadTree(_ url: URL, seen: inout Set<String>) throws -> Node {
+        guard seen.insert(url.standardizedFileURL.path).inserted else {
+            throw ConfigError(file: url.path, message: "`extends` loops back to this file")
+        }
+        let text: String
+        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+            throw ConfigError(file: url.path, message: FileManager.default.fileExists(atPath: url.path) ? "not readable" : "no such file")
+        }
+        let node: Node
+        do { node = try Yams.compose(yaml: text) ?? Node.mapping([:]) } catch {
+            throw ConfigError(file: url.path, message: "not valid YAML: \(error)")
+        }
+        guard case .mapping(var mapping) = node else {
+            throw ConfigError(file: url.path, message: "the top level must be a mapping of sections (model, margin, loss, data, train)")
+        }
+        guard let base = mapping["extends"] else { return node }
+        guard let name = base.string else { throw ConfigError(file: url.path, message: "`extends` must be a file name") }
+        mapping["extends"] = nil
+        let parent = try loadTree(url.deletingLastPathComponent().appendingPathComponent(name), seen: &seen)
+        return merge(parent, .mapping(mapping))
+    }
+
+    /// Deep merge: mappings merge key by key, anything else in `top` replaces `base`.
+    private static func merge(_ base: Node, _ top: Node) -> Node {
+        guard case .mapping(var b) = base, case .mapping(let t) = top else { return top }
+        for (k, v) in t {
+            if let existing = b[k] { b[k] = merge(existing, v) } else { b[k] = v }
+        }
+        return .mapping(b)
+    }
+
+    private static func describe(_ e: DecodingError) -> String {
+        func path(_ c: [CodingKey]) -> String { c.map(\.stringValue).joined(separator: ".") }
+        switch e {
+        case .typeMismatch(let t, let c): return "'\(path(c.codingPath))' has the wrong type (expected \(t))"
+        case .valueNotFound(let t, let c): return "'\(path(c.codingPath))' is missing a value (expected \(t))"
+        case .keyNotFound(let k, let c): return "'\(path(c.codingPath + [k]))' is required"
+        case .dataCorrupted(let c): return "'\(path(c.codingPath))': \(c.debugDescription)"
+        @unknown default: return "\(e)"
+        }
+    }
+}
+
+/// A configuration file that cannot be used, with the file and the reason.
+package struct ConfigError: Error, CustomStringConvertible {
+    package var file: String
+    package var message: String
+    package var description: String { "\(file): \(message)" }
+}
+
+package struct ModelSection: Codable, Sendable {
+    package var spec = ModelSpec()
+    /// Optional timm `lcnet_050` weights (safetensors, timm names) to start the backbone from.
+    package var pretrained: String?
+
+    package init() {}
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case backbone, neck, neckNorm = "neck_norm", embeddingSize = "embedding_size", classHeadHidden = "class_head_hidden"
+        case classHeadDropout = "class_head_dropout", classMode = "class_mode", classNames = "class_names"
+        case positiveClass = "positive_class", inputSize = "input_size", pretrained
+    }
+
+    package init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        var s = ModelSpec()
+        s.backbone = try c.value(.backbone, or: s.backbone)
+        guard s.backbone == "lcnet_050" else {
+            throw DecodingError.dataCorruptedError(forKey: .backbone, in: c, debugDescription: "only lcnet_050 is supported")
+        }
+        s.neck = try c.value(.neck, or: s.neck)
+        s.neckNorm = try c.value(.neckNorm, or: s.neckNorm)
+        s.embeddingSize = try c.value(.embeddingSize, or: s.embeddingSize)
+        s.classHeadHidden = try c.value(.classHeadHidden, or: s.classHeadHidden)
+        s.classHeadDropout = try c.value(.classHeadDropout, or: s.classHeadDropout)
+        s.classMode = try c.value(.classMode, or: s.classMode)
+        guard ["multiclass", "binary"].contains(s.classMode) else {
+            throw DecodingError.dataCorruptedError(forKey: .classMode, in: c, debugDescription: "must be multiclass or binary")
+        }
+        s.classNames = try c.value(.classNames, or: s.classNames)
+        s.positiveClass = try c.decodeIfPresent(String.self, forKey: .positiveClass)
+        if s.classMode == "binary" {
+            guard s.classNames.count == 2, let p = s.positiveClass, s.classNames.contains(p) else {
+                throw DecodingError.dataCorruptedError(forKey: .positiveClass, in: c,
+                    debugDescription: "a binary head needs two class_names and positive_class set to one of them")
+            }
+        }
+        s.inputSize = try c.value(.inputSize, or: s.inputSize)
+        guard s.inputSize >= 32 && s.inputSize % 32 == 0 else {
+            throw DecodingError.dataCorruptedError(forKey: .inputSize, in: c, debugDescription: "must be a multiple of 32")
+        }
+        spec = s
+        pretrained = try c.decodeIfPresent(String.self, forKey: .pretrained)
+    }
+
+    package func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(spec.backbone, forKey: .backbone)
+        try c.encode(spec.neck, forKey: .neck)
+        try c.encode(spec.neckNorm, forKey: .neckNorm)
+        try c.encode(spec.embeddingSize, forKey: .embeddingSize)
+        try c.encode(spec.classHeadHidden, forKey: .classHeadHidden)
+        try c.encode(spec.classHeadDropout, forKey: .classHeadDropout)
+        try c.encode(spec.classMode, forKey: .classMode)
+        try c.encode(spec.classNames, forKey: .classNames)
+        try c.encodeIfPresent(spec.positiveClass, forKey: .positiveClass)
+        try c.encode(spec.inputSize, forKey: .inputSize)
+        try c.encodeIfPresent(pretrained, forKey: .pretrained)
+    }
+}
+
+struct MarginSection: Codable {
+    var settings: MarginSettings
+    init(_ s: MarginSettings) { settings = s }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case type, scale, m1, m2, m3, subCenters = "sub_centers", sampleRate = "sample_rate"
+    }
+
+    init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        var s: MarginSettings
+        switch try c.value(.type, or: "cosface") {
+        case "softmax": s = .softmax
+        case "cosface": s = .cosFace
+        case "arcface": s = .arcFace
+        case "combined": s = MarginSettings(m1: 1, m2: 0, m3: 0)
+        case let other:
+            throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "unknown margin type '\(other)' (softmax, cosface, arcface, combined)")
+        }
+        s.scale = try c.value(.scale, or: s.scale)
+        s.m1 = try c.value(.m1, or: s.m1)
+        s.m2 = try c.value(.m2, or: s.m2)
+        s.m3 = try c.value(.m3, or: s.m3)
+        s.subCenters = try c.value(.subCenters, or: s.subCenters)
+        s.sampleRate = try c.value(.sampleRate, or: s.sampleRate)
+        guard s.sampleRate > 0 && s.sampleRate <= 1 else {
+            throw DecodingError.dataCorruptedError(forKey: .sampleRate, in: c, debugDescription: "must be in (0, 1]")
+        }
+        guard s.subCenters >= 1 else {
+            throw DecodingError.dataCorruptedError(forKey: .subCenters, in: c, debugDescription: "must be at least 1")
+        }
+        settings = s
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode("combined", forKey: .type)
+        try c.encode(settings.scale, forKey: .scale)
+        try c.encode(settings.m1, forKey: .m1)
+        try c.encode(settings.m2, forKey: .m2)
+        try c.encode(settings.m3, forKey: .m3)
+        try c.encode(settings.subCenters, forKey: .subCenters)
+        try c.encode(settings.sampleRate, forKey: .sampleRate)
+    }
+}

@@ -1,0 +1,208 @@
+import Datasets
+import Engine
+import Foundation
+import Imaging
+import Layers
+import Objectives
+import Yams
+
+/// The joint trainer: `loss = w_cls · CE(classification) + w_emb · margin(embedding)` over CSV splits, AdamW
+/// with warm-up + cosine/poly decay, global-norm clipping of the model's gradients (the margin centres are
+/// not clipped, as in insightface), gradient accumulation, validation every epoch, `best` and `last`
+/// checkpoints, exact resume, a NaN guard, `log.jsonl` and the resolved config next to the outputs.
+package final class Trainer {
+    package let config: TrainConfig
+    package let output: URL
+    package let model: JointModel
+    package let margin: MarginClassifier?
+    package let trainLoader: BatchLoader
+    package let valLoader: BatchLoader?
+    package let preprocessing: Preprocessing
+    package private(set) var state: TrainerState
+    package let schedule: LearningRateSchedule
+    private let crossEntropy: CrossEntropy
+    private let progress = ProgressReporter()
+    /// Called after every epoch with its validation (tests use it).
+    package var onEpoch: ((Int, ValidationResult) -> Void)?
+
+    package init(config: TrainConfig, resume: Bool = false) throws {
+        self.config = config
+        output = URL(fileURLWithPath: config.train.output)
+        let spec = config.model.spec
+        var pre = Preprocessing()
+        pre.width = spec.inputSize; pre.height = spec.inputSize
+        preprocessing = pre
+        let classNames = spec.classNames
+        let train = try Split(file: URL(fileURLWithPath: config.data.train), classNames: classNames, identityMode: config.data.identityMode)
+        let side = Int((Double(spec.inputSize) * config.data.cacheScale).rounded())
+        let trainCache = try ImageCache(split: train, side: side)
+        trainLoader = BatchLoader(split: train, cache: trainCache, batchSize: config.train.batchSize,
+                                  augmenter: Augmenter(settings: config.data.augmentation, preprocessing: pre),
+                                  seed: config.train.seed, shuffle: true, variants: config.data.variants)
+        guard trainLoader.batchesPerEpoch > 0 else {
+            throw TrainingError.nothingToTrain("\(config.data.train) has \(train.rows.count) rows, fewer than one batch of \(config.train.batchSize)")
+        }
+        if let v = config.data.val {
+            let val = try Split(file: URL(fileURLWithPath: v), classNames: classNames, identityMode: config.data.identityMode)
+            valLoader = BatchLoader(split: val, cache: try ImageCache(split: val, side: spec.inputSize), batchSize: config.train.batchSize,
+                                    augmenter: Augmenter(settings: .none, preprocessing: pre), seed: 0, shuffle: false)
+        } else {
+            valLoader = nil
+        }
+        model = JointModel(spec: spec, seed: config.train.seed)
+        if let path = config.model.pretrained {
+            try StateDict.load(model.backbone, from: SafeTensorsFile(contentsOf: URL(fileURLWithPath: path)),
+                               ignoring: ["conv_head", "classifier"])
+        }
+        let identities = trainLoader.identityCount
+        margin = identities > 0 && config.loss.embeddingWeight > 0
+            ? MarginClassifier(classes: identities, dimension: spec.embeddingSize, settings: config.margin, seed: config.train.seed)
+            : nil
+        switch config.loss.classWeights {
+        case .none: crossEntropy = CrossEntropy(mode: spec.classMode == "binary" ? .binary : .multiclass)
+        case .explicit(let w): crossEntropy = CrossEntropy(mode: spec.classMode == "binary" ? .binary : .multiclass, classWeights: w)
+        case .balanced:
+            let counts = train.classCounts, total = counts.reduce(0, +)
+            let w = counts.map { $0 == 0 ? Float(0) : Float(total) / Float(counts.count * $0) }
+            crossEntropy = CrossEntropy(mode: spec.classMode == "binary" ? .binary : .multiclass, classWeights: w)
+        }
+        let stepsPerEpoch = trainLoader.batchesPerEpoch / config.train.accumulation
+        let total = config.train.steps ?? stepsPerEpoch * config.train.epochs
+        schedule = LearningRateSchedule(base: config.train.learningRate, minimum: config.train.minLearningRate,
+                                        warmupSteps: config.train.warmupSteps, totalSteps: total,
+                                        kind: config.train.schedule, power: config.train.polyPower)
+        state = TrainerState(metricName: config.train.validationMetric,
+                             optimizer: AdamW(learningRate: config.train.learningRate, weightDecay: config.train.weightDecay),
+                             marginGenerator: margin?.generator, dropoutGenerator: model.classifier.dropout.generator,
+                             arenaCount: model.arena.count)
+        if resume {
+            guard let folder = Checkpoint.existing(output.appendingPathComponent("last")) else {
+                throw TrainingError.badCheckpoint(output.appendingPathComponent("last").path, "no checkpoint there to resume from")
+            }
+            state = try Checkpoint.restore(from: folder, model: model, margin: margin)
+        }
+    }
+
+    private var stepsPerEpoch: Int { trainLoader.batchesPerEpoch / config.train.accumulation }
+    private var epochs: Int {
+        if let s = config.train.steps { return (s + stepsPerEpoch - 1) / stepsPerEpoch }
+        return config.train.epochs
+    }
+
+    /// Trains from the current state to the configured end.
+    package func run() throws {
+        try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        try AtomicFile.write(Data(try YAMLEncoder().encode(config).utf8), to: output.appendingPathComponent("config.yaml"))
+        let log = try JSONLog(output.appendingPathComponent("log.jsonl"))
+        let accumulation = config.train.accumulation
+        let totalSteps = config.train.steps ?? stepsPerEpoch * epochs
+        progress.line("training \(trainLoader.split.rows.count) images, \(trainLoader.identityCount) identities, "
+                      + "\(model.arena.count) parameters\(margin.map { " + \($0.rows * $0.dimension) margin" } ?? ""), "
+                      + "\(stepsPerEpoch) steps/epoch → \(output.path)")
+        while state.epoch < epochs && state.globalStep < totalSteps {
+            let epoch = state.epoch
+            trainLoader.start(epoch: epoch, from: 0)
+            defer { trainLoader.stop() }
+            let started = System.now()
+            var images = 0
+            for stepInEpoch in 0..<stepsPerEpoch where state.globalStep < totalSteps {
+                let micro = (0..<accumulation).map { _ in trainLoader.next().batch }
+                let (cls, emb) = try step(micro)
+                images += micro.reduce(0) { $0 + $1.rows.count }
+                let elapsed = System.now() - started
+                let rate = Double(images) / max(elapsed, 1e-9)
+                let remaining = Double(totalSteps - state.globalStep) * Double(config.train.batchSize * accumulation) / rate
+                progress.step(epoch: epoch, epochs: epochs, batch: stepInEpoch, batches: stepsPerEpoch, classificationLoss: cls,
+                              embeddingLoss: emb, learningRate: state.optimizer.learningRate, imagesPerSecond: rate, etaSeconds: remaining)
+                log.write(["kind": "step", "epoch": epoch, "step": state.globalStep, "loss_cls": Double(cls), "loss_emb": Double(emb),
+                           "lr": Double(state.optimizer.learningRate), "img_per_s": rate])
+            }
+            state.epoch += 1
+            let validation = valLoader.map { Validation.run(model, loader: $0) } ?? ValidationResult()
+            let metric = validation.metric(config.train.validationMetric)
+            var improved = false
+            if let metric, metric > (state.bestMetric ?? -.infinity) {
+                state.bestMetric = metric; state.bestEpoch = epoch; improved = true
+            } else if metric == nil && valLoader == nil {
+                improved = true  // no validation split: the newest model is the best we know
+                state.bestEpoch = epoch
+            }
+            saveState()
+            try Checkpoint.save(to: output.appendingPathComponent("last"), model: model, preprocessing: preprocessing, margin: margin, state: state)
+            if improved {
+                try Checkpoint.save(to: output.appendingPathComponent("best"), model: model, preprocessing: preprocessing, margin: margin, state: state)
+            }
+            var entry: [String: Any] = ["kind": "epoch", "epoch": epoch, "step": state.globalStep, "seconds": System.now() - started]
+            if let m = validation.macroF1 { entry["val_macro_f1"] = m }
+            if let a = validation.accuracy { entry["val_accuracy"] = a }
+            if let t = validation.tprAtFPR1e4 { entry["val_tpr_at_fpr_1e-4"] = t }
+            if let a = validation.auroc { entry["val_auroc"] = a }
+            log.write(entry)
+            let shown = [validation.macroF1.map { String(format: "macro-F1 %.4f", $0) }, validation.accuracy.map { String(format: "accuracy %.4f", $0) },
+                         validation.tprAtFPR1e4.map { String(format: "TPR@FPR=1e-4 %.4f", $0) }, validation.auroc.map { String(format: "AUROC %.4f", $0) }]
+                .compactMap { $0 }.joined(separator: "  ")
+            progress.line("epoch \(epoch + 1)/\(epochs) done\(shown.isEmpty ? "" : ": " + shown)\(improved ? "  (best so far)" : "")")
+            onEpoch?(epoch, validation)
+        }
+    }
+
+    private func saveState() {
+        state.marginGenerator = margin?.generator
+        state.dropoutGenerator = model.classifier.dropout.generator
+    }
+
+    /// One optimizer step over `micro` micro-batches; returns the (weighted) losses per head.
+    private func step(_ micro: [Batch]) throws -> (Float, Float) {
+        let k = Float(micro.count)
+        model.arena.zeroGrads()
+        margin?.beginStep(labels: micro.flatMap(\.identities))
+        var clsTotal: Float = 0, embTotal: Float = 0
+        for batch in micro {
+            let (embedding, logits) = model.forward(batch.images, training: true)
+            let dLogits = Tensor(shape: logits.shape)
+            let cls = crossEntropy(logits: logits, labels: batch.labels, gradient: dLogits, scale: config.loss.classificationWeight / k)
+            var dEmbedding: Tensor?
+            var emb: Float = 0
+            if let margin, batch.identities.contains(where: { $0 >= 0 }) {
+                let g = Tensor(shape: embedding.shape)
+                emb = margin.forwardBackward(embeddings: embedding, labels: batch.identities,
+                                             lossWeight: config.loss.embeddingWeight / k, gradient: g)
+                dEmbedding = g
+            }
+            guard cls.isFinite && emb.isFinite else {
+                let last = Checkpoint.existing(output.appendingPathComponent("last"))?.path
+                throw TrainingError.nonFiniteLoss(step: state.globalStep, epoch: state.epoch, classification: cls, embedding: emb, lastCheckpoint: last)
+            }
+            clsTotal += cls; embTotal += emb
+            model.backward(embeddingGradient: dEmbedding, logitGradient: batch.labels.contains { $0 >= 0 } ? dLogits : nil)
+        }
+        let norm = model.arena.clipGradNorm(maxNorm: config.train.clipNorm)
+        guard norm.isFinite else {
+            let last = Checkpoint.existing(output.appendingPathComponent("last"))?.path
+            throw TrainingError.nonFiniteLoss(step: state.globalStep, epoch: state.epoch, classification: .nan, embedding: .nan, lastCheckpoint: last)
+        }
+        state.optimizer.learningRate = schedule.rate(at: state.globalStep)
+        state.optimizer.update(model.arena)
+        margin?.update(with: state.optimizer)
+        state.globalStep += 1
+        return (clsTotal, embTotal)
+    }
+}
+
+/// Appends one JSON object per line.
+final class JSONLog {
+    private let handle: FileHandle
+
+    init(_ url: URL) throws {
+        if !FileManager.default.fileExists(atPath: url.path) { FileManager.default.createFile(atPath: url.path, contents: nil) }
+        handle = try FileHandle(forWritingTo: url)
+        handle.seekToEndOfFile()
+    }
+
+    func write(_ object: [String: Any]) {
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return }
+        handle.write(data + Data("\n".utf8))
+    }
+
+    deinit { try? handle.close() }
+}

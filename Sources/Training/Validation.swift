@@ -1,0 +1,69 @@
+import Datasets
+import Engine
+import Evaluation
+import Foundation
+import Layers
+
+/// Per-epoch validation: classification macro-F1 and/or verification TPR@FPR=1e-4 over all pairs of the
+/// validation split (eval mode, no augmentation).
+package struct ValidationResult: Codable, Sendable {
+    package var macroF1: Double?
+    package var accuracy: Double?
+    package var tprAtFPR1e4: Double?
+    package var auroc: Double?
+
+    package func metric(_ name: String) -> Double? { name == "macro_f1" ? macroF1 : tprAtFPR1e4 }
+}
+
+package enum Validation {
+    /// Runs `model` over every batch of `loader` (which must not shuffle).
+    package static func run(_ model: JointModel, loader: BatchLoader, maxPairImages: Int = 4000) -> ValidationResult {
+        var truth: [Int] = [], predicted: [Int] = [], identities: [Int] = []
+        var embeddings: [[Float]] = []
+        let binary = model.spec.classMode == "binary"
+        for index in 0..<loader.batchesPerEpoch {
+            let batch = loader.batch(epoch: 0, index: index, parallel: true)
+            let (e, logits) = model.forward(batch.images, training: false)
+            let normalized = l2Normalized(e)
+            let k = logits.count / logits[0], d = normalized.count / normalized[0]
+            for i in 0..<batch.rows.count {
+                if batch.labels[i] >= 0 {
+                    truth.append(batch.labels[i])
+                    if binary {
+                        predicted.append(logits.data[i] >= 0 ? 1 : 0)
+                    } else {
+                        var best = 0
+                        for j in 1..<k where logits.data[i * k + j] > logits.data[i * k + best] { best = j }
+                        predicted.append(best)
+                    }
+                }
+                if batch.identities[i] >= 0 && embeddings.count < maxPairImages {
+                    identities.append(batch.identities[i])
+                    embeddings.append(Array(UnsafeBufferPointer(start: normalized.data + i * d, count: d)))
+                }
+            }
+        }
+        var result = ValidationResult()
+        if !truth.isEmpty {
+            let m = ClassificationMetrics(truth: truth, predicted: predicted, classes: binary ? 2 : model.spec.classNames.count)
+            result.macroF1 = m.macroF1
+            result.accuracy = m.accuracy
+        }
+        if embeddings.count >= 2 {
+            var scores: [Double] = [], positive: [Bool] = []
+            scores.reserveCapacity(embeddings.count * (embeddings.count - 1) / 2)
+            for i in 0..<embeddings.count {
+                for j in (i + 1)..<embeddings.count {
+                    var s: Float = 0
+                    for t in 0..<embeddings[i].count { s += embeddings[i][t] * embeddings[j][t] }
+                    scores.append(Double(s)); positive.append(identities[i] == identities[j])
+                }
+            }
+            if let roc = try? ROC(scores: scores, positive: positive) {
+                result.tprAtFPR1e4 = roc.operatingPoint(atFPR: 1e-4).tpr
+                result.auroc = roc.auc
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,27 @@
+import ArgumentParser
+import ClassifyEmbed
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train the two-head model from CSV splits.",
+        discussion: """
+        The config (YAML, see Configs/) sets the model, margin, loss weights, data and schedule. Outputs go to \
+        train.output: the resolved config.yaml, log.jsonl, and the last/ and best/ checkpoints (best by the \
+        validation metric). --resume continues from last/ exactly where it stopped.
+        """)
+
+    @Option(help: "YAML config file.") var config: String
+    @Flag(help: "Continue from the run folder's last checkpoint.") var resume = false
+    @Option(help: "Run folder (overrides train.output).") var output: String?
+    @Option(help: "Epochs (overrides train.epochs).") var epochs: Int?
+    @Option(help: "Optimizer steps (overrides train.steps).") var steps: Int?
+    @Option(help: "Training split CSV (overrides data.train).") var trainSplit: String?
+    @Option(help: "Validation split CSV (overrides data.val).") var valSplit: String?
+
+    func run() throws {
+        try TrainingRun.run(configFile: config, resume: resume) { o in
+            o.output = output; o.epochs = epochs; o.steps = steps; o.train = trainSplit; o.val = valSplit
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import XCTest
+import Foundation
+import Layers
+import Objectives
+import Training
+
+final class ConfigTests: XCTestCase {
+    static let configs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Configs")
+
+    func testShippedConfigsLoadWithTheirAblation() throws {
+        let d = try TrainConfig.load(Self.configs.appendingPathComponent("default.yaml"))
+        XCTAssertEqual(d.model.spec.neck, .flatten)
+        XCTAssertEqual(d.model.spec.neckNorm, .ln)
+        XCTAssertEqual(d.margin, MarginSettings(scale: 64, m1: 1, m2: 0, m3: 0.4))
+        XCTAssertEqual(d.model.spec.embeddingSize, 256)
+        XCTAssertEqual(d.model.spec.classNames, ["document", "not_a_document", "screen"])
+        XCTAssertEqual(d.loss.classificationWeight, 2)
+        let expectations: [(String, (TrainConfig) -> Bool)] = [
+            ("arc", { $0.margin.m2 == 0.5 && $0.margin.m3 == 0 }),
+            ("softmax", { $0.margin.m2 == 0 && $0.margin.m3 == 0 }),
+            ("cos", { $0.margin.m3 == 0.35 && $0.margin.scale == 30 }),
+            ("bn", { $0.model.spec.neckNorm == .bn }),
+            ("squeeze", { $0.model.spec.neck == .squeeze }),
+            ("gap", { $0.model.spec.neck == .gap }),
+            ("f128-r96", { $0.model.spec.embeddingSize == 128 && $0.model.spec.inputSize == 96 }),
+            ("ln+bn", { $0.model.spec.neckNorm == .lnbn }),
+        ]
+        for (name, check) in expectations {
+            let c = try TrainConfig.load(Self.configs.appendingPathComponent(name + ".yaml"))
+            XCTAssertTrue(check(c), name)
+            XCTAssertEqual(c.train.output, "runs/" + name)
+            XCTAssertEqual(c.train.batchSize, 64, "\(name) inherits the rest")
+        }
+    }
+
+    private func write(_ text: String) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("cfg-\(UUID()).yaml")
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url
+    }
+
+    func testUnknownKeyNamesKeyAndFile() throws {
+        let url = try write("train:\n  learning_rte: 0.1\n")
+        XCTAssertThrowsError(try TrainConfig.load(url)) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains(url.path), text)
+            XCTAssertTrue(text.contains("train.learning_rte"), text)
+            XCTAssertTrue(text.contains("did you mean 'learning_rate'"), text)
+        }
+        let top = try write("modle:\n  neck: gap\n")
+        XCTAssertThrowsError(try TrainConfig.load(top)) { XCTAssertTrue("\($0)".contains("'modle'"), "\($0)") }
+        let aug = try write("data:\n  augmentation:\n    blur: 0.3\n")
+        XCTAssertThrowsError(try TrainConfig.load(aug)) { XCTAssertTrue("\($0)".contains("data.augmentation.blur"), "\($0)") }
+    }
+
+    func testBadValuesAndFilesAreExplained() throws {
+        XCTAssertThrowsError(try TrainConfig.load(try write("model:\n  neck: pyramid\n"))) { XCTAssertTrue("\($0)".contains("model.neck"), "\($0)") }
+        XCTAssertThrowsError(try TrainConfig.load(try write("train:\n  batch_size: many\n"))) { XCTAssertTrue("\($0)".contains("train.batch_size"), "\($0)") }
+        XCTAssertThrowsError(try TrainConfig.load(try write("model: [1, 2\n"))) { XCTAssertTrue("\($0)".contains("not valid YAML"), "\($0)") }
+        XCTAssertThrowsError(try TrainConfig.load(URL(fileURLWithPath: "/nonexistent/x.yaml"))) { XCTAssertTrue("\($0)".contains("no such file"), "\($0)") }
+        XCTAssertThrowsError(try TrainConfig.load(try write("margin:\n  sample_rate: 0\n"))) { XCTAssertTrue("\($0)".contains("sample_rate"), "\($0)") }
+    }
+
+    func testScheduleWarmsUpThenDecays() {
+        let cosine = LearningRateSchedule(base: 1, minimum: 0, warmupSteps: 10, totalSteps: 110, kind: "cosine", power: 1)
+        XCTAssertEqual(cosine.rate(at: 0), 0.1, accuracy: 1e-6)
+        XCTAssertEqual(cosine.rate(at: 9), 1, accuracy: 1e-6)
+        XCTAssertEqual(cosine.rate(at: 60), 0.5, accuracy: 1e-6)
+        XCTAssertEqual(cosine.rate(at: 110), 0, accuracy: 1e-6)
+        let poly = LearningRateSchedule(base: 1, minimum: 0, warmupSteps: 0, totalSteps: 100, kind: "poly", power: 1)
+        XCTAssertEqual(poly.rate(at: 25), 0.75, accuracy: 1e-6)
+    }
+}
