@@ -89,8 +89,9 @@ package final class Trainer {
         return config.train.epochs
     }
 
-    /// Trains from the current state to the configured end.
-    package func run() throws {
+    /// Trains from the current state to the configured end, or until `untilEpoch` epochs are complete
+    /// (the schedule still spans the whole configured run, so stopping and resuming changes nothing).
+    package func run(untilEpoch: Int? = nil) throws {
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         try AtomicFile.write(Data(try YAMLEncoder().encode(config).utf8), to: output.appendingPathComponent("config.yaml"))
         let log = try JSONLog(output.appendingPathComponent("log.jsonl"))
@@ -99,7 +100,7 @@ package final class Trainer {
         progress.line("training \(trainLoader.split.rows.count) images, \(trainLoader.identityCount) identities, "
                       + "\(model.arena.count) parameters\(margin.map { " + \($0.rows * $0.dimension) margin" } ?? ""), "
                       + "\(stepsPerEpoch) steps/epoch → \(output.path)")
-        while state.epoch < epochs && state.globalStep < totalSteps {
+        while state.epoch < min(epochs, untilEpoch ?? .max) && state.globalStep < totalSteps {
             let epoch = state.epoch
             trainLoader.start(epoch: epoch, from: 0)
             defer { trainLoader.stop() }

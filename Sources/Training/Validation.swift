@@ -12,6 +12,8 @@ package struct ValidationResult: Codable, Sendable {
     package var tprAtFPR1e4: Double?
     package var auroc: Double?
 
+    package init() {}
+
     package func metric(_ name: String) -> Double? { name == "macro_f1" ? macroF1 : tprAtFPR1e4 }
 }
 
