@@ -18,6 +18,10 @@ struct BenchmarkCommand: ParsableCommand {
     @Option(help: "Timed training steps (median reported).") var steps = 7
     @Option(help: "Timed batch-1 runs (median reported).") var latencyRuns = 200
     @Flag(help: "Print one JSON object instead of a table.") var json = false
+    @Option(parsing: .upToNextOption, help: "Identity counts N for the two-head training step (empty: skip).")
+    var classes: [Int] = [1000, 100_000]
+    @Option(help: "Also time a PartialFC step with this many identities (e.g. 1000000), D = 256.") var partialFCClasses: Int?
+    @Option(help: "PartialFC sample rate for --partial-fc-classes.") var sampleRate: Float = 0.1
     @Flag(help: "Also print per-layer forward/backward times of the training step.") var profile = false
     @Flag(help: "Print per-layer eval-mode forward times at batch 1 instead of the training profile.") var profileEval = false
 
@@ -44,10 +48,24 @@ struct BenchmarkCommand: ParsableCommand {
         var bench = BackboneBenchmark()
         bench.batch = batch; bench.imageSize = size; bench.trainSteps = steps; bench.latencyRuns = latencyRuns
         let result = bench.run { message in if !json { FileHandle.standardError.write(Data((message + "\n").utf8)) } }
+        var steps: [TrainingStepBenchmark.Result] = []
+        for n in classes {
+            if !json { FileHandle.standardError.write(Data("two-head training step, N = \(n)…\n".utf8)) }
+            var t = TrainingStepBenchmark()
+            t.batch = batch; t.imageSize = size; t.classes = n; t.steps = steps.count == 0 ? self.steps : max(3, self.steps / 2)
+            steps.append(t.run())
+        }
+        if let n = partialFCClasses {
+            if !json { FileHandle.standardError.write(Data("PartialFC step, N = \(n), sample rate \(sampleRate)…\n".utf8)) }
+            var t = TrainingStepBenchmark()
+            t.batch = batch; t.imageSize = size; t.classes = n; t.sampleRate = sampleRate; t.steps = 3; t.warmup = 1
+            steps.append(t.run())
+        }
         if json {
+            struct Report: Encodable { var backbone: BackboneBenchmark.Result; var twoHeadTraining: [TrainingStepBenchmark.Result] }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(result), as: UTF8.self))
+            print(String(decoding: try encoder.encode(Report(backbone: result, twoHeadTraining: steps)), as: UTF8.self))
             return
         }
         print("""
@@ -57,6 +75,11 @@ struct BenchmarkCommand: ParsableCommand {
           inference throughput, batch \(result.batch):         \(fmt(result.inferenceImagesPerSecond)) img/s
           peak RSS:                                 \(fmt(result.peakRSSMebibytes)) MiB
         """)
+        for s in steps {
+            let label = "two-head training, N = \(s.classes)" + (s.sampleRate < 1 ? ", PartialFC \(s.sampleRate)" : "") + ":"
+            print("  " + label.padding(toLength: 41, withPad: " ", startingAt: 0)
+                  + "\(fmt(s.imagesPerSecond)) img/s   (\(fmt(s.stepMilliseconds)) ms/step, peak RSS so far \(fmt(s.peakRSSMebibytes)) MiB)")
+        }
     }
 }
 
