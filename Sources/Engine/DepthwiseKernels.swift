@@ -28,7 +28,11 @@ package struct DepthwiseGeometry: Sendable {
     package var rowStride: Int { stride == 1 ? paddedOutWidth + 2 * padding : paddedOutWidth + padding }
     package var planeFloats: Int { paddedRows * rowStride }
     /// Scratch floats one worker needs for any of the three kernels.
-    package var scratchFloats: Int { 4 * planeFloats + 2 * outHeight * paddedOutWidth + 64 }
+    package var scratchFloats: Int {
+        // padded input (2 planes) + a stride-1 grid plane for dx + widened dy + flipped kernel + a dx row buffer
+        let grid = (height + 2 * padding) * ((width + 7) / 8 * 8 + 2 * padding + 8)
+        return 2 * planeFloats + max(2 * planeFloats, grid) + 2 * outHeight * paddedOutWidth + height * ((width + 7) / 8 * 8) + 128
+    }
 }
 
 package enum DepthwiseKernels {
@@ -85,6 +89,7 @@ package enum DepthwiseKernels {
 
     static func convolve(_ planes: UnsafePointer<Float>, _ g: DepthwiseGeometry, _ w: UnsafePointer<Float>,
                          _ out: UnsafeMutablePointer<Float>, outStride: Int) {
+        if convolveFast(planes, g, w, out, outStride: outStride) { return }
         if g.lanes == 8 { convolve(planes, g, w, out, outStride: outStride, SIMD8<Float>.self) }
         else { convolve(planes, g, w, out, outStride: outStride, SIMD4<Float>.self) }
     }
@@ -129,7 +134,8 @@ package enum DepthwiseKernels {
         let k = g.kernel, s = g.stride, rs = g.rowStride, pw = g.paddedOutWidth
         let planes = scratch, odd = scratch + g.planeFloats
         let work = scratch + 2 * g.planeFloats           // 2 planes: dx accumulators / padded dy plane
-        let dyWide = scratch + 4 * g.planeFloats          // dy rows widened to paddedOutWidth
+        let gridFloats = (g.height + 2 * g.padding) * ((g.width + 7) / 8 * 8 + 2 * g.padding + 8)
+        let dyWide = work + max(2 * g.planeFloats, gridFloats)  // dy rows widened to paddedOutWidth
         pad(x, g, into: planes)
         let d: UnsafePointer<Float>
         if pw == g.outWidth { d = dy } else {
@@ -137,6 +143,7 @@ package enum DepthwiseKernels {
             d = UnsafePointer(dyWide)
         }
         // dw[ky, kx] += Σ dy · x_shifted
+        if !weightGradientFast(planes, g, d, dw) {
         for ky in 0..<k {
             for kx in 0..<k {
                 var acc = V()
@@ -152,6 +159,7 @@ package enum DepthwiseKernels {
                 }
                 dw[ky * k + kx] += acc.sum()
             }
+        }
         }
         guard let dx else { return }
         if s == 1 {
@@ -169,31 +177,24 @@ package enum DepthwiseKernels {
             }
             return
         }
-        // Stride 2: scatter dy·w into even/odd padded accumulators, then gather the interior.
-        let evenAcc = work, oddAcc = work + g.planeFloats
-        work.update(repeating: 0, count: 2 * g.planeFloats)
+        // Stride 2: dx is the stride-1 convolution (same padding) of dy spread onto the even positions of an
+        // h×w grid, with the kernel rotated 180°. A quarter of the taps multiply zeros, but the loop is the
+        // unrolled, register-blocked forward kernel.
+        let flipped = dyWide + g.outHeight * pw
+        for t in 0..<(k * k) { flipped[t] = w[k * k - 1 - t] }
+        let grid = DepthwiseGeometry(height: g.height, width: g.width, kernel: k, stride: 1)
+        let p = g.padding, grs = grid.rowStride
+        work.update(repeating: 0, count: grid.planeFloats)
         for oy in 0..<g.outHeight {
-            let gr = d + oy * pw
-            for ky in 0..<k {
-                let row = (oy * 2 + ky) * rs
-                for kx in 0..<k {
-                    let dst = (kx & 1 == 0 ? evenAcc : oddAcc) + row + (kx >> 1)
-                    let wv = V(repeating: w[ky * k + kx])
-                    var ox = 0
-                    while ox < pw {
-                        store(load(dst + ox, V.self).addingProduct(load(gr + ox, V.self), wv), dst + ox)
-                        ox += V.scalarCount
-                    }
-                }
-            }
+            let dst = work + (2 * oy + p) * grs + p, src = dy + oy * g.outWidth
+            for ox in 0..<g.outWidth { dst[2 * ox] = src[ox] }
         }
-        let p = g.padding
-        for iy in 0..<g.height {
-            let e = evenAcc + (iy + p) * rs, o = oddAcc + (iy + p) * rs, out = dx + iy * g.width
-            for ix in 0..<g.width {
-                let j = ix + p
-                out[ix] = j & 1 == 0 ? e[j >> 1] : o[j >> 1]
-            }
+        if grid.paddedOutWidth == g.width {
+            convolve(work, grid, flipped, dx, outStride: g.width)
+        } else {
+            let tmp = flipped + k * k
+            convolve(work, grid, flipped, tmp, outStride: grid.paddedOutWidth)
+            narrow(tmp, rows: g.height, stride: grid.paddedOutWidth, width: g.width, into: dx)
         }
     }
 }
