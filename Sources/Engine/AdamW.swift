@@ -21,9 +21,15 @@ package struct AdamW: Codable, Equatable, Sendable {
     package mutating func update(_ arena: ParameterArena) {
         step += 1
         let p = arena.valuesPointer, g = arena.gradsPointer, m = arena.moment1Pointer, v = arena.moment2Pointer
+        let (ps, gs, ms, vs) = (SendablePointer(p), SendablePointer(g), SendablePointer(m), SendablePointer(v))
+        let me = self
         for run in arena.decayRuns {
             let o = run.range.lowerBound
-            apply(values: p + o, grads: g + o, moment1: m + o, moment2: v + o, count: run.range.count, decay: run.decay)
+            Parallel.chunks(run.range.count, minimumPerWorker: 1 << 16) { _, r in
+                let at = o + r.lowerBound
+                me.apply(values: ps.pointer + at, grads: gs.pointer + at, moment1: ms.pointer + at, moment2: vs.pointer + at,
+                         count: r.count, decay: run.decay)
+            }
         }
     }
 

@@ -111,19 +111,19 @@ package final class ParameterArena {
     /// Sets every gradient to zero (one loop).
     package func zeroGrads() { gradsPointer.update(repeating: 0, count: count) }
 
-    /// Global L2 norm of all gradients (accumulated in Double).
+    /// Global L2 norm of all gradients (blocks of 4096 summed in Double, in a fixed order).
     package func gradNorm() -> Double {
-        let g = gradsPointer
-        var total = 0.0
-        var i = 0
-        while i < count {
-            let end = min(i + 4096, count)
-            var partial: Float = 0
-            for j in i..<end { partial += g[j] * g[j] }
-            total += Double(partial)
-            i = end
+        let g = SendablePointer(gradsPointer), n = count
+        let blocks = (n + 4095) / 4096
+        var partials = [Double](repeating: 0, count: blocks)
+        partials.withUnsafeMutableBufferPointer { pb in
+            let pp = SendablePointer(pb.baseAddress!)
+            Parallel.forEach(blocks, minimumPerWorker: 16) { b in
+                let lo = b * 4096, len = min(4096, n - lo)
+                pp.pointer[b] = Double(Vectorized.dot(g.pointer + lo, g.pointer + lo, len))
+            }
         }
-        return total.squareRoot()
+        return partials.reduce(0, +).squareRoot()
     }
 
     /// Scales all gradients so that their global norm is at most `maxNorm` (PyTorch `clip_grad_norm_`:

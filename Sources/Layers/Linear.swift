@@ -28,8 +28,13 @@ package final class Linear: Layer {
         input = x
         let y = Tensor.reuse(output, shape: [n, outFeatures])
         output = y
-        BLAS.gemm(transB: true, m: n, n: outFeatures, k: inFeatures, a: x.data, lda: inFeatures,
-                  b: weight.valuePointer, ldb: inFeatures, c: y.data, ldc: outFeatures)
+        // Split the output features across workers (each a 1-thread GEMM) when the layer is big enough.
+        let (fin, fout) = (inFeatures, outFeatures)
+        let xs = SendablePointer(x.data), ys = SendablePointer(y.data), ws = SendablePointer(weight.valuePointer)
+        Parallel.chunks(fout, minimumPerWorker: n * fin * fout >= 1 << 20 ? 16 : fout) { _, r in
+            BLAS.gemm(transB: true, m: n, n: r.count, k: fin, a: xs.pointer, lda: fin,
+                      b: ws.pointer + r.lowerBound * fin, ldb: fin, c: ys.pointer + r.lowerBound, ldc: fout)
+        }
         if let bias {
             let b = bias.valuePointer
             for i in 0..<n {
@@ -44,8 +49,12 @@ package final class Linear: Layer {
         guard let x = input else { fatalError("\(weight.name): backward before forward") }
         let n = x[0]
         // dW += dyᵀ · x ; dx = dy · W ; db += Σ dy
-        BLAS.gemm(transA: true, m: outFeatures, n: inFeatures, k: n, a: dy.data, lda: outFeatures,
-                  b: x.data, ldb: inFeatures, beta: 1, c: weight.gradPointer, ldc: inFeatures)
+        let (fin, fout) = (inFeatures, outFeatures), big = n * fin * fout >= 1 << 20
+        let xs = SendablePointer(x.data), gs = SendablePointer(dy.data), gw = SendablePointer(weight.gradPointer)
+        Parallel.chunks(fout, minimumPerWorker: big ? 16 : fout) { _, r in
+            BLAS.gemm(transA: true, m: r.count, n: fin, k: n, a: gs.pointer + r.lowerBound, lda: fout,
+                      b: xs.pointer, ldb: fin, beta: 1, c: gw.pointer + r.lowerBound * fin, ldc: fin)
+        }
         if let bias {
             let g = bias.gradPointer
             for i in 0..<n {
@@ -55,8 +64,11 @@ package final class Linear: Layer {
         }
         let dx = Tensor.reuse(gradInput, shape: x.shape)
         gradInput = dx
-        BLAS.gemm(m: n, n: inFeatures, k: outFeatures, a: dy.data, lda: outFeatures,
-                  b: weight.valuePointer, ldb: inFeatures, c: dx.data, ldc: inFeatures)
+        let ds = SendablePointer(dx.data), ws = SendablePointer(weight.valuePointer)
+        Parallel.chunks(fin, minimumPerWorker: big ? 64 : fin) { _, r in
+            BLAS.gemm(m: n, n: r.count, k: fout, a: gs.pointer, lda: fout,
+                      b: ws.pointer + r.lowerBound, ldb: fin, c: ds.pointer + r.lowerBound, ldc: fin)
+        }
         return dx
     }
 }
