@@ -84,6 +84,18 @@ final class TrainerTests: XCTestCase {
         XCTAssertLessThanOrEqual(marginWorst, 1e-6)
     }
 
+    /// Gradient accumulation: k micro-batches per optimizer step, so an epoch takes 1/k as many steps.
+    func testGradientAccumulationCountsMicroBatches() throws {
+        BLAS.configure()
+        var c = config(output: "accum", epochs: 1)
+        c.train.batchSize = 8
+        c.train.accumulation = 3
+        let trainer = try Trainer(config: c)
+        try trainer.run()
+        XCTAssertEqual(trainer.state.globalStep, trainer.trainLoader.batchesPerEpoch / 3)
+        XCTAssertEqual(trainer.state.optimizer.step, trainer.state.globalStep)
+    }
+
     /// A NaN stops training with the step named and leaves the last good checkpoint intact.
     func testNaNLossStopsAndKeepsTheCheckpoint() throws {
         BLAS.configure()
