@@ -18,7 +18,7 @@ struct BenchmarkCommand: ParsableCommand {
     @Option(help: "Timed training steps (median reported).") var steps = 7
     @Option(help: "Timed batch-1 runs (median reported).") var latencyRuns = 200
     @Flag(help: "Print one JSON object instead of a table.") var json = false
-    @Option(parsing: .upToNextOption, help: "Identity counts N for the two-head training step (empty: skip).")
+    @Option(parsing: .upToNextOption, help: "Identity counts N for the two-head training step (0 skips it).")
     var classes: [Int] = [1000, 100_000]
     @Option(help: "Also time a PartialFC step with this many identities (e.g. 1000000), D = 256.") var partialFCClasses: Int?
     @Option(help: "PartialFC sample rate for --partial-fc-classes.") var sampleRate: Float = 0.1
@@ -49,7 +49,7 @@ struct BenchmarkCommand: ParsableCommand {
         bench.batch = batch; bench.imageSize = size; bench.trainSteps = steps; bench.latencyRuns = latencyRuns
         let result = bench.run { message in if !json { FileHandle.standardError.write(Data((message + "\n").utf8)) } }
         var steps: [TrainingStepBenchmark.Result] = []
-        for n in classes {
+        for n in classes where n > 0 {
             if !json { FileHandle.standardError.write(Data("two-head training step, N = \(n)…\n".utf8)) }
             var t = TrainingStepBenchmark()
             t.batch = batch; t.imageSize = size; t.classes = n; t.steps = steps.count == 0 ? self.steps : max(3, self.steps / 2)

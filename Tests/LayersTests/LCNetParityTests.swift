@@ -27,6 +27,19 @@ final class LCNetParityTests: XCTestCase {
         XCTAssertLessThan(maxAbsDifference(y, expected), 1e-4)
     }
 
+    func testFoldedInferenceMatchesTimm() throws {
+        let (backbone, _, file) = try makeBackbone()
+        let folded = FoldedLCNet(backbone)
+        let x = try file.tensor("input_eval")
+        let y = folded.forward(x)
+        XCTAssertEqual(y.shape, [2, 256, 4, 4])
+        XCTAssertLessThan(maxAbsDifference(y, try file.tensor("features_eval")), 1e-4)
+        XCTAssertEqual(x.array, try file.tensor("input_eval").array, "the input is not modified")
+        // Odd sizes and a batch that does not split evenly across workers.
+        let odd = randomTensor([3, 3, 96, 64], seed: 4)
+        XCTAssertLessThan(maxAbsDifference(folded.forward(odd), backbone(odd, training: false)), 1e-3)
+    }
+
     func testTrainStepMatchesTimm() throws {
         let (backbone, arena, file) = try makeBackbone()
         backbone.computesInputGradient = true

@@ -1,0 +1,177 @@
+import Engine
+
+/// The LCNet050 backbone for inference: every BatchNorm folded into the convolution before it
+/// (w' = w·γ/√(σ²+ε), b' = β − μ·γ/√(σ²+ε)), bias and hard-swish applied while the output is still in cache,
+/// and each sample run through the whole network by one worker (no batch statistics are needed in eval
+/// mode, so workers never wait for each other and a sample's activations stay in L2).
+///
+/// It is a snapshot: build it again after the backbone's weights change. Outputs equal the eval-mode
+/// `LCNetBackbone` up to float rounding.
+package final class FoldedLCNet: @unchecked Sendable {
+    struct Conv {
+        var weight: [Float]  // [out, in·k·k]
+        var bias: [Float]
+        var inChannels: Int, outChannels: Int, kernel: Int, stride: Int
+    }
+    struct Depthwise {
+        var weight: [Float]  // [C, k·k]
+        var bias: [Float]
+        var channels: Int, kernel: Int, stride: Int
+    }
+    struct SE {
+        var reduceWeight: [Float], reduceBias: [Float], expandWeight: [Float], expandBias: [Float]
+        var channels: Int, reduced: Int
+    }
+    enum Op { case conv(Conv), depthwise(Depthwise), se(SE) }
+
+    let ops: [Op]
+    private var workspaces: [Workspace] = []
+
+    package init(_ backbone: LCNetBackbone) {
+        func fold(_ bn: BatchNormAct2d) -> (scale: [Float], shift: [Float]) {
+            var scale = [Float](), shift = [Float]()
+            for c in 0..<bn.channels {
+                let s = bn.weight.valuePointer[c] / (bn.runningVar.data[c] + bn.eps).squareRoot()
+                scale.append(s)
+                shift.append(bn.bias.valuePointer[c] - bn.runningMean.data[c] * s)
+            }
+            return (scale, shift)
+        }
+        func conv(_ c: Conv2d, _ bn: BatchNormAct2d) -> Conv {
+            let (scale, shift) = fold(bn)
+            let per = c.inChannels * c.kernel * c.kernel
+            var w = Array(c.weight.value.buffer)
+            for o in 0..<c.outChannels { for j in 0..<per { w[o * per + j] *= scale[o] } }
+            return Conv(weight: w, bias: shift, inChannels: c.inChannels, outChannels: c.outChannels, kernel: c.kernel, stride: c.stride)
+        }
+        var ops: [Op] = [.conv(conv(backbone.convStem, backbone.bn1))]
+        for b in backbone.blocks {
+            let (scale, shift) = fold(b.bn1)
+            let kk = b.convDW.kernel * b.convDW.kernel
+            var w = Array(b.convDW.weight.value.buffer)
+            for c in 0..<b.convDW.channels { for j in 0..<kk { w[c * kk + j] *= scale[c] } }
+            ops.append(.depthwise(Depthwise(weight: w, bias: shift, channels: b.convDW.channels, kernel: b.convDW.kernel, stride: b.convDW.stride)))
+            if let se = b.se {
+                let p = se.parameters
+                ops.append(.se(SE(reduceWeight: Array(p[0].value.buffer), reduceBias: Array(p[1].value.buffer),
+                                  expandWeight: Array(p[2].value.buffer), expandBias: Array(p[3].value.buffer),
+                                  channels: se.channels, reduced: se.reduced)))
+            }
+            ops.append(.conv(conv(b.convPW, b.bn2)))
+        }
+        self.ops = ops
+    }
+
+    /// Per-worker buffers: two activation planes sets, im2col columns, depthwise scratch.
+    final class Workspace {
+        var a: AlignedStorage, b: AlignedStorage, col: AlignedStorage, scratch: AlignedStorage
+        init(activations: Int, columns: Int, scratch: Int) {
+            a = AlignedStorage(count: activations); b = AlignedStorage(count: activations)
+            col = AlignedStorage(count: columns); self.scratch = AlignedStorage(count: scratch)
+        }
+    }
+
+    /// `[N, 3, H, W]` images → `[N, 256, H/32, W/32]` features.
+    package func forward(_ x: Tensor) -> Tensor {
+        let n = x[0], h = x[2], w = x[3]
+        // Size the workspaces for this input size.
+        var maxAct = 3 * h * w, maxCol = 1, maxScratch = 1
+        var (ch, hh, ww) = (3, h, w)
+        for op in ops {
+            switch op {
+            case .conv(let c):
+                let ho = Im2Col.outputSize(hh, kernel: c.kernel, stride: c.stride, padding: c.kernel / 2)
+                let wo = Im2Col.outputSize(ww, kernel: c.kernel, stride: c.stride, padding: c.kernel / 2)
+                if c.kernel > 1 || c.stride > 1 { maxCol = max(maxCol, c.inChannels * c.kernel * c.kernel * ho * wo) }
+                (ch, hh, ww) = (c.outChannels, ho, wo)
+            case .depthwise(let d):
+                let g = DepthwiseGeometry(height: hh, width: ww, kernel: d.kernel, stride: d.stride)
+                maxScratch = max(maxScratch, g.scratchFloats)
+                (hh, ww) = (g.outHeight, g.outWidth)
+            case .se: break
+            }
+            maxAct = max(maxAct, ch * hh * ww)
+        }
+        let workers = min(Parallel.workers, n)
+        if workspaces.count < workers || workspaces[0].a.count < maxAct || workspaces[0].col.count < maxCol
+            || workspaces[0].scratch.count < maxScratch {
+            workspaces = (0..<workers).map { _ in Workspace(activations: maxAct, columns: maxCol, scratch: maxScratch) }
+        }
+        let out = Tensor(shape: [n, ch, hh, ww])
+        let xs = SendablePointer(x.data), os = SendablePointer(out.data)
+        let outCount = ch * hh * ww
+        Parallel.chunks(n) { worker, range in
+            let ws = self.workspaces[worker]
+            for i in range {
+                let result = self.run(xs.pointer + i * 3 * h * w, height: h, width: w, ws)
+                (os.pointer + i * outCount).update(from: result, count: outCount)
+            }
+        }
+        return out
+    }
+
+    /// One sample through every op; returns a pointer into the workspace holding the features.
+    private func run(_ input: UnsafePointer<Float>, height: Int, width: Int, _ ws: Workspace) -> UnsafePointer<Float> {
+        var src = UnsafeMutablePointer(mutating: input), dst = ws.a.pointer
+        var (c, h, w) = (3, height, width)
+        for op in ops {
+            switch op {
+            case .conv(let conv):
+                let ho = Im2Col.outputSize(h, kernel: conv.kernel, stride: conv.stride, padding: conv.kernel / 2)
+                let wo = Im2Col.outputSize(w, kernel: conv.kernel, stride: conv.stride, padding: conv.kernel / 2)
+                var b: UnsafePointer<Float> = UnsafePointer(src)
+                let kdim = conv.inChannels * conv.kernel * conv.kernel
+                if conv.kernel > 1 || conv.stride > 1 {
+                    Im2Col.im2col(src, channels: c, height: h, width: w, kernel: conv.kernel, stride: conv.stride,
+                                  padding: conv.kernel / 2, col: ws.col.pointer)
+                    b = UnsafePointer(ws.col.pointer)
+                }
+                conv.weight.withUnsafeBufferPointer { wp in
+                    BLAS.gemm(m: conv.outChannels, n: ho * wo, k: kdim, a: wp.baseAddress!, lda: kdim, b: b, ldb: ho * wo,
+                              c: dst, ldc: ho * wo)
+                }
+                for o in 0..<conv.outChannels { Self.biasHardSwish(dst + o * ho * wo, ho * wo, conv.bias[o]) }
+                (c, h, w) = (conv.outChannels, ho, wo)
+            case .depthwise(let d):
+                let g = DepthwiseGeometry(height: h, width: w, kernel: d.kernel, stride: d.stride)
+                let kk = d.kernel * d.kernel, plane = g.outHeight * g.outWidth
+                d.weight.withUnsafeBufferPointer { wp in
+                    for ch in 0..<c {
+                        DepthwiseKernels.forward(x: src + ch * h * w, w: wp.baseAddress! + ch * kk, y: dst + ch * plane,
+                                                 geometry: g, scratch: ws.scratch.pointer)
+                        Self.biasHardSwish(dst + ch * plane, plane, d.bias[ch])
+                    }
+                }
+                (h, w) = (g.outHeight, g.outWidth)
+            case .se(let se):
+                let hw = h * w
+                var pooled = [Float](repeating: 0, count: c), mid = [Float](repeating: 0, count: se.reduced)
+                for ch in 0..<c { pooled[ch] = Vectorized.sum(src + ch * hw, hw) / Float(hw) }
+                for r in 0..<se.reduced {
+                    var s = se.reduceBias[r]
+                    for ch in 0..<c { s += se.reduceWeight[r * c + ch] * pooled[ch] }
+                    mid[r] = max(s, 0)
+                }
+                for ch in 0..<c {
+                    var s = se.expandBias[ch]
+                    for r in 0..<se.reduced { s += se.expandWeight[ch * se.reduced + r] * mid[r] }
+                    let gate = min(max(s + 3, 0), 6) / 6
+                    let p = src + ch * hw, q = dst + ch * hw
+                    for j in 0..<hw { q[j] = p[j] * gate }
+                }
+            }
+            // Ping-pong between the two workspace buffers; the caller's image is only ever read.
+            src = dst
+            dst = dst == ws.a.pointer ? ws.b.pointer : ws.a.pointer
+        }
+        return UnsafePointer(src)
+    }
+
+    @inline(__always)
+    static func biasHardSwish(_ p: UnsafeMutablePointer<Float>, _ n: Int, _ bias: Float) {
+        let b = Vec(repeating: bias)
+        var i = 0
+        while i + 16 <= n { Vectorized.store(HardSwishKernel.apply(Vectorized.load(p + i) + b), p + i); i += 16 }
+        while i < n { let z = p[i] + bias; p[i] = z * min(max(z + 3, 0), 6) / 6; i += 1 }
+    }
+}
