@@ -31,6 +31,15 @@ static void on_message(j_common_ptr cinfo, int level) {
     }
 }
 
+/* Points a codec's error manager at our handlers; the caller still does its own setjmp. */
+static struct jpeg_error_mgr *install_errors(jpeg_failure *failure, char *message) {
+    failure->message = message;
+    struct jpeg_error_mgr *err = jpeg_std_error(&failure->base);
+    failure->base.error_exit = on_error_exit;
+    failure->base.emit_message = on_message;
+    return err;
+}
+
 static int looks_like_jpeg(const unsigned char *data, size_t length, char *message) {
     if (length < 4 || data[0] != 0xFF || data[1] != 0xD8) {
         snprintf(message, 200, "not a JPEG file (no SOI marker)");
@@ -43,10 +52,7 @@ int ce_jpeg_header(const unsigned char *data, size_t length, int *width, int *he
     if (!looks_like_jpeg(data, length, message)) return CE_ERR_CORRUPT;
     struct jpeg_decompress_struct cinfo;
     jpeg_failure failure;
-    failure.message = message;
-    cinfo.err = jpeg_std_error(&failure.base);
-    failure.base.error_exit = on_error_exit;
-    failure.base.emit_message = on_message;
+    cinfo.err = install_errors(&failure, message);
     if (setjmp(failure.jump)) {
         jpeg_destroy_decompress(&cinfo);
         return CE_ERR_CORRUPT;
@@ -71,10 +77,7 @@ int ce_jpeg_decode_rgb8(const unsigned char *data, size_t length, long long max_
     if (!looks_like_jpeg(data, length, out->message)) return CE_ERR_CORRUPT;
     struct jpeg_decompress_struct cinfo;
     jpeg_failure failure;
-    failure.message = out->message;
-    cinfo.err = jpeg_std_error(&failure.base);
-    failure.base.error_exit = on_error_exit;
-    failure.base.emit_message = on_message;
+    cinfo.err = install_errors(&failure, out->message);
     unsigned char *volatile pixels = NULL;
     unsigned char *volatile row = NULL;
     if (setjmp(failure.jump)) {
@@ -161,10 +164,7 @@ int ce_jpeg_roundtrip_rgb8(const unsigned char *rgb, int width, int height, int 
                            char *message) {
     struct jpeg_compress_struct cinfo;
     jpeg_failure failure;
-    failure.message = message;
-    cinfo.err = jpeg_std_error(&failure.base);
-    failure.base.error_exit = on_error_exit;
-    failure.base.emit_message = on_message;
+    cinfo.err = install_errors(&failure, message);
     unsigned char *volatile buffer = NULL;
     unsigned long size = 0;
     if (setjmp(failure.jump)) {

@@ -31,7 +31,8 @@ public struct BackboneBenchmark: Sendable {
         return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
     }
 
-    public func run(progress: (String) -> Void = { _ in }) -> Result {
+    /// A randomly initialised backbone (no input gradient) and a random batch, shared by the benchmarks.
+    static func setUp(batch: Int, imageSize: Int) -> (LCNetBackbone, ParameterArena, Tensor, SeededGenerator) {
         BLAS.configure()
         let arena = ParameterArena()
         let backbone = LCNetBackbone(arena: arena)
@@ -40,6 +41,11 @@ public struct BackboneBenchmark: Sendable {
         var rng = SeededGenerator(seed: 2)
         let x = Tensor(shape: [batch, 3, imageSize, imageSize])
         rng.fill(x)
+        return (backbone, arena, x, rng)
+    }
+
+    public func run(progress: (String) -> Void = { _ in }) -> Result {
+        var (backbone, arena, x, rng) = Self.setUp(batch: batch, imageSize: imageSize)
         var optimizer = AdamW(learningRate: 1e-3)
         var dy: Tensor?
 

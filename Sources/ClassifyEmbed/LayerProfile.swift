@@ -20,14 +20,7 @@ public struct LayerProfile: Sendable {
     public init() {}
 
     public func run() -> [Row] {
-        BLAS.configure()
-        let arena = ParameterArena()
-        let backbone = LCNetBackbone(arena: arena)
-        arena.seal(seed: 1)
-        backbone.computesInputGradient = false
-        var rng = SeededGenerator(seed: 2)
-        let x = Tensor(shape: [batch, 3, imageSize, imageSize])
-        rng.fill(x)
+        var (backbone, _, x, rng) = BackboneBenchmark.setUp(batch: batch, imageSize: imageSize)
         let layers = backbone.leafLayers
         var fwd = [[Double]](repeating: [], count: layers.count), bwd = fwd
         var shapes = [[Int]](repeating: [], count: layers.count)
