@@ -15,7 +15,8 @@ extension DepthwiseKernels {
     @inline(__always)
     static func convolveBlocked<S: DepthwiseShape, V: SIMD>(_: S.Type, _: V.Type, _ planes: UnsafePointer<Float>,
                                                             _ g: DepthwiseGeometry, _ w: UnsafePointer<Float>,
-                                                            _ out: UnsafeMutablePointer<Float>, outStride: Int) where V.Scalar == Float {
+                                                            _ out: UnsafeMutablePointer<Float>, outStride: Int,
+                                                            accumulate: Bool) where V.Scalar == Float {
         let k = S.k, s = S.s, rs = g.rowStride, odd = planes + g.planeFloats
         withUnsafeTemporaryAllocation(of: V.self, capacity: 25) { wv in
             for t in 0..<(k * k) { wv[t] = V(repeating: w[t]) }
@@ -35,8 +36,9 @@ extension DepthwiseKernels {
                             if t >= s && t - s < k { a1 = a1.addingProduct(x, wv[(t - s) * k + kx]) }
                         }
                     }
-                    store(a0, out + oy * outStride + ox)
-                    store(a1, out + (oy + 1) * outStride + ox)
+                    let o0 = out + oy * outStride + ox, o1 = out + (oy + 1) * outStride + ox
+                    store(accumulate ? a0 + load(o0, V.self) : a0, o0)
+                    store(accumulate ? a1 + load(o1, V.self) : a1, o1)
                     ox += V.scalarCount
                 }
                 oy += 2
@@ -48,7 +50,8 @@ extension DepthwiseKernels {
                     for ky in 0..<k {
                         for kx in 0..<k { a0 = a0.addingProduct(load(source(oy * s + ky, kx, ox), V.self), wv[ky * k + kx]) }
                     }
-                    store(a0, out + oy * outStride + ox)
+                    let o0 = out + oy * outStride + ox
+                    store(accumulate ? a0 + load(o0, V.self) : a0, o0)
                     ox += V.scalarCount
                 }
             }
@@ -83,16 +86,16 @@ extension DepthwiseKernels {
 
     /// Dispatches to the unrolled kernels for k ∈ {3, 5}; nil when the shape has none.
     static func convolveFast(_ planes: UnsafePointer<Float>, _ g: DepthwiseGeometry, _ w: UnsafePointer<Float>,
-                             _ out: UnsafeMutablePointer<Float>, outStride: Int) -> Bool {
+                             _ out: UnsafeMutablePointer<Float>, outStride: Int, accumulate: Bool = false) -> Bool {
         switch (g.kernel, g.stride, g.lanes) {
-        case (3, 1, 8): convolveBlocked(K3S1.self, SIMD8<Float>.self, planes, g, w, out, outStride: outStride)
-        case (3, 2, 8): convolveBlocked(K3S2.self, SIMD8<Float>.self, planes, g, w, out, outStride: outStride)
-        case (5, 1, 8): convolveBlocked(K5S1.self, SIMD8<Float>.self, planes, g, w, out, outStride: outStride)
-        case (5, 2, 8): convolveBlocked(K5S2.self, SIMD8<Float>.self, planes, g, w, out, outStride: outStride)
-        case (3, 1, 4): convolveBlocked(K3S1.self, SIMD4<Float>.self, planes, g, w, out, outStride: outStride)
-        case (3, 2, 4): convolveBlocked(K3S2.self, SIMD4<Float>.self, planes, g, w, out, outStride: outStride)
-        case (5, 1, 4): convolveBlocked(K5S1.self, SIMD4<Float>.self, planes, g, w, out, outStride: outStride)
-        case (5, 2, 4): convolveBlocked(K5S2.self, SIMD4<Float>.self, planes, g, w, out, outStride: outStride)
+        case (3, 1, 8): convolveBlocked(K3S1.self, SIMD8<Float>.self, planes, g, w, out, outStride: outStride, accumulate: accumulate)
+        case (3, 2, 8): convolveBlocked(K3S2.self, SIMD8<Float>.self, planes, g, w, out, outStride: outStride, accumulate: accumulate)
+        case (5, 1, 8): convolveBlocked(K5S1.self, SIMD8<Float>.self, planes, g, w, out, outStride: outStride, accumulate: accumulate)
+        case (5, 2, 8): convolveBlocked(K5S2.self, SIMD8<Float>.self, planes, g, w, out, outStride: outStride, accumulate: accumulate)
+        case (3, 1, 4): convolveBlocked(K3S1.self, SIMD4<Float>.self, planes, g, w, out, outStride: outStride, accumulate: accumulate)
+        case (3, 2, 4): convolveBlocked(K3S2.self, SIMD4<Float>.self, planes, g, w, out, outStride: outStride, accumulate: accumulate)
+        case (5, 1, 4): convolveBlocked(K5S1.self, SIMD4<Float>.self, planes, g, w, out, outStride: outStride, accumulate: accumulate)
+        case (5, 2, 4): convolveBlocked(K5S2.self, SIMD4<Float>.self, planes, g, w, out, outStride: outStride, accumulate: accumulate)
         default: return false
         }
         return true

@@ -30,6 +30,9 @@ package final class Conv2d: Layer {
     package var parameters: [Parameter] { bias.map { [weight, $0] } ?? [weight] }
 
     private var isPointwise: Bool { kernel == 1 && stride == 1 && padding == 0 }
+    /// Few input channels and a 3×3/5×5 kernel (the stem): direct SIMD convolution instead of im2col + GEMM.
+    private var isDirect: Bool { inChannels <= 4 && padding == kernel / 2 && DirectConvolution.supports(kernel: kernel, stride: stride) }
+    private let direct = WorkerScratch()
 
     package func forward(_ x: Tensor, training: Bool) -> Tensor {
         precondition(x.rank == 4 && x[1] == inChannels, "\(weight.name): input \(x.shape), expected [N, \(inChannels), H, W]")
@@ -40,9 +43,23 @@ package final class Conv2d: Layer {
         let y = Tensor.reuse(output, shape: [n, outChannels, ho, wo])
         output = y
         let kdim = inChannels * kernel * kernel, hw = ho * wo
+        if isDirect {
+            let g = DepthwiseGeometry(height: h, width: w, kernel: kernel, stride: stride)
+            let count = DirectConvolution.scratchFloats(g, inChannels: inChannels)
+            direct.reserve(workers: Parallel.workers, count: count)
+            let xs = SendablePointer(x.data), ys = SendablePointer(y.data), wp = SendablePointer(weight.valuePointer)
+            let (cin, cout, scratch) = (inChannels, outChannels, direct)
+            Parallel.chunks(n) { worker, range in
+                for i in range {
+                    DirectConvolution.forward(x: xs.pointer + i * cin * h * w, inChannels: cin, w: wp.pointer, outChannels: cout,
+                                              y: ys.pointer + i * cout * hw, geometry: g, scratch: scratch.buffer(worker, count: count))
+                }
+            }
+            addBias(y)
+            return y
+        }
         if !isPointwise { cols.reserve(workers: Parallel.workers, count: kdim * hw) }
         let xs = SendablePointer(x.data), ys = SendablePointer(y.data), wp = SendablePointer(weight.valuePointer)
-        let bp = bias.map { SendablePointer($0.valuePointer) }
         let (cin, cout, k, s, p, pointwise) = (inChannels, outChannels, kernel, stride, padding, isPointwise)
         let cols = self.cols
         Parallel.chunks(n) { worker, range in
@@ -56,15 +73,21 @@ package final class Conv2d: Layer {
                     b = UnsafePointer(col)
                 }
                 BLAS.gemm(m: cout, n: hw, k: kdim, a: wp.pointer, lda: kdim, b: b, ldb: hw, c: dst, ldc: hw)
-                if let bp {
-                    for o in 0..<cout {
-                        let bv = bp.pointer[o], row = dst + o * hw
-                        for j in 0..<hw { row[j] += bv }
-                    }
-                }
             }
         }
+        addBias(y)
         return y
+    }
+
+    private func addBias(_ y: Tensor) {
+        guard let bias else { return }
+        let n = y[0], hw = y.count / (n * outChannels), b = bias.valuePointer
+        for i in 0..<n {
+            for o in 0..<outChannels {
+                let bv = b[o], row = y.data + (i * outChannels + o) * hw
+                for j in 0..<hw { row[j] += bv }
+            }
+        }
     }
 
     package func backward(_ dy: Tensor) -> Tensor {
@@ -79,22 +102,33 @@ package final class Conv2d: Layer {
         let partialCount = wcount + (bias == nil ? 0 : outChannels)
         partials.reserve(workers: workers, count: partialCount)
         partials.zero(count: partialCount)
-        if !isPointwise { cols.reserve(workers: workers, count: kdim * hw) }
+        if !isPointwise && (!isDirect || needDx) { cols.reserve(workers: workers, count: kdim * hw) }
+        let g = DepthwiseGeometry(height: h, width: w, kernel: kernel, stride: stride)
+        let directCount = isDirect ? DirectConvolution.scratchFloats(g, inChannels: inChannels) : 0
+        if isDirect { direct.reserve(workers: workers, count: directCount) }
+        let useDirect = isDirect, directScratch = direct
         let xs = SendablePointer(x.data), gs = SendablePointer(dy.data), ds = SendablePointer(dx.data)
         let wp = SendablePointer(weight.valuePointer)
         let (cin, cout, k, s, p, pointwise, hasBias) = (inChannels, outChannels, kernel, stride, padding, isPointwise, bias != nil)
         let cols = self.cols, partials = self.partials
+        let geometry = g
         Parallel.chunks(n) { worker, range in
             let dW = partials.buffer(worker, count: partialCount)
             for i in range {
                 let src = xs.pointer + i * cin * h * w
                 let g = gs.pointer + i * cout * hw
-                let col = pointwise ? src : cols.buffer(worker, count: kdim * hw)
-                if !pointwise {
+                if useDirect {
+                    DirectConvolution.weightGradient(x: src, inChannels: cin, dy: g, outChannels: cout, dw: dW, geometry: geometry,
+                                                     scratch: directScratch.buffer(worker, count: directCount))
+                }
+                let col = pointwise ? src : (useDirect && !needDx ? src : cols.buffer(worker, count: kdim * hw))
+                if !pointwise && (!useDirect || needDx) {
                     Im2Col.im2col(src, channels: cin, height: h, width: w, kernel: k, stride: s, padding: p, col: col)
                 }
                 // dW += dY · colᵀ
-                BLAS.gemm(transB: true, m: cout, n: kdim, k: hw, a: g, lda: hw, b: col, ldb: hw, beta: 1, c: dW, ldc: kdim)
+                if !useDirect {
+                    BLAS.gemm(transB: true, m: cout, n: kdim, k: hw, a: g, lda: hw, b: col, ldb: hw, beta: 1, c: dW, ldc: kdim)
+                }
                 if hasBias {
                     for o in 0..<cout {
                         var acc: Float = 0

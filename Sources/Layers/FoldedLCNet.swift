@@ -82,7 +82,12 @@ package final class FoldedLCNet: @unchecked Sendable {
             case .conv(let c):
                 let ho = Im2Col.outputSize(hh, kernel: c.kernel, stride: c.stride, padding: c.kernel / 2)
                 let wo = Im2Col.outputSize(ww, kernel: c.kernel, stride: c.stride, padding: c.kernel / 2)
-                if c.kernel > 1 || c.stride > 1 { maxCol = max(maxCol, c.inChannels * c.kernel * c.kernel * ho * wo) }
+                if DirectConvolution.supports(kernel: c.kernel, stride: c.stride) && c.inChannels <= 4 {
+                    let g = DepthwiseGeometry(height: hh, width: ww, kernel: c.kernel, stride: c.stride)
+                    maxScratch = max(maxScratch, DirectConvolution.scratchFloats(g, inChannels: c.inChannels))
+                } else if c.kernel > 1 || c.stride > 1 {
+                    maxCol = max(maxCol, c.inChannels * c.kernel * c.kernel * ho * wo)
+                }
                 (ch, hh, ww) = (c.outChannels, ho, wo)
             case .depthwise(let d):
                 let g = DepthwiseGeometry(height: hh, width: ww, kernel: d.kernel, stride: d.stride)
@@ -119,16 +124,24 @@ package final class FoldedLCNet: @unchecked Sendable {
             case .conv(let conv):
                 let ho = Im2Col.outputSize(h, kernel: conv.kernel, stride: conv.stride, padding: conv.kernel / 2)
                 let wo = Im2Col.outputSize(w, kernel: conv.kernel, stride: conv.stride, padding: conv.kernel / 2)
-                var b: UnsafePointer<Float> = UnsafePointer(src)
                 let kdim = conv.inChannels * conv.kernel * conv.kernel
-                if conv.kernel > 1 || conv.stride > 1 {
-                    Im2Col.im2col(src, channels: c, height: h, width: w, kernel: conv.kernel, stride: conv.stride,
-                                  padding: conv.kernel / 2, col: ws.col.pointer)
-                    b = UnsafePointer(ws.col.pointer)
-                }
-                conv.weight.withUnsafeBufferPointer { wp in
-                    BLAS.gemm(m: conv.outChannels, n: ho * wo, k: kdim, a: wp.baseAddress!, lda: kdim, b: b, ldb: ho * wo,
-                              c: dst, ldc: ho * wo)
+                if DirectConvolution.supports(kernel: conv.kernel, stride: conv.stride) && conv.inChannels <= 4 {
+                    let g = DepthwiseGeometry(height: h, width: w, kernel: conv.kernel, stride: conv.stride)
+                    conv.weight.withUnsafeBufferPointer { wp in
+                        DirectConvolution.forward(x: src, inChannels: c, w: wp.baseAddress!, outChannels: conv.outChannels, y: dst,
+                                                  geometry: g, scratch: ws.scratch.pointer)
+                    }
+                } else {
+                    var b: UnsafePointer<Float> = UnsafePointer(src)
+                    if conv.kernel > 1 || conv.stride > 1 {
+                        Im2Col.im2col(src, channels: c, height: h, width: w, kernel: conv.kernel, stride: conv.stride,
+                                      padding: conv.kernel / 2, col: ws.col.pointer)
+                        b = UnsafePointer(ws.col.pointer)
+                    }
+                    conv.weight.withUnsafeBufferPointer { wp in
+                        BLAS.gemm(m: conv.outChannels, n: ho * wo, k: kdim, a: wp.baseAddress!, lda: kdim, b: b, ldb: ho * wo,
+                                  c: dst, ldc: ho * wo)
+                    }
                 }
                 for o in 0..<conv.outChannels { Self.biasHardSwish(dst + o * ho * wo, ho * wo, conv.bias[o]) }
                 (c, h, w) = (conv.outChannels, ho, wo)
