@@ -33,6 +33,7 @@ package final class Conv2d: Layer {
     /// Few input channels and a 3×3/5×5 kernel (the stem): direct SIMD convolution instead of im2col + GEMM.
     private var isDirect: Bool { inChannels <= 4 && padding == kernel / 2 && DirectConvolution.supports(kernel: kernel, stride: stride) }
     private let direct = WorkerScratch()
+    private var transposed = AlignedStorage(count: 0)
 
     package func forward(_ x: Tensor, training: Bool) -> Tensor {
         precondition(x.rank == 4 && x[1] == inChannels, "\(weight.name): input \(x.shape), expected [N, \(inChannels), H, W]")
@@ -72,7 +73,11 @@ package final class Conv2d: Layer {
                     Im2Col.im2col(src, channels: cin, height: h, width: w, kernel: k, stride: s, padding: p, col: col)
                     b = UnsafePointer(col)
                 }
-                BLAS.gemm(m: cout, n: hw, k: kdim, a: wp.pointer, lda: kdim, b: b, ldb: hw, c: dst, ldc: hw)
+                if pointwise {
+                    SmallGemm.multiply(m: cout, n: hw, k: kdim, a: wp.pointer, lda: kdim, b: b, c: dst)
+                } else {
+                    BLAS.gemm(m: cout, n: hw, k: kdim, a: wp.pointer, lda: kdim, b: b, ldb: hw, c: dst, ldc: hw)
+                }
             }
         }
         addBias(y)
@@ -112,6 +117,13 @@ package final class Conv2d: Layer {
         let (cin, cout, k, s, p, pointwise, hasBias) = (inChannels, outChannels, kernel, stride, padding, isPointwise, bias != nil)
         let cols = self.cols, partials = self.partials
         let geometry = g
+        // Wᵀ for the pointwise input gradient (small: C_in × C_out), so dX = Wᵀ·dY runs through SmallGemm.
+        if isPointwise && needDx {
+            if transposed.count < wcount { transposed = AlignedStorage(count: wcount) }
+            let w = weight.valuePointer
+            for o in 0..<outChannels { for c in 0..<inChannels { transposed.pointer[c * outChannels + o] = w[o * inChannels + c] } }
+        }
+        let wt = SendablePointer(transposed.pointer)
         Parallel.chunks(n) { worker, range in
             let dW = partials.buffer(worker, count: partialCount)
             for i in range {
@@ -140,7 +152,7 @@ package final class Conv2d: Layer {
                 guard needDx else { continue }
                 let dxi = ds.pointer + i * cin * h * w
                 if pointwise {
-                    BLAS.gemm(transA: true, m: cin, n: hw, k: cout, a: wp.pointer, lda: kdim, b: g, ldb: hw, c: dxi, ldc: hw)
+                    SmallGemm.multiply(m: cin, n: hw, k: cout, a: wt.pointer, lda: cout, b: g, c: dxi)
                 } else {
                     // dcol = Wᵀ · dY, then scatter back.
                     BLAS.gemm(transA: true, m: kdim, n: hw, k: cout, a: wp.pointer, lda: kdim, b: g, ldb: hw, c: col, ldc: hw)

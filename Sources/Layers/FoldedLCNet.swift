@@ -139,8 +139,7 @@ package final class FoldedLCNet: @unchecked Sendable {
                         b = UnsafePointer(ws.col.pointer)
                     }
                     conv.weight.withUnsafeBufferPointer { wp in
-                        BLAS.gemm(m: conv.outChannels, n: ho * wo, k: kdim, a: wp.baseAddress!, lda: kdim, b: b, ldb: ho * wo,
-                                  c: dst, ldc: ho * wo)
+                        SmallGemm.multiply(m: conv.outChannels, n: ho * wo, k: kdim, a: wp.baseAddress!, lda: kdim, b: b, c: dst)
                     }
                 }
                 for o in 0..<conv.outChannels { Self.biasHardSwish(dst + o * ho * wo, ho * wo, conv.bias[o]) }

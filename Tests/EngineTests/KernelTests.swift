@@ -49,3 +49,19 @@ final class KernelTests: XCTestCase {
         XCTAssertEqual(Set(hits), [1])
     }
 }
+
+final class SmallGemmTests: XCTestCase {
+    func testMatchesBLASOnOddShapes() {
+        BLAS.configure()
+        var rng = SeededGenerator(seed: 1)
+        for (m, n, k) in [(16, 4096, 8), (13, 37, 5), (1, 16, 3), (7, 8, 128), (256, 16, 256), (5, 3, 2)] {
+            let a = Tensor(shape: [m, k]), b = Tensor(shape: [k, n]); rng.fill(a); rng.fill(b)
+            let c1 = Tensor(shape: [m, n]), c2 = Tensor(shape: [m, n])
+            SmallGemm.multiply(m: m, n: n, k: k, a: a.data, lda: k, b: b.data, c: c1.data)
+            BLAS.gemm(m: m, n: n, k: k, a: a.data, lda: k, b: b.data, ldb: n, c: c2.data, ldc: n)
+            var worst: Float = 0
+            for i in 0..<(m * n) { worst = max(worst, abs(c1.data[i] - c2.data[i])) }
+            XCTAssertLessThan(worst, 1e-3, "\(m)×\(n)×\(k)")
+        }
+    }
+}
