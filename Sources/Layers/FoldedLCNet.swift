@@ -26,6 +26,9 @@ package final class FoldedLCNet: @unchecked Sendable {
 
     let ops: [Op]
     private var workspaces: [Workspace] = []
+    /// Batch 1: both cores work on every op, handed over by a spinning helper.
+    private var team: SpinTeam?
+    private var helperWorkspace: Workspace?
 
     package init(_ backbone: LCNetBackbone) {
         func fold(_ bn: BatchNormAct2d) -> (scale: [Float], shift: [Float]) {
@@ -105,6 +108,16 @@ package final class FoldedLCNet: @unchecked Sendable {
         let out = Tensor(shape: [n, ch, hh, ww])
         let xs = SendablePointer(x.data), os = SendablePointer(out.data)
         let outCount = ch * hh * ww
+        if n == 1 && workspaces.count >= 1 && Parallel.workers >= 2 {
+            if team == nil { team = SpinTeam() }
+            if helperWorkspace == nil || helperWorkspace!.a.count < maxAct || helperWorkspace!.col.count < maxCol
+                || helperWorkspace!.scratch.count < maxScratch {
+                helperWorkspace = Workspace(activations: maxAct, columns: maxCol, scratch: maxScratch)
+            }
+            let result = run(x.data, height: h, width: w, workspaces[0], team: team, helper: helperWorkspace)
+            out.data.update(from: result, count: outCount)
+            return out
+        }
         Parallel.chunks(n) { worker, range in
             let ws = self.workspaces[worker]
             for i in range {
@@ -115,68 +128,94 @@ package final class FoldedLCNet: @unchecked Sendable {
         return out
     }
 
-    /// One sample through every op; returns a pointer into the workspace holding the features.
-    private func run(_ input: UnsafePointer<Float>, height: Int, width: Int, _ ws: Workspace) -> UnsafePointer<Float> {
+    /// One sample through every op; returns a pointer into the workspace holding the features. With a
+    /// `team`, every op is split in two by output channel and the halves run on both cores.
+    private func run(_ input: UnsafePointer<Float>, height: Int, width: Int, _ ws: Workspace,
+                     team: SpinTeam? = nil, helper: Workspace? = nil) -> UnsafePointer<Float> {
         var src = UnsafeMutablePointer(mutating: input), dst = ws.a.pointer
         var (c, h, w) = (3, height, width)
         for op in ops {
-            switch op {
-            case .conv(let conv):
-                let ho = Im2Col.outputSize(h, kernel: conv.kernel, stride: conv.stride, padding: conv.kernel / 2)
-                let wo = Im2Col.outputSize(w, kernel: conv.kernel, stride: conv.stride, padding: conv.kernel / 2)
-                let kdim = conv.inChannels * conv.kernel * conv.kernel
-                if DirectConvolution.supports(kernel: conv.kernel, stride: conv.stride) && conv.inChannels <= 4 {
-                    let g = DepthwiseGeometry(height: h, width: w, kernel: conv.kernel, stride: conv.stride)
-                    conv.weight.withUnsafeBufferPointer { wp in
-                        DirectConvolution.forward(x: src, inChannels: c, w: wp.baseAddress!, outChannels: conv.outChannels, y: dst,
-                                                  geometry: g, scratch: ws.scratch.pointer)
-                    }
-                } else {
-                    var b: UnsafePointer<Float> = UnsafePointer(src)
-                    if conv.kernel > 1 || conv.stride > 1 {
-                        Im2Col.im2col(src, channels: c, height: h, width: w, kernel: conv.kernel, stride: conv.stride,
-                                      padding: conv.kernel / 2, col: ws.col.pointer)
-                        b = UnsafePointer(ws.col.pointer)
-                    }
-                    conv.weight.withUnsafeBufferPointer { wp in
-                        SmallGemm.multiply(m: conv.outChannels, n: ho * wo, k: kdim, a: wp.baseAddress!, lda: kdim, b: b, c: dst)
-                    }
-                }
-                for o in 0..<conv.outChannels { Self.biasHardSwish(dst + o * ho * wo, ho * wo, conv.bias[o]) }
-                (c, h, w) = (conv.outChannels, ho, wo)
-            case .depthwise(let d):
-                let g = DepthwiseGeometry(height: h, width: w, kernel: d.kernel, stride: d.stride)
-                let kk = d.kernel * d.kernel, plane = g.outHeight * g.outWidth
-                d.weight.withUnsafeBufferPointer { wp in
-                    for ch in 0..<c {
-                        DepthwiseKernels.forward(x: src + ch * h * w, w: wp.baseAddress! + ch * kk, y: dst + ch * plane,
-                                                 geometry: g, scratch: ws.scratch.pointer)
-                        Self.biasHardSwish(dst + ch * plane, plane, d.bias[ch])
-                    }
-                }
-                (h, w) = (g.outHeight, g.outWidth)
-            case .se(let se):
-                let hw = h * w
-                var pooled = [Float](repeating: 0, count: c), mid = [Float](repeating: 0, count: se.reduced)
-                for ch in 0..<c { pooled[ch] = Vectorized.sum(src + ch * hw, hw) / Float(hw) }
-                for r in 0..<se.reduced {
-                    var s = se.reduceBias[r]
-                    for ch in 0..<c { s += se.reduceWeight[r * c + ch] * pooled[ch] }
-                    mid[r] = max(s, 0)
-                }
-                for ch in 0..<c {
-                    var s = se.expandBias[ch]
-                    for r in 0..<se.reduced { s += se.expandWeight[ch * se.reduced + r] * mid[r] }
-                    let gate = min(max(s + 3, 0), 6) / 6
-                    let p = src + ch * hw, q = dst + ch * hw
-                    for j in 0..<hw { q[j] = p[j] * gate }
-                }
+            let shape = (c: c, h: h, w: w)
+            let (from, to) = (SendablePointer(src), SendablePointer(dst))
+            if let team, let helper {
+                team.run { part in self.execute(op, from.pointer, to.pointer, shape, part: part, parts: 2, part == 0 ? ws : helper) }
+            } else {
+                execute(op, src, dst, shape, part: 0, parts: 1, ws)
             }
+            (c, h, w) = outputShape(op, shape)
             // Ping-pong between the two workspace buffers; the caller's image is only ever read.
             src = dst
             dst = dst == ws.a.pointer ? ws.b.pointer : ws.a.pointer
         }
         return UnsafePointer(src)
+    }
+
+    private func outputShape(_ op: Op, _ s: (c: Int, h: Int, w: Int)) -> (Int, Int, Int) {
+        switch op {
+        case .conv(let conv):
+            return (conv.outChannels, Im2Col.outputSize(s.h, kernel: conv.kernel, stride: conv.stride, padding: conv.kernel / 2),
+                    Im2Col.outputSize(s.w, kernel: conv.kernel, stride: conv.stride, padding: conv.kernel / 2))
+        case .depthwise(let d):
+            let g = DepthwiseGeometry(height: s.h, width: s.w, kernel: d.kernel, stride: d.stride)
+            return (s.c, g.outHeight, g.outWidth)
+        case .se: return (s.c, s.h, s.w)
+        }
+    }
+
+    /// Output channels `part` of `parts` of one op, from `src` (`shape`) into `dst`.
+    private func execute(_ op: Op, _ src: UnsafeMutablePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
+                         _ shape: (c: Int, h: Int, w: Int), part: Int, parts: Int, _ ws: Workspace) {
+        let (c, h, w) = shape
+        let (oc, ho, wo) = outputShape(op, shape)
+        let lo = oc * part / parts, hi = oc * (part + 1) / parts, plane = ho * wo
+        guard lo < hi else { return }
+        switch op {
+        case .conv(let conv):
+            let kdim = conv.inChannels * conv.kernel * conv.kernel
+            conv.weight.withUnsafeBufferPointer { wp in
+                let weights = wp.baseAddress! + lo * kdim
+                if DirectConvolution.supports(kernel: conv.kernel, stride: conv.stride) && conv.inChannels <= 4 {
+                    let g = DepthwiseGeometry(height: h, width: w, kernel: conv.kernel, stride: conv.stride)
+                    DirectConvolution.forward(x: src, inChannels: c, w: weights, outChannels: hi - lo, y: dst + lo * plane,
+                                              geometry: g, scratch: ws.scratch.pointer)
+                } else if conv.kernel == 1 && conv.stride == 1 {
+                    SmallGemm.multiply(m: hi - lo, n: plane, k: kdim, a: weights, lda: kdim, b: src, c: dst + lo * plane)
+                } else {
+                    Im2Col.im2col(src, channels: c, height: h, width: w, kernel: conv.kernel, stride: conv.stride,
+                                  padding: conv.kernel / 2, col: ws.col.pointer)
+                    BLAS.gemm(m: hi - lo, n: plane, k: kdim, a: weights, lda: kdim, b: ws.col.pointer, ldb: plane,
+                              c: dst + lo * plane, ldc: plane)
+                }
+            }
+            for o in lo..<hi { Self.biasHardSwish(dst + o * plane, plane, conv.bias[o]) }
+        case .depthwise(let d):
+            let g = DepthwiseGeometry(height: h, width: w, kernel: d.kernel, stride: d.stride)
+            let kk = d.kernel * d.kernel
+            d.weight.withUnsafeBufferPointer { wp in
+                for ch in lo..<hi {
+                    DepthwiseKernels.forward(x: src + ch * h * w, w: wp.baseAddress! + ch * kk, y: dst + ch * plane,
+                                             geometry: g, scratch: ws.scratch.pointer)
+                    Self.biasHardSwish(dst + ch * plane, plane, d.bias[ch])
+                }
+            }
+        case .se(let se):
+            // Each part computes the (tiny) gates for all channels and scales its own.
+            let hw = h * w
+            var pooled = [Float](repeating: 0, count: c), mid = [Float](repeating: 0, count: se.reduced)
+            for ch in 0..<c { pooled[ch] = Vectorized.sum(src + ch * hw, hw) / Float(hw) }
+            for r in 0..<se.reduced {
+                var s = se.reduceBias[r]
+                for ch in 0..<c { s += se.reduceWeight[r * c + ch] * pooled[ch] }
+                mid[r] = max(s, 0)
+            }
+            for ch in lo..<hi {
+                var s = se.expandBias[ch]
+                for r in 0..<se.reduced { s += se.expandWeight[ch * se.reduced + r] * mid[r] }
+                let gate = min(max(s + 3, 0), 6) / 6
+                let p = src + ch * hw, q = dst + ch * hw
+                for j in 0..<hw { q[j] = p[j] * gate }
+            }
+        }
     }
 
     @inline(__always)

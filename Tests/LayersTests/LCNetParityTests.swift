@@ -35,6 +35,16 @@ final class LCNetParityTests: XCTestCase {
         XCTAssertEqual(y.shape, [2, 256, 4, 4])
         XCTAssertLessThan(maxAbsDifference(y, try file.tensor("features_eval")), 1e-4)
         XCTAssertEqual(x.array, try file.tensor("input_eval").array, "the input is not modified")
+        // Batch 1 splits every op over both cores (spinning helper); the halves must give the same features.
+        for i in 0..<2 {
+            let one = Tensor(shape: [1, 3, 128, 128])
+            one.data.update(from: x.data + i * 3 * 128 * 128, count: 3 * 128 * 128)
+            let expected = try file.tensor("features_eval")
+            let single = folded.forward(one)
+            var worst: Float = 0
+            for j in 0..<single.count { worst = max(worst, abs(single.data[j] - expected.data[i * single.count + j])) }
+            XCTAssertLessThan(worst, 1e-4, "batch-1 sample \(i)")
+        }
         // Odd sizes and a batch that does not split evenly across workers.
         let odd = randomTensor([3, 3, 96, 64], seed: 4)
         XCTAssertLessThan(maxAbsDifference(folded.forward(odd), backbone(odd, training: false)), 1e-3)
