@@ -82,7 +82,8 @@ package struct TrainConfig: Codable, Sendable {
         guard let base = mapping["extends"] else { return node }
         guard let name = base.string else { throw ConfigError(file: url.path, message: "`extends` must be a file name") }
         mapping["extends"] = nil
-        let parent = try loadTree(url.deletingLastPathComponent().appendingPathComponent(name), seen: &seen)
+        let parentURL = name.hasPrefix("/") ? URL(fileURLWithPath: name) : url.deletingLastPathComponent().appendingPathComponent(name)
+        let parent = try loadTree(parentURL, seen: &seen)
         return merge(parent, .mapping(mapping))
     }
 

@@ -195,7 +195,7 @@ final class JSONLog {
     private let handle: FileHandle
 
     init(_ url: URL) throws {
-        if !FileManager.default.fileExists(atPath: url.path) { FileManager.default.createFile(atPath: url.path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: url.path) { _ = FileManager.default.createFile(atPath: url.path, contents: nil) }
         handle = try FileHandle(forWritingTo: url)
         handle.seekToEndOfFile()
     }
