@@ -22,6 +22,8 @@ struct BenchmarkCommand: ParsableCommand {
     var classes: [Int] = [1000, 100_000]
     @Option(help: "Also time a PartialFC step with this many identities (e.g. 1000000), D = 256.") var partialFCClasses: Int?
     @Option(help: "PartialFC sample rate for --partial-fc-classes.") var sampleRate: Float = 0.1
+    @Option(help: "Only time exact verification over all pairs of this many random 256-d embeddings (e.g. 25000).")
+    var pairs: Int?
     @Flag(help: "Also print per-layer forward/backward times of the training step.") var profile = false
     @Flag(help: "Print per-layer eval-mode forward times at batch 1 instead of the training profile.") var profileEval = false
 
@@ -32,6 +34,12 @@ struct BenchmarkCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let pairs {
+            let r = PairBenchmark(count: pairs).run()
+            print(String(format: "all-pairs verification: %d embeddings × 256 → %d pairs, exact AUROC %.6f and TPR@FPR table in %.2f s, peak RSS %.0f MiB",
+                         pairs, r.pairs, r.auc, r.seconds, r.peakRSSMebibytes))
+            return
+        }
         if profile || profileEval {
             var p = LayerProfile()
             p.batch = profileEval ? 1 : batch; p.imageSize = size; p.evalOnly = profileEval

@@ -1,0 +1,172 @@
+import Engine
+import Foundation
+
+/// Exact verification metrics over *all* unordered pairs of a large set of L2-normalised embeddings without
+/// storing or sorting the scores: the cosine of every pair i < j is computed by blocked GEMMs twice. Pass 1
+/// counts positives and negatives per bucket of the top 16 bits of an order-preserving key of the float
+/// score; pass 2 stores only the low 16 bits of each score, grouped by bucket; each bucket is then ordered by
+/// its low bits. Walking buckets from the highest score down yields every ROC point (one per distinct score,
+/// ties grouped) exactly as scikit-learn's `roc_curve` would on the same float32 scores, so AUROC (trapezoid,
+/// in Double) and the TPR@FPR table are exact. Memory: 2 bytes + 1 bit per pair.
+package struct PairVerification: Sendable {
+    package var auc: Double
+    package var positives: Int
+    package var negatives: Int
+    package var table: [ROC.OperatingPoint]
+    /// Similarity histograms (`bins` equal bins over [-1, 1]) of positive and negative pairs.
+    package var positiveHistogram: [Int]
+    package var negativeHistogram: [Int]
+
+    /// Order-preserving map of a float onto UInt32 (larger float → larger key).
+    @inline(__always)
+    static func key(_ f: Float) -> UInt32 {
+        let b = f.bitPattern
+        return b & 0x8000_0000 != 0 ? ~b : b | 0x8000_0000
+    }
+
+    @inline(__always)
+    static func value(_ k: UInt32) -> Float {
+        Float(bitPattern: k & 0x8000_0000 != 0 ? k & 0x7FFF_FFFF : ~k)
+    }
+
+    /// `embeddings` is `[n, d]` row-major (rows L2-normalised), `identities[i]` the identity of row i.
+    package init(embeddings: UnsafePointer<Float>, count n: Int, dimension d: Int, identities: [Int],
+                 targets: [Double] = ROC.standardTargets, histogramBins: Int = 100) throws {
+        precondition(identities.count == n, "one identity per embedding")
+        guard n >= 2 else { throw ROC.Failure.empty }
+        let tile = 256, buckets = 1 << 16
+        let tiles = (n + tile - 1) / tile
+        var jobs: [(Int, Int)] = []
+        for a in 0..<tiles { for b in a..<tiles { jobs.append((a, b)) } }
+        let ids = identities
+        // The same job ranges go to the same worker in both passes (Parallel.chunks is deterministic), so
+        // pass 2 can write each worker's pairs into slots reserved for it in pass 1: no locks.
+        func scores(_ job: (Int, Int), into block: UnsafeMutablePointer<Float>) -> (i0: Int, j0: Int, mi: Int, mj: Int) {
+            let (a, b) = job
+            let i0 = a * tile, j0 = b * tile, mi = min(tile, n - i0), mj = min(tile, n - j0)
+            BLAS.gemm(transB: true, m: mi, n: mj, k: d, a: embeddings + i0 * d, lda: d, b: embeddings + j0 * d, ldb: d,
+                      c: block, ldc: mj)
+            return (i0, j0, mi, mj)
+        }
+        let workers = Parallel.workers
+        let counts = UnsafeMutablePointer<Int>.allocate(capacity: 2 * buckets * workers)
+        counts.initialize(repeating: 0, count: 2 * buckets * workers)
+        defer { counts.deallocate() }
+        let cs = SendablePointer(counts)
+        var invalid = [Bool](repeating: false, count: workers)
+        invalid.withUnsafeMutableBufferPointer { inv in
+            let bad = SendablePointer(inv.baseAddress!)
+            Parallel.chunks(jobs.count) { w, range in
+                let block = UnsafeMutablePointer<Float>.allocate(capacity: tile * tile)
+                defer { block.deallocate() }
+                let posC = cs.pointer + w * 2 * buckets, negC = posC + buckets
+                for job in range {
+                    let (i0, j0, mi, mj) = scores(jobs[job], into: block)
+                    for i in 0..<mi {
+                        let idI = ids[i0 + i]
+                        for j in (jobs[job].0 == jobs[job].1 ? i + 1 : 0)..<mj {
+                            let sc = block[i * mj + j]
+                            if !sc.isFinite { bad.pointer[w] = true; continue }
+                            let k = Int(Self.key(sc) >> 16)
+                            if idI == ids[j0 + j] { posC[k] += 1 } else { negC[k] += 1 }
+                        }
+                    }
+                }
+            }
+        }
+        if invalid.contains(true) { throw ROC.Failure.notFinite(index: -1) }
+        var pos = [Int](repeating: 0, count: buckets), neg = pos
+        for w in 0..<workers {
+            for k in 0..<buckets { pos[k] += counts[w * 2 * buckets + k]; neg[k] += counts[w * 2 * buckets + buckets + k] }
+        }
+        let p = pos.reduce(0, +), q = neg.reduce(0, +)
+        guard p > 0, q > 0 else { throw ROC.Failure.oneClass(positives: p, negatives: q) }
+
+        // Pass 2: the low 16 bits of every score, grouped by bucket, each worker in its reserved slots.
+        var posStart = [Int](repeating: 0, count: buckets + 1), negStart = posStart
+        for k in 0..<buckets { posStart[k + 1] = posStart[k] + pos[k]; negStart[k + 1] = negStart[k] + neg[k] }
+        let posLow = UnsafeMutablePointer<UInt16>.allocate(capacity: max(p, 1))
+        let negLow = UnsafeMutablePointer<UInt16>.allocate(capacity: max(q, 1))
+        defer { posLow.deallocate(); negLow.deallocate() }
+        // counts becomes each worker's next write position per bucket.
+        for k in 0..<buckets {
+            var ps = posStart[k], ns = negStart[k]
+            for w in 0..<workers {
+                let pi = w * 2 * buckets + k, ni = pi + buckets
+                let (pcount, ncount) = (counts[pi], counts[ni])
+                counts[pi] = ps; counts[ni] = ns
+                ps += pcount; ns += ncount
+            }
+        }
+        let pl = SendablePointer(posLow), nl = SendablePointer(negLow)
+        Parallel.chunks(jobs.count) { w, range in
+            let block = UnsafeMutablePointer<Float>.allocate(capacity: tile * tile)
+            defer { block.deallocate() }
+            let posAt = cs.pointer + w * 2 * buckets, negAt = posAt + buckets
+            for job in range {
+                let (i0, j0, mi, mj) = scores(jobs[job], into: block)
+                for i in 0..<mi {
+                    let idI = ids[i0 + i]
+                    for j in (jobs[job].0 == jobs[job].1 ? i + 1 : 0)..<mj {
+                        let key = Self.key(block[i * mj + j])
+                        let k = Int(key >> 16), low = UInt16(truncatingIfNeeded: key)
+                        if idI == ids[j0 + j] { pl.pointer[posAt[k]] = low; posAt[k] += 1 }
+                        else { nl.pointer[negAt[k]] = low; negAt[k] += 1 }
+                    }
+                }
+            }
+        }
+
+        // Walk the buckets from the top, ordering each by its low bits (counting when large, sorting when small).
+        var tp = 0, fpCount = 0
+        var lastFPR = 0.0, lastTPR = 0.0, area = 0.0
+        var best = [ROC.OperatingPoint](repeating: ROC.OperatingPoint(fprTarget: 0, tpr: 0, fpr: 0, threshold: .infinity), count: targets.count)
+        for (t, f) in targets.enumerated() { best[t].fprTarget = f }
+        var lowPos = [Int](repeating: 0, count: 1 << 16), lowNeg = lowPos
+        func emit(_ threshold: Float) {
+            let fpr = Double(fpCount) / Double(q), tpr = Double(tp) / Double(p)
+            area += (fpr - lastFPR) * (tpr + lastTPR) / 2
+            lastFPR = fpr; lastTPR = tpr
+            for t in targets.indices where fpr <= targets[t] {
+                best[t] = ROC.OperatingPoint(fprTarget: targets[t], tpr: tpr, fpr: fpr, threshold: Double(threshold))
+            }
+        }
+        for k in stride(from: buckets - 1, through: 0, by: -1) where pos[k] + neg[k] > 0 {
+            let pr = posStart[k]..<posStart[k + 1], nr = negStart[k]..<negStart[k + 1]
+            if pr.count + nr.count > 4096 {
+                for i in pr { lowPos[Int(posLow[i])] += 1 }
+                for i in nr { lowNeg[Int(negLow[i])] += 1 }
+                for low in stride(from: (1 << 16) - 1, through: 0, by: -1) where lowPos[low] + lowNeg[low] > 0 {
+                    tp += lowPos[low]; fpCount += lowNeg[low]
+                    lowPos[low] = 0; lowNeg[low] = 0
+                    emit(Self.value(UInt32(k) << 16 | UInt32(low)))
+                }
+            } else {
+                var items: [(UInt16, Bool)] = pr.map { (posLow[$0], true) } + nr.map { (negLow[$0], false) }
+                items.sort { $0.0 > $1.0 }
+                var i = 0
+                while i < items.count {
+                    let low = items[i].0
+                    while i < items.count && items[i].0 == low {
+                        if items[i].1 { tp += 1 } else { fpCount += 1 }
+                        i += 1
+                    }
+                    emit(Self.value(UInt32(k) << 16 | UInt32(low)))
+                }
+            }
+        }
+        auc = area
+        positives = p
+        negatives = q
+        table = best
+        // Histograms from the bucket counts (each bucket's representative value is its lowest score).
+        var ph = [Int](repeating: 0, count: histogramBins), nh = ph
+        for k in 0..<buckets where pos[k] + neg[k] > 0 {
+            let v = Double(Self.value(UInt32(k) << 16 | 0x8000))
+            let bin = min(histogramBins - 1, max(0, Int((v + 1) / 2 * Double(histogramBins))))
+            ph[bin] += pos[k]; nh[bin] += neg[k]
+        }
+        positiveHistogram = ph
+        negativeHistogram = nh
+    }
+}
