@@ -5,6 +5,6 @@ struct ClassifyAndEmbed: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "classify-and-embed",
         abstract: "Train, evaluate and serve a two-head LCNet050 model (document class + template embedding) on the CPU.",
-        subcommands: [TrainCommand.self, BenchmarkCommand.self]
+        subcommands: [TrainCommand.self, EvaluateCommand.self, BenchmarkCommand.self]
     )
 }

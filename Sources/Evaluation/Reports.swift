@@ -1,0 +1,83 @@
+import Foundation
+
+/// Everything `evaluate` measured, as written to `report.json`.
+package struct EvaluationReport: Codable, Sendable {
+    package var model: String
+    package var split: String
+    package var images: Int
+    package var classification: ClassificationEvaluation?
+    package var verification: VerificationReport?
+
+    package init(model: String, split: String, images: Int) { self.model = model; self.split = split; self.images = images }
+}
+
+/// The classification head on its own: the report, the confusion matrix and one-vs-rest ROC per class.
+package struct ClassificationEvaluation: Codable, Sendable {
+    package var classNames: [String]
+    package var metrics: ClassificationMetrics
+    /// One-vs-rest AUROC per class (nil where the split has only one side for that class).
+    package var auroc: [Double?]
+    /// Binary heads: the TPR@FPR table of the positive class's score.
+    package var tprAtFPR: [ROC.OperatingPoint]?
+    package var rule = ROC.rule
+
+    package init(logits: [[Float]], truth: [Int], classNames: [String], binary: Bool) throws {
+        self.classNames = classNames
+        let probabilities: [[Double]] = logits.map { row in
+            if binary { let p = 1 / (1 + exp(-Double(row[0]))); return [1 - p, p] }
+            let m = row.max() ?? 0
+            let e = row.map { exp(Double($0 - m)) }
+            let z = e.reduce(0, +)
+            return e.map { $0 / z }
+        }
+        if let bad = probabilities.firstIndex(where: { $0.contains { !$0.isFinite } }) {
+            throw ROC.Failure.notFinite(index: bad)
+        }
+        let predicted = probabilities.map { p in p.indices.max { p[$0] < p[$1] }! }
+        let k = binary ? 2 : classNames.count
+        metrics = ClassificationMetrics(truth: truth, predicted: predicted, classes: k)
+        auroc = (0..<k).map { c in try? ROC(scores: probabilities.map { $0[c] }, positive: truth.map { $0 == c }).auc }
+        tprAtFPR = binary ? (try? ROC(scores: probabilities.map { $0[1] }, positive: truth.map { $0 == 1 }))?.table() : nil
+    }
+
+    package var summary: [String] {
+        var lines = [String(format: "classification: accuracy %.4f  macro-F1 %.4f  weighted-F1 %.4f", metrics.accuracy, metrics.macroF1, metrics.weightedF1)]
+        lines.append("  class            precision  recall     F1         support  AUROC (one-vs-rest)")
+        for c in 0..<metrics.classes {
+            let name = c < classNames.count ? classNames[c] : "class \(c)"
+            lines.append("  " + name.padding(toLength: 16, withPad: " ", startingAt: 0)
+                + String(format: " %-10.4f %-10.4f %-10.4f %-8d ", metrics.precision[c], metrics.recall[c], metrics.f1[c], metrics.support[c])
+                + (auroc[c].map { String(format: "%.4f", $0) } ?? "n/a (one class only)"))
+        }
+        lines.append("  confusion (rows true, columns predicted): \(metrics.confusion)")
+        return lines
+    }
+}
+
+/// The embedding head on its own: verification over all pairs of the split.
+package struct VerificationReport: Codable, Sendable {
+    package var pairs: Int
+    package var positives: Int
+    package var negatives: Int
+    package var auroc: Double
+    package var tprAtFPR: [ROC.OperatingPoint]
+    package var rule = ROC.rule
+    package var positiveHistogram: [Int]
+    package var negativeHistogram: [Int]
+
+    package init(_ v: PairVerification) {
+        pairs = v.positives + v.negatives; positives = v.positives; negatives = v.negatives
+        auroc = v.auc; tprAtFPR = v.table
+        positiveHistogram = v.positiveHistogram; negativeHistogram = v.negativeHistogram
+    }
+
+    package var summary: [String] {
+        var lines = [String(format: "verification: %d pairs (%d positive), AUROC %.6f", pairs, positives, auroc)]
+        lines.append("  FPR target   TPR        actual FPR   threshold")
+        for p in tprAtFPR {
+            lines.append(String(format: "  %-12g %-10.4f %-12.3g %.6f", p.fprTarget, p.tpr, p.fpr, p.threshold))
+        }
+        lines.append("  rule: \(rule)")
+        return lines
+    }
+}

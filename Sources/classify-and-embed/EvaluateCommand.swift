@@ -1,0 +1,25 @@
+import ArgumentParser
+import ClassifyEmbed
+
+extension EvaluationRun.Head: ExpressibleByArgument {}
+
+struct EvaluateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate",
+        abstract: "Score each head of a model on a CSV split and write report.json.",
+        discussion: """
+        The classification head: accuracy, per-class precision/recall/F1/support, macro and weighted F1, the \
+        confusion matrix (rows true, columns predicted) and one-vs-rest AUROC. The embedding head: cosine \
+        similarity over all unordered pairs of rows with an identity, exact AUROC and the TPR@FPR table with \
+        thresholds (the ROC point with the largest FPR ≤ target; positive means score ≥ threshold).
+        """)
+
+    @Option(help: "Model file (.safetensors written by train).") var model: String
+    @Option(help: "CSV split to score.") var split: String
+    @Option(help: "classification, embedding or both.") var head: EvaluationRun.Head = .both
+    @Option(help: "Output folder for report.json.") var out: String
+
+    func run() throws {
+        print(try EvaluationRun(model: model, split: split, head: head, output: out).run())
+    }
+}

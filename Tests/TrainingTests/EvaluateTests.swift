@@ -1,0 +1,66 @@
+import XCTest
+import Foundation
+import ClassifyEmbed
+import Datasets
+import Engine
+import Evaluation
+import Imaging
+import Layers
+import Training
+
+final class EvaluateTests: XCTestCase {
+    private func modelFile() throws -> URL {
+        var spec = ModelSpec()
+        spec.inputSize = 64; spec.embeddingSize = 16; spec.classHeadHidden = 16
+        let model = JointModel(spec: spec, seed: 3)
+        var pre = Preprocessing(); pre.width = 64; pre.height = 64
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("eval-model-\(UUID()).safetensors")
+        try ModelFile.write(model, preprocessing: pre, to: url)
+        return url
+    }
+
+    func testReportMatchesADirectComputation() throws {
+        BLAS.configure()
+        let url = try modelFile()
+        let split = TrainerTests.dataFolder.appendingPathComponent("val.csv")
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("eval-\(UUID())")
+        let summary = try EvaluationRun(model: url.path, split: split.path, output: out.path).run()
+        XCTAssertTrue(summary.contains("TPR@FPR=f"), summary)
+        let report = try JSONDecoder().decode(EvaluationReport.self, from: Data(contentsOf: out.appendingPathComponent("report.json")))
+        // Direct: the unfolded model in eval mode over the same rows.
+        let (model, pre, _) = try ModelFile.load(url)
+        let s = try Split(file: split, classNames: model.spec.classNames)
+        var truth: [Int] = [], predicted: [Int] = []
+        for row in s.rows {
+            let x = pre.tensor(from: Resize.bilinear(try ImageDecoder().decode(contentsOf: row.path), width: 64, height: 64))
+            let (_, l) = model.forward(x, training: false)
+            truth.append(row.label!)
+            predicted.append((0..<3).max { l.data[$0] < l.data[$1] }!)
+        }
+        let direct = ClassificationMetrics(truth: truth, predicted: predicted, classes: 3)
+        XCTAssertEqual(report.classification?.metrics.confusion, direct.confusion)
+        XCTAssertEqual(report.verification?.positives, 16 * 1, "16 templates × one pair of validation captures")
+        XCTAssertEqual(report.verification?.tprAtFPR.count, 6)
+    }
+
+    func testSplitsThatCannotBeScoredExplainWhy() throws {
+        let url = try modelFile()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eval-bad-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try PNGWriter.write(RGBImage(width: 20, height: 20, fill: (9, 9, 9)), to: dir.appendingPathComponent("a.png"))
+        try "a.png|document\na.png|screen\n".write(to: dir.appendingPathComponent("noid.csv"), atomically: true, encoding: .utf8)
+        let noIdentity = EvaluationRun(model: url.path, split: dir.appendingPathComponent("noid.csv").path, head: .embedding, output: dir.path)
+        XCTAssertNoThrow(try EvaluationRun(model: url.path, split: dir.appendingPathComponent("noid.csv").path, head: .classification,
+                                           output: dir.path).run())
+        try "a.png|-|x\n".write(to: dir.appendingPathComponent("nolabel.csv"), atomically: true, encoding: .utf8)
+        let noLabel = EvaluationRun(model: url.path, split: dir.appendingPathComponent("nolabel.csv").path, head: .classification, output: dir.path)
+        XCTAssertThrowsError(try noLabel.run()) { XCTAssertTrue("\($0)".contains("no row has a class label"), "\($0)") }
+        try "# nothing\n".write(to: dir.appendingPathComponent("empty.csv"), atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try EvaluationRun(model: url.path, split: dir.appendingPathComponent("empty.csv").path, output: dir.path).run()) {
+            XCTAssertTrue("\($0)".contains("no rows"), "\($0)")
+        }
+        // Without an identity column each distinct image is its own identity; both rows are the same image, so
+        // there is one positive pair and no negative one.
+        XCTAssertThrowsError(try noIdentity.run()) { XCTAssertTrue("\($0)".contains("both positives and negatives"), "\($0)") }
+    }
+}
