@@ -16,6 +16,10 @@ public struct EvaluationRun {
     public var head: Head = .both
     public var output: String
     public var batchSize = 64
+    /// Training split: test identities that also occur there are reported (the zero-shot protocol).
+    public var trainSplit: String?
+    /// Store the verification TPR@FPR table in the model file's metadata (`thresholds`), rewriting it atomically.
+    public var writeThresholds = false
 
     public init(model: String, split: String, head: Head = .both, output: String) {
         self.model = model; self.split = split; self.head = head; self.output = output
@@ -23,6 +27,24 @@ public struct EvaluationRun {
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
+    }
+
+    /// Rewrites the model file (temp file + rename) with the TPR@FPR table in its metadata.
+    static func storeThresholds(_ v: VerificationReport, in url: URL) throws {
+        let file = try SafeTensorsFile(contentsOf: url)
+        var writer = SafeTensorsWriter(metadata: file.metadata)
+        for name in file.names {
+            if file.entries[name]!.dtype == .i64 && file.entries[name]!.shape.isEmpty {
+                writer.add(name, int64: Int64(try file.floats(name).values[0]))
+            } else {
+                writer.add(name, try file.tensor(name))
+            }
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        writer.metadata["thresholds"] = String(decoding: try encoder.encode(v.tprAtFPR), as: UTF8.self)
+        try writer.write(to: url)
     }
 
     /// Runs the evaluation and returns the human-readable summary that the command prints.
@@ -71,6 +93,19 @@ public struct EvaluationRun {
             }
             report.verification = VerificationReport(v)
             lines += report.verification!.summary
+            if let trainSplit {
+                let train = try Split(file: URL(fileURLWithPath: trainSplit), classNames: spec.classNames, checkFiles: false)
+                let seen = Set(train.identities)
+                let shared = Set(data.identities).intersection(seen).sorted()
+                report.zeroShot = ZeroShotCheck(trainSplit: trainSplit, sharedIdentities: shared)
+                lines.append(shared.isEmpty ? "zero-shot: no test identity occurs in \(trainSplit)"
+                             : "zero-shot VIOLATED: \(shared.count) test identities also occur in \(trainSplit): "
+                               + shared.prefix(10).joined(separator: ", ") + (shared.count > 10 ? ", …" : ""))
+            }
+            if writeThresholds {
+                try Self.storeThresholds(report.verification!, in: URL(fileURLWithPath: model))
+                lines.append("thresholds stored in \(model) (metadata 'thresholds')")
+            }
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

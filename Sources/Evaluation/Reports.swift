@@ -7,6 +7,7 @@ package struct EvaluationReport: Codable, Sendable {
     package var images: Int
     package var classification: ClassificationEvaluation?
     package var verification: VerificationReport?
+    package var zeroShot: ZeroShotCheck?
 
     package init(model: String, split: String, images: Int) { self.model = model; self.split = split; self.images = images }
 }
@@ -80,4 +81,12 @@ package struct VerificationReport: Codable, Sendable {
         lines.append("  rule: \(rule)")
         return lines
     }
+}
+
+/// Whether the test identities are disjoint from the training ones.
+package struct ZeroShotCheck: Codable, Sendable {
+    package var trainSplit: String
+    package var sharedIdentities: [String]
+    package var holds: Bool { sharedIdentities.isEmpty }
+    package init(trainSplit: String, sharedIdentities: [String]) { self.trainSplit = trainSplit; self.sharedIdentities = sharedIdentities }
 }

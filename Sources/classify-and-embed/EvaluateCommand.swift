@@ -18,8 +18,13 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "CSV split to score.") var split: String
     @Option(help: "classification, embedding or both.") var head: EvaluationRun.Head = .both
     @Option(help: "Output folder for report.json.") var out: String
+    @Option(help: "Training split: report test identities that also occur there (zero-shot check).") var trainSplit: String?
+    @Flag(help: "Store the TPR@FPR threshold table in the model file's metadata.") var writeThresholds = false
 
     func run() throws {
-        print(try EvaluationRun(model: model, split: split, head: head, output: out).run())
+        var run = EvaluationRun(model: model, split: split, head: head, output: out)
+        run.trainSplit = trainSplit
+        run.writeThresholds = writeThresholds
+        print(try run.run())
     }
 }

@@ -43,6 +43,27 @@ final class EvaluateTests: XCTestCase {
         XCTAssertEqual(report.verification?.tprAtFPR.count, 6)
     }
 
+    func testZeroShotCheckAndStoredThresholds() throws {
+        BLAS.configure()
+        let url = try modelFile()
+        let before = try SafeTensorsFile(contentsOf: url)
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("eval-\(UUID())")
+        var run = EvaluationRun(model: url.path, split: TrainerTests.dataFolder.appendingPathComponent("val.csv").path, head: .embedding,
+                                output: out.path)
+        run.trainSplit = TrainerTests.dataFolder.appendingPathComponent("train.csv").path
+        run.writeThresholds = true
+        let summary = try run.run()
+        XCTAssertTrue(summary.contains("zero-shot VIOLATED: 16 test identities"), summary)
+        let after = try SafeTensorsFile(contentsOf: url)
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let table = try decoder.decode([ROC.OperatingPoint].self, from: Data(after.metadata["thresholds"]!.utf8))
+        XCTAssertEqual(table.map(\.fprTarget), ROC.standardTargets)
+        XCTAssertEqual(after.metadata["model_spec"], before.metadata["model_spec"])
+        for name in before.names { XCTAssertEqual(try after.floats(name).values, try before.floats(name).values, name) }
+        XCTAssertNoThrow(try ModelFile.load(url), "the rewritten file still loads")
+    }
+
     func testSplitsThatCannotBeScoredExplainWhy() throws {
         let url = try modelFile()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eval-bad-\(UUID())")
