@@ -13,9 +13,20 @@ package struct PairVerification: Sendable {
     package var positives: Int
     package var negatives: Int
     package var table: [ROC.OperatingPoint]
+    /// The threshold with the best accuracy and the one with the best F1 (positive = score ≥ threshold).
+    package var bestAccuracy: ThresholdPoint
+    package var bestF1: ThresholdPoint
+    /// Accuracy and F1 against the threshold, sampled at up to ~200 thresholds along the ROC.
+    package var curve: [ThresholdPoint]
     /// Similarity histograms (`bins` equal bins over [-1, 1]) of positive and negative pairs.
     package var positiveHistogram: [Int]
     package var negativeHistogram: [Int]
+
+    package struct ThresholdPoint: Codable, Equatable, Sendable {
+        package var threshold: Double
+        package var accuracy: Double
+        package var f1: Double
+    }
 
     /// Order-preserving map of a float onto UInt32 (larger float → larger key).
     @inline(__always)
@@ -123,8 +134,18 @@ package struct PairVerification: Sendable {
         var best = [ROC.OperatingPoint](repeating: ROC.OperatingPoint(fprTarget: 0, tpr: 0, fpr: 0, threshold: .infinity), count: targets.count)
         for (t, f) in targets.enumerated() { best[t].fprTarget = f }
         var lowPos = [Int](repeating: 0, count: 1 << 16), lowNeg = lowPos
+        var bestAcc = ThresholdPoint(threshold: .infinity, accuracy: Double(q) / Double(p + q), f1: 0), bestF = bestAcc
+        var curve: [ThresholdPoint] = []
+        let every = max(1, (p + q) / 200)
+        var nextSample = 0
         func emit(_ threshold: Float) {
             let fpr = Double(fpCount) / Double(q), tpr = Double(tp) / Double(p)
+            let accuracy = Double(tp + (q - fpCount)) / Double(p + q)
+            let f1 = 2 * Double(tp) / Double(2 * tp + fpCount + (p - tp))
+            let point = ThresholdPoint(threshold: Double(threshold), accuracy: accuracy, f1: f1)
+            if accuracy > bestAcc.accuracy { bestAcc = point }
+            if f1 > bestF.f1 { bestF = point }
+            if tp + fpCount >= nextSample { curve.append(point); nextSample = tp + fpCount + every }
             area += (fpr - lastFPR) * (tpr + lastTPR) / 2
             lastFPR = fpr; lastTPR = tpr
             for t in targets.indices where fpr <= targets[t] {
@@ -156,6 +177,9 @@ package struct PairVerification: Sendable {
             }
         }
         auc = area
+        bestAccuracy = bestAcc
+        bestF1 = bestF
+        self.curve = curve
         positives = p
         negatives = q
         table = best

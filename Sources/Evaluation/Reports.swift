@@ -65,8 +65,12 @@ package struct VerificationReport: Codable, Sendable {
     package var rule = ROC.rule
     package var positiveHistogram: [Int]
     package var negativeHistogram: [Int]
+    package var bestAccuracy: PairVerification.ThresholdPoint
+    package var bestF1: PairVerification.ThresholdPoint
+    package var accuracyF1VersusThreshold: [PairVerification.ThresholdPoint]
 
     package init(_ v: PairVerification) {
+        bestAccuracy = v.bestAccuracy; bestF1 = v.bestF1; accuracyF1VersusThreshold = v.curve
         pairs = v.positives + v.negatives; positives = v.positives; negatives = v.negatives
         auroc = v.auc; tprAtFPR = v.table
         positiveHistogram = v.positiveHistogram; negativeHistogram = v.negativeHistogram
@@ -79,6 +83,8 @@ package struct VerificationReport: Codable, Sendable {
             lines.append(String(format: "  %-12g %-10.4f %-12.3g %.6f", p.fprTarget, p.tpr, p.fpr, p.threshold))
         }
         lines.append("  rule: \(rule)")
+        lines.append(String(format: "  best accuracy %.4f at threshold %.6f; best F1 %.4f at threshold %.6f",
+                            bestAccuracy.accuracy, bestAccuracy.threshold, bestF1.f1, bestF1.threshold))
         return lines
     }
 }

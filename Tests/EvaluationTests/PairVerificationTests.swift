@@ -27,6 +27,16 @@ final class PairVerificationTests: XCTestCase {
             XCTAssertEqual(p.threshold, r.threshold, "threshold@\(p.fprTarget)", line: line)
         }
         XCTAssertEqual(ours.positiveHistogram.reduce(0, +), ref.positives, line: line)
+        // Best accuracy / F1 by brute force over the reference ROC points.
+        var bestAcc = Double(ref.negatives) / Double(ref.positives + ref.negatives), bestF1 = 0.0
+        for i in ref.fpr.indices {
+            let tp = ref.tpr[i] * Double(ref.positives), fp = ref.fpr[i] * Double(ref.negatives)
+            bestAcc = max(bestAcc, (tp + Double(ref.negatives) - fp) / Double(ref.positives + ref.negatives))
+            bestF1 = max(bestF1, 2 * tp / (2 * tp + fp + (Double(ref.positives) - tp)))
+        }
+        XCTAssertEqual(ours.bestAccuracy.accuracy, bestAcc, accuracy: 1e-12, line: line)
+        XCTAssertEqual(ours.bestF1.f1, bestF1, accuracy: 1e-12, line: line)
+        XCTAssertFalse(ours.curve.isEmpty, line: line)
         XCTAssertEqual(ours.negativeHistogram.reduce(0, +), ref.negatives, line: line)
     }
 
