@@ -2,12 +2,12 @@ import Engine
 import Foundation
 
 /// Exact verification metrics over *all* unordered pairs of a large set of L2-normalised embeddings without
-/// storing or sorting the scores: the cosine of every pair i < j is computed by blocked GEMMs twice. Pass 1
-/// counts positives and negatives per bucket of the top 16 bits of an order-preserving key of the float
-/// score; pass 2 stores only the low 16 bits of each score, grouped by bucket; each bucket is then ordered by
-/// its low bits. Walking buckets from the highest score down yields every ROC point (one per distinct score,
-/// ties grouped) exactly as scikit-learn's `roc_curve` would on the same float32 scores, so AUROC (trapezoid,
-/// in Double) and the TPR@FPR table are exact. Memory: 2 bytes + 1 bit per pair.
+/// sorting the scores. Pass 1 computes the cosine of every pair i < j by blocked GEMMs, keeps an
+/// order-preserving 32-bit key of each float score and counts positives and negatives per bucket of the key's
+/// top 16 bits; pass 2 moves the low 16 bits of every key into its bucket; each bucket is then ordered by its
+/// low bits. Walking the buckets from the highest score down yields every ROC point (one per distinct score,
+/// ties grouped) exactly as scikit-learn's `roc_curve` would on the same float32 scores, so AUROC (trapezoid, in
+/// Double), the TPR@FPR table and the best accuracy / F1 thresholds are exact. Memory: 6 bytes per pair.
 package struct PairVerification: Sendable {
     package var auc: Double
     package var positives: Int
@@ -59,6 +59,16 @@ package struct PairVerification: Sendable {
                       c: block, ldc: mj)
             return (i0, j0, mi, mj)
         }
+        // Pass 1 keeps every pair's key (4 bytes) in job order, so pass 2 reads them back instead of redoing
+        // the GEMMs; each job's pairs start at `jobStart[job]`.
+        var jobStart = [Int](repeating: 0, count: jobs.count + 1)
+        for (index, (a, b)) in jobs.enumerated() {
+            let mi = min(tile, n - a * tile), mj = min(tile, n - b * tile)
+            jobStart[index + 1] = jobStart[index] + (a == b ? mi * (mi - 1) / 2 : mi * mj)
+        }
+        let keys = UnsafeMutablePointer<UInt32>.allocate(capacity: max(jobStart[jobs.count], 1))
+        defer { keys.deallocate() }
+        let ks = SendablePointer(keys)
         let workers = Parallel.workers
         let counts = UnsafeMutablePointer<Int>.allocate(capacity: 2 * buckets * workers)
         counts.initialize(repeating: 0, count: 2 * buckets * workers)
@@ -73,13 +83,16 @@ package struct PairVerification: Sendable {
                 let posC = cs.pointer + w * 2 * buckets, negC = posC + buckets
                 for job in range {
                     let (i0, j0, mi, mj) = scores(jobs[job], into: block)
+                    var at = jobStart[job]
                     for i in 0..<mi {
                         let idI = ids[i0 + i]
                         for j in (jobs[job].0 == jobs[job].1 ? i + 1 : 0)..<mj {
                             let sc = block[i * mj + j]
-                            if !sc.isFinite { bad.pointer[w] = true; continue }
-                            let k = Int(Self.key(sc) >> 16)
-                            if idI == ids[j0 + j] { posC[k] += 1 } else { negC[k] += 1 }
+                            if !sc.isFinite { bad.pointer[w] = true }
+                            let key = Self.key(sc)
+                            ks.pointer[at] = key
+                            at += 1
+                            if idI == ids[j0 + j] { posC[Int(key >> 16)] += 1 } else { negC[Int(key >> 16)] += 1 }
                         }
                     }
                 }
@@ -111,15 +124,16 @@ package struct PairVerification: Sendable {
         }
         let pl = SendablePointer(posLow), nl = SendablePointer(negLow)
         Parallel.chunks(jobs.count) { w, range in
-            let block = UnsafeMutablePointer<Float>.allocate(capacity: tile * tile)
-            defer { block.deallocate() }
             let posAt = cs.pointer + w * 2 * buckets, negAt = posAt + buckets
             for job in range {
-                let (i0, j0, mi, mj) = scores(jobs[job], into: block)
+                let (a, b) = jobs[job]
+                let i0 = a * tile, j0 = b * tile, mi = min(tile, n - i0), mj = min(tile, n - j0)
+                var at = jobStart[job]
                 for i in 0..<mi {
                     let idI = ids[i0 + i]
-                    for j in (jobs[job].0 == jobs[job].1 ? i + 1 : 0)..<mj {
-                        let key = Self.key(block[i * mj + j])
+                    for j in (a == b ? i + 1 : 0)..<mj {
+                        let key = ks.pointer[at]
+                        at += 1
                         let k = Int(key >> 16), low = UInt16(truncatingIfNeeded: key)
                         if idI == ids[j0 + j] { pl.pointer[posAt[k]] = low; posAt[k] += 1 }
                         else { nl.pointer[negAt[k]] = low; negAt[k] += 1 }
@@ -138,18 +152,28 @@ package struct PairVerification: Sendable {
         var curve: [ThresholdPoint] = []
         let every = max(1, (p + q) / 200)
         var nextSample = 0
+        // Targets ascending; `pending` is the first target whose point is not settled yet. A target is settled by
+        // the last point before the FPR first exceeds it, so each point costs O(1).
+        let order = targets.indices.sorted { targets[$0] < targets[$1] }
+        var pending = 0
+        var previous = ROC.OperatingPoint(fprTarget: 0, tpr: 0, fpr: 0, threshold: .infinity)
         func emit(_ threshold: Float) {
             let fpr = Double(fpCount) / Double(q), tpr = Double(tp) / Double(p)
-            let accuracy = Double(tp + (q - fpCount)) / Double(p + q)
-            let f1 = 2 * Double(tp) / Double(2 * tp + fpCount + (p - tp))
-            let point = ThresholdPoint(threshold: Double(threshold), accuracy: accuracy, f1: f1)
-            if accuracy > bestAcc.accuracy { bestAcc = point }
-            if f1 > bestF.f1 { bestF = point }
-            if tp + fpCount >= nextSample { curve.append(point); nextSample = tp + fpCount + every }
             area += (fpr - lastFPR) * (tpr + lastTPR) / 2
             lastFPR = fpr; lastTPR = tpr
-            for t in targets.indices where fpr <= targets[t] {
-                best[t] = ROC.OperatingPoint(fprTarget: targets[t], tpr: tpr, fpr: fpr, threshold: Double(threshold))
+            while pending < order.count && fpr > targets[order[pending]] {
+                best[order[pending]] = ROC.OperatingPoint(fprTarget: targets[order[pending]], tpr: previous.tpr, fpr: previous.fpr,
+                                                          threshold: previous.threshold)
+                pending += 1
+            }
+            previous = ROC.OperatingPoint(fprTarget: 0, tpr: tpr, fpr: fpr, threshold: Double(threshold))
+            let accuracy = Double(tp + (q - fpCount)) / Double(p + q)
+            let f1 = 2 * Double(tp) / Double(2 * tp + fpCount + (p - tp))
+            if accuracy > bestAcc.accuracy { bestAcc = ThresholdPoint(threshold: Double(threshold), accuracy: accuracy, f1: f1) }
+            if f1 > bestF.f1 { bestF = ThresholdPoint(threshold: Double(threshold), accuracy: accuracy, f1: f1) }
+            if tp + fpCount >= nextSample {
+                curve.append(ThresholdPoint(threshold: Double(threshold), accuracy: accuracy, f1: f1))
+                nextSample = tp + fpCount + every
             }
         }
         for k in stride(from: buckets - 1, through: 0, by: -1) where pos[k] + neg[k] > 0 {
@@ -175,6 +199,9 @@ package struct PairVerification: Sendable {
                     emit(Self.value(UInt32(k) << 16 | UInt32(low)))
                 }
             }
+        }
+        for t in order[pending...] {
+            best[t] = ROC.OperatingPoint(fprTarget: targets[t], tpr: previous.tpr, fpr: previous.fpr, threshold: previous.threshold)
         }
         auc = area
         bestAccuracy = bestAcc
