@@ -18,6 +18,10 @@ public struct EvaluationRun {
     public var batchSize = 64
     /// Training split: test identities that also occur there are reported (the zero-shot protocol).
     public var trainSplit: String?
+    /// Score this many random pairs (seeded) instead of all pairs.
+    public var sampledPairs: Int?
+    /// A pairs file: `pathA | pathB [| same]` per line (paths relative to the file; `same` 1/0, else from identities).
+    public var pairsFile: String?
     /// Store the verification TPR@FPR table in the model file's metadata (`thresholds`), rewriting it atomically.
     public var writeThresholds = false
 
@@ -27,6 +31,58 @@ public struct EvaluationRun {
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
+    }
+
+    /// Scores of sampled pairs or of the pairs file's pairs, with their positivity.
+    private func chosenPairs(_ e: [Float], identities: [Int], rows: [Int], split: Split, dimension d: Int) throws -> ([Double], [Bool]) {
+        func cosine(_ a: Int, _ b: Int) -> Double {
+            var s: Float = 0
+            for k in 0..<d { s += e[a * d + k] * e[b * d + k] }
+            return Double(s)
+        }
+        var scores: [Double] = [], positive: [Bool] = []
+        if let count = sampledPairs {
+            let n = identities.count
+            var rng = SeededGenerator(seed: 1)
+            for _ in 0..<count {
+                let a = Int(rng.next() % UInt64(n))
+                var b = Int(rng.next() % UInt64(n - 1))
+                if b >= a { b += 1 }
+                scores.append(cosine(a, b)); positive.append(identities[a] == identities[b])
+            }
+            return (scores, positive)
+        }
+        let url = URL(fileURLWithPath: pairsFile!)
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+            throw Failure(description: "\(url.path): cannot read the pairs file")
+        }
+        var index: [String: Int] = [:]
+        for (embedding, row) in rows.enumerated() { index[split.rows[row].path.standardizedFileURL.path] = embedding }
+        var problems: [String] = []
+        for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let t = line.trimmingCharacters(in: .whitespaces)
+            if t.isEmpty || t.hasPrefix("#") { continue }
+            let f = t.split(separator: t.contains("|") ? "|" : ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            let resolve = { (p: String) in url.deletingLastPathComponent().appendingPathComponent(p).standardizedFileURL.path }
+            guard f.count == 2 || f.count == 3, let a = index[resolve(f[0])], let b = index[resolve(f[1])] else {
+                problems.append("\(url.path):\(n + 1): expected `pathA | pathB [| same]` with both images in the split")
+                continue
+            }
+            let same: Bool
+            if f.count == 3 {
+                guard f[2] == "0" || f[2] == "1" else { problems.append("\(url.path):\(n + 1): `same` must be 0 or 1"); continue }
+                same = f[2] == "1"
+            } else {
+                guard identities[a] >= 0 && identities[b] >= 0 else {
+                    problems.append("\(url.path):\(n + 1): no `same` column and an image without identity")
+                    continue
+                }
+                same = identities[a] == identities[b]
+            }
+            scores.append(cosine(a, b)); positive.append(same)
+        }
+        guard problems.isEmpty else { throw SplitError(problems: problems) }
+        return (scores, positive)
     }
 
     /// Rewrites the model file (temp file + rename) with the TPR@FPR table in its metadata.
@@ -40,9 +96,8 @@ public struct EvaluationRun {
                 writer.add(name, try file.tensor(name))
             }
         }
-        let encoder = JSONEncoder()
+        let encoder = EvaluationReport.encoder
         encoder.outputFormatting = [.sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         writer.metadata["thresholds"] = String(decoding: try encoder.encode(v.tprAtFPR), as: UTF8.self)
         try writer.write(to: url)
     }
@@ -59,6 +114,7 @@ public struct EvaluationRun {
                                  augmenter: Augmenter(settings: .none, preprocessing: preprocessing), seed: 0, shuffle: false)
         let folded = FoldedLCNet(joint.backbone)
         var logits: [[Float]] = [], truth: [Int] = [], embeddings: [Float] = [], identities: [Int] = []
+        var rowOfEmbedding: [Int] = []
         for index in 0..<loader.batchesPerEpoch {
             let batch = loader.batch(epoch: 0, index: index, parallel: true)
             let features = folded.forward(batch.images)
@@ -70,8 +126,9 @@ public struct EvaluationRun {
                     logits.append(Array(UnsafeBufferPointer(start: l.data + i * k, count: k)))
                     truth.append(batch.labels[i])
                 }
-                if batch.identities[i] >= 0 {
+                if batch.identities[i] >= 0 || pairsFile != nil {
                     identities.append(batch.identities[i])
+                    rowOfEmbedding.append(batch.rows[i])
                     embeddings.append(contentsOf: UnsafeBufferPointer(start: e.data + i * spec.embeddingSize, count: spec.embeddingSize))
                 }
             }
@@ -88,10 +145,16 @@ public struct EvaluationRun {
             guard identities.count >= 2 else {
                 throw Failure(description: "\(split): fewer than two rows have an identity; nothing to score for the embedding head")
             }
-            let v = try embeddings.withUnsafeBufferPointer {
-                try PairVerification(embeddings: $0.baseAddress!, count: identities.count, dimension: spec.embeddingSize, identities: identities)
+            if sampledPairs != nil || pairsFile != nil {
+                let (scores, positive) = try chosenPairs(embeddings, identities: identities, rows: rowOfEmbedding, split: data,
+                                                         dimension: spec.embeddingSize)
+                report.verification = VerificationReport(try ROC(scores: scores, positive: positive))
+            } else {
+                let v = try embeddings.withUnsafeBufferPointer {
+                    try PairVerification(embeddings: $0.baseAddress!, count: identities.count, dimension: spec.embeddingSize, identities: identities)
+                }
+                report.verification = VerificationReport(v)
             }
-            report.verification = VerificationReport(v)
             lines += report.verification!.summary
             if let trainSplit {
                 let train = try Split(file: URL(fileURLWithPath: trainSplit), classNames: spec.classNames, checkFiles: false)
@@ -107,11 +170,8 @@ public struct EvaluationRun {
                 lines.append("thresholds stored in \(model) (metadata 'thresholds')")
             }
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         let url = URL(fileURLWithPath: output).appendingPathComponent("report.json")
-        try AtomicFile.write(try encoder.encode(report), to: url)
+        try AtomicFile.write(try EvaluationReport.encoder.encode(report), to: url)
         lines.append("report: \(url.path)")
         return lines.joined(separator: "\n")
     }

@@ -12,6 +12,7 @@ package struct SplitRow: Equatable, Sendable {
 /// A malformed split: every bad row, `file:line: what is wrong`.
 package struct SplitError: Error, CustomStringConvertible, Equatable {
     package var problems: [String]
+    package init(problems: [String]) { self.problems = problems }
     package var description: String {
         let shown = problems.prefix(50).joined(separator: "\n")
         let more = problems.count > 50 ? "\n… and \(problems.count - 50) more" : ""

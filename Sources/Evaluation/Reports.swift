@@ -10,6 +10,20 @@ package struct EvaluationReport: Codable, Sendable {
     package var zeroShot: ZeroShotCheck?
 
     package init(model: String, split: String, images: Int) { self.model = model; self.split = split; self.images = images }
+
+    /// JSON coders for reports: thresholds can be +∞ (the first ROC point), written as the string "inf".
+    package static var encoder: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return e
+    }
+
+    package static var decoder: JSONDecoder {
+        let d = JSONDecoder()
+        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return d
+    }
 }
 
 /// The classification head on its own: the report, the confusion matrix and one-vs-rest ROC per class.
@@ -68,6 +82,27 @@ package struct VerificationReport: Codable, Sendable {
     package var bestAccuracy: PairVerification.ThresholdPoint
     package var bestF1: PairVerification.ThresholdPoint
     package var accuracyF1VersusThreshold: [PairVerification.ThresholdPoint]
+
+    /// From an explicit ROC (sampled pairs or a pairs file); no histograms.
+    package init(_ roc: ROC) {
+        pairs = roc.positives + roc.negatives; positives = roc.positives; negatives = roc.negatives
+        auroc = roc.auc; tprAtFPR = roc.table()
+        positiveHistogram = []; negativeHistogram = []
+        var bestAcc = PairVerification.ThresholdPoint(threshold: .infinity, accuracy: Double(roc.negatives) / Double(pairs), f1: 0)
+        var bestF = bestAcc
+        var curve: [PairVerification.ThresholdPoint] = []
+        let every = max(1, roc.fpr.count / 200)
+        for i in roc.fpr.indices {
+            let tp = roc.tpr[i] * Double(roc.positives), fp = roc.fpr[i] * Double(roc.negatives)
+            let point = PairVerification.ThresholdPoint(threshold: roc.thresholds[i],
+                                                        accuracy: (tp + Double(roc.negatives) - fp) / Double(pairs),
+                                                        f1: 2 * tp / (2 * tp + fp + (Double(roc.positives) - tp)))
+            if point.accuracy > bestAcc.accuracy { bestAcc = point }
+            if point.f1 > bestF.f1 { bestF = point }
+            if i % every == 0 { curve.append(point) }
+        }
+        bestAccuracy = bestAcc; bestF1 = bestF; accuracyF1VersusThreshold = curve
+    }
 
     package init(_ v: PairVerification) {
         bestAccuracy = v.bestAccuracy; bestF1 = v.bestF1; accuracyF1VersusThreshold = v.curve

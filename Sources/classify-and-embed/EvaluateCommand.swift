@@ -20,11 +20,15 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Output folder for report.json.") var out: String
     @Option(help: "Training split: report test identities that also occur there (zero-shot check).") var trainSplit: String?
     @Flag(help: "Store the TPR@FPR threshold table in the model file's metadata.") var writeThresholds = false
+    @Option(help: "Score this many random pairs instead of all pairs.") var pairs: Int?
+    @Option(help: "Score the pairs listed in this file (`pathA | pathB [| same]`, paths relative to it).") var pairsFile: String?
 
     func run() throws {
         var run = EvaluationRun(model: model, split: split, head: head, output: out)
         run.trainSplit = trainSplit
         run.writeThresholds = writeThresholds
+        run.sampledPairs = pairs
+        run.pairsFile = pairsFile
         print(try run.run())
     }
 }

@@ -26,7 +26,7 @@ final class EvaluateTests: XCTestCase {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("eval-\(UUID())")
         let summary = try EvaluationRun(model: url.path, split: split.path, output: out.path).run()
         XCTAssertTrue(summary.contains("TPR@FPR=f"), summary)
-        let report = try JSONDecoder().decode(EvaluationReport.self, from: Data(contentsOf: out.appendingPathComponent("report.json")))
+        let report = try EvaluationReport.decoder.decode(EvaluationReport.self, from: Data(contentsOf: out.appendingPathComponent("report.json")))
         // Direct: the unfolded model in eval mode over the same rows.
         let (model, pre, _) = try ModelFile.load(url)
         let s = try Split(file: split, classNames: model.spec.classNames)
@@ -62,6 +62,30 @@ final class EvaluateTests: XCTestCase {
         XCTAssertEqual(after.metadata["model_spec"], before.metadata["model_spec"])
         for name in before.names { XCTAssertEqual(try after.floats(name).values, try before.floats(name).values, name) }
         XCTAssertNoThrow(try ModelFile.load(url), "the rewritten file still loads")
+    }
+
+    func testSampledPairsAndPairsFile() throws {
+        BLAS.configure()
+        let url = try modelFile()
+        let folder = TrainerTests.dataFolder
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("eval-\(UUID())")
+        var sampled = EvaluationRun(model: url.path, split: folder.appendingPathComponent("val.csv").path, head: .embedding, output: out.path)
+        sampled.sampledPairs = 500
+        try sampled.run()
+        let r = try EvaluationReport.decoder.decode(EvaluationReport.self, from: Data(contentsOf: out.appendingPathComponent("report.json")))
+        XCTAssertEqual(r.verification?.pairs, 500)
+        // Two explicit pairs plus one with an explicit label.
+        let pairs = folder.appendingPathComponent("pairs.csv")
+        try "img/page0_4.png | img/page0_5.png\nimg/page0_4.png|img/page1_4.png\nimg/screen0.png|img/page1_4.png|0\n"
+            .write(to: pairs, atomically: true, encoding: .utf8)
+        var explicit = EvaluationRun(model: url.path, split: folder.appendingPathComponent("val.csv").path, head: .embedding, output: out.path)
+        explicit.pairsFile = pairs.path
+        XCTAssertThrowsError(try explicit.run()) { XCTAssertTrue("\($0)".contains("pairs.csv:3"), "screen0 is a training image: \($0)") }
+        try "img/page0_4.png | img/page0_5.png\nimg/page0_4.png|img/page1_4.png\n".write(to: pairs, atomically: true, encoding: .utf8)
+        try explicit.run()
+        let e = try EvaluationReport.decoder.decode(EvaluationReport.self, from: Data(contentsOf: out.appendingPathComponent("report.json")))
+        XCTAssertEqual(e.verification?.positives, 1)
+        XCTAssertEqual(e.verification?.negatives, 1)
     }
 
     func testSplitsThatCannotBeScoredExplainWhy() throws {
