@@ -26,6 +26,15 @@ package struct PairVerification: Sendable {
         package var threshold: Double
         package var accuracy: Double
         package var f1: Double
+
+        package init(threshold: Double, accuracy: Double, f1: Double) {
+            self.threshold = threshold; self.accuracy = accuracy; self.f1 = f1
+        }
+
+        /// Accuracy and F1 when `tp` of `p` positives and `fp` of `q` negatives score ≥ `threshold`.
+        package init(threshold: Double, tp: Double, fp: Double, positives p: Double, negatives q: Double) {
+            self.init(threshold: threshold, accuracy: (tp + q - fp) / (p + q), f1: 2 * tp / (2 * tp + fp + (p - tp)))
+        }
     }
 
     /// Order-preserving map of a float onto UInt32 (larger float → larger key).
@@ -167,12 +176,12 @@ package struct PairVerification: Sendable {
                 pending += 1
             }
             previous = ROC.OperatingPoint(fprTarget: 0, tpr: tpr, fpr: fpr, threshold: Double(threshold))
-            let accuracy = Double(tp + (q - fpCount)) / Double(p + q)
-            let f1 = 2 * Double(tp) / Double(2 * tp + fpCount + (p - tp))
-            if accuracy > bestAcc.accuracy { bestAcc = ThresholdPoint(threshold: Double(threshold), accuracy: accuracy, f1: f1) }
-            if f1 > bestF.f1 { bestF = ThresholdPoint(threshold: Double(threshold), accuracy: accuracy, f1: f1) }
+            let point = ThresholdPoint(threshold: Double(threshold), tp: Double(tp), fp: Double(fpCount),
+                                       positives: Double(p), negatives: Double(q))
+            if point.accuracy > bestAcc.accuracy { bestAcc = point }
+            if point.f1 > bestF.f1 { bestF = point }
             if tp + fpCount >= nextSample {
-                curve.append(ThresholdPoint(threshold: Double(threshold), accuracy: accuracy, f1: f1))
+                curve.append(point)
                 nextSample = tp + fpCount + every
             }
         }

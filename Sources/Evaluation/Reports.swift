@@ -94,9 +94,8 @@ package struct VerificationReport: Codable, Sendable {
         let every = max(1, roc.fpr.count / 200)
         for i in roc.fpr.indices {
             let tp = roc.tpr[i] * Double(roc.positives), fp = roc.fpr[i] * Double(roc.negatives)
-            let point = PairVerification.ThresholdPoint(threshold: roc.thresholds[i],
-                                                        accuracy: (tp + Double(roc.negatives) - fp) / Double(pairs),
-                                                        f1: 2 * tp / (2 * tp + fp + (Double(roc.positives) - tp)))
+            let point = PairVerification.ThresholdPoint(threshold: roc.thresholds[i], tp: tp, fp: fp,
+                                                        positives: Double(roc.positives), negatives: Double(roc.negatives))
             if point.accuracy > bestAcc.accuracy { bestAcc = point }
             if point.f1 > bestF.f1 { bestF = point }
             if i % every == 0 { curve.append(point) }

@@ -19,9 +19,9 @@ package struct ValidationResult: Codable, Sendable {
 
 package enum Validation {
     /// Runs `model` over every batch of `loader` (which must not shuffle).
-    package static func run(_ model: JointModel, loader: BatchLoader, maxPairImages: Int = 4000) -> ValidationResult {
+    package static func run(_ model: JointModel, loader: BatchLoader) -> ValidationResult {
         var truth: [Int] = [], predicted: [Int] = [], identities: [Int] = []
-        var embeddings: [[Float]] = []
+        var embeddings: [Float] = []
         let binary = model.spec.classMode == "binary"
         for index in 0..<loader.batchesPerEpoch {
             let batch = loader.batch(epoch: 0, index: index, parallel: true)
@@ -39,9 +39,9 @@ package enum Validation {
                         predicted.append(best)
                     }
                 }
-                if batch.identities[i] >= 0 && embeddings.count < maxPairImages {
+                if batch.identities[i] >= 0 {
                     identities.append(batch.identities[i])
-                    embeddings.append(Array(UnsafeBufferPointer(start: normalized.data + i * d, count: d)))
+                    embeddings.append(contentsOf: UnsafeBufferPointer(start: normalized.data + i * d, count: d))
                 }
             }
         }
@@ -51,20 +51,12 @@ package enum Validation {
             result.macroF1 = m.macroF1
             result.accuracy = m.accuracy
         }
-        if embeddings.count >= 2 {
-            var scores: [Double] = [], positive: [Bool] = []
-            scores.reserveCapacity(embeddings.count * (embeddings.count - 1) / 2)
-            for i in 0..<embeddings.count {
-                for j in (i + 1)..<embeddings.count {
-                    var s: Float = 0
-                    for t in 0..<embeddings[i].count { s += embeddings[i][t] * embeddings[j][t] }
-                    scores.append(Double(s)); positive.append(identities[i] == identities[j])
-                }
-            }
-            if let roc = try? ROC(scores: scores, positive: positive) {
-                result.tprAtFPR1e4 = roc.operatingPoint(atFPR: 1e-4).tpr
-                result.auroc = roc.auc
-            }
+        if identities.count >= 2, let v = try? embeddings.withUnsafeBufferPointer({
+            try PairVerification(embeddings: $0.baseAddress!, count: identities.count,
+                                 dimension: embeddings.count / identities.count, identities: identities, targets: [1e-4])
+        }) {
+            result.tprAtFPR1e4 = v.table[0].tpr
+            result.auroc = v.auc
         }
         return result
     }
