@@ -18,6 +18,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
@@ -34,11 +35,12 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["Engine", "Imaging", "CImageCodecs"], swiftSettings: hot),
         .target(name: "Training", dependencies: ["Engine", "Layers", "Objectives", "Imaging", "Datasets", "Evaluation",
                                                  .product(name: "Yams", package: "Yams")], swiftSettings: hot),
-        .target(name: "ClassifyEmbed", dependencies: ["Engine", "Layers", "Objectives", "Imaging", "Datasets", "Evaluation", "Training"],
+        .target(name: "ClassifyEmbed", dependencies: ["Engine", "Layers", "Objectives", "Imaging", "Datasets", "Evaluation", "Training",
+                                                      .product(name: "GRDB", package: "GRDB.swift")],
                 swiftSettings: hot),
         .executableTarget(
             name: "classify-and-embed",
-            dependencies: ["ClassifyEmbed", "Engine", "Layers", "Imaging",
+            dependencies: ["ClassifyEmbed", "Engine", "Layers", "Imaging", "Datasets",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: hot),
         .testTarget(name: "EngineTests", dependencies: ["Engine"], swiftSettings: hot),
@@ -49,7 +51,8 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Datasets", "Imaging", "Layers", "Objectives", "Engine",
                                                          "Evaluation", "ClassifyEmbed"],
                     swiftSettings: hot),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Engine"], swiftSettings: hot),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Engine", "CImageCodecs"], swiftSettings: hot),
+        .testTarget(name: "ClassifyEmbedTests", dependencies: ["ClassifyEmbed", "Training", "Layers", "Imaging", "Engine"], swiftSettings: hot),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -160,21 +160,22 @@ int ce_jpeg_decode_rgb8(const unsigned char *data, size_t length, long long max_
 
 /* Encodes RGB8 as JPEG at `quality` and decodes it again into `out` (same size): real JPEG artefacts for
    augmentation. */
-int ce_jpeg_roundtrip_rgb8(const unsigned char *rgb, int width, int height, int quality, unsigned char *out,
-                           char *message) {
+int ce_jpeg_encode_rgb8(const unsigned char *rgb, int width, int height, int quality, unsigned char **out,
+                        size_t *out_length, char *message) {
     struct jpeg_compress_struct cinfo;
     jpeg_failure failure;
     cinfo.err = install_errors(&failure, message);
-    unsigned char *volatile buffer = NULL;
+    unsigned char *volatile mem = NULL;
     unsigned long size = 0;
+    *out = NULL;
+    *out_length = 0;
     if (setjmp(failure.jump)) {
         jpeg_destroy_compress(&cinfo);
-        free(buffer);
+        free(mem);
         return CE_ERR_CORRUPT;
     }
     jpeg_create_compress(&cinfo);
-    unsigned char *mem = NULL;
-    jpeg_mem_dest(&cinfo, &mem, &size);
+    jpeg_mem_dest(&cinfo, (unsigned char **)&mem, &size);
     cinfo.image_width = (JDIMENSION)width;
     cinfo.image_height = (JDIMENSION)height;
     cinfo.input_components = 3;
@@ -187,10 +188,20 @@ int ce_jpeg_roundtrip_rgb8(const unsigned char *rgb, int width, int height, int 
         jpeg_write_scanlines(&cinfo, &row, 1);
     }
     jpeg_finish_compress(&cinfo);
-    buffer = mem;
     jpeg_destroy_compress(&cinfo);
+    *out = mem;
+    *out_length = size;
+    return CE_OK;
+}
+
+int ce_jpeg_roundtrip_rgb8(const unsigned char *rgb, int width, int height, int quality, unsigned char *out,
+                           char *message) {
+    unsigned char *buffer = NULL;
+    size_t size = 0;
+    int rc = ce_jpeg_encode_rgb8(rgb, width, height, quality, &buffer, &size, message);
+    if (rc != CE_OK) return rc;
     ce_image decoded;
-    int rc = ce_jpeg_decode_rgb8(buffer, size, (long long)width * height, &decoded);
+    rc = ce_jpeg_decode_rgb8(buffer, size, (long long)width * height, &decoded);
     free(buffer);
     if (rc != CE_OK) { snprintf(message, 200, "%s", decoded.message); return rc; }
     memcpy(out, decoded.pixels, (size_t)width * (size_t)height * 3);

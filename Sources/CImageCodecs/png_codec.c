@@ -60,7 +60,7 @@ int ce_png_header(const unsigned char *data, size_t length, int *width, int *hei
     return CE_OK;
 }
 
-int ce_png_decode_rgb8(const unsigned char *data, size_t length, long long max_pixels, ce_image *out) {
+static int png_decode(const unsigned char *data, size_t length, long long max_pixels, int keep_alpha, ce_image *out) {
     memset(out, 0, sizeof(*out));
     int w0 = 0, h0 = 0;
     int rc = ce_png_header(data, length, &w0, &h0, out->message);
@@ -103,13 +103,19 @@ int ce_png_decode_rgb8(const unsigned char *data, size_t length, long long max_p
     if (color_type == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
     if (color_type == PNG_COLOR_TYPE_GRAY && bit_depth < 8) png_set_expand_gray_1_2_4_to_8(png);
     if (color_type == PNG_COLOR_TYPE_GRAY || color_type == PNG_COLOR_TYPE_GRAY_ALPHA) png_set_gray_to_rgb(png);
-    /* Pillow's convert("RGB") drops alpha (and tRNS) without compositing. */
-    if (color_type & PNG_COLOR_MASK_ALPHA) png_set_strip_alpha(png);
+    /* Pillow's convert("RGB") drops alpha (and tRNS) without compositing; RGBA keeps or makes it. */
+    if (keep_alpha) {
+        if (png_get_valid(png, info, PNG_INFO_tRNS)) png_set_tRNS_to_alpha(png);
+        else if (!(color_type & PNG_COLOR_MASK_ALPHA)) png_set_add_alpha(png, 0xff, PNG_FILLER_AFTER);
+    } else if ((color_type & PNG_COLOR_MASK_ALPHA) || png_get_valid(png, info, PNG_INFO_tRNS)) {
+        png_set_strip_alpha(png);
+    }
     png_set_interlace_handling(png);
     png_read_update_info(png, info);
 
     size_t rowbytes = png_get_rowbytes(png, info);
-    if (rowbytes != (size_t)width * 3) {
+    size_t channels = keep_alpha ? 4 : 3;
+    if (rowbytes != (size_t)width * channels) {
         snprintf(out->message, 200, "unexpected PNG row layout (%zu bytes for width %u)", rowbytes, (unsigned)width);
         png_destroy_read_struct(&png, &info, NULL);
         return CE_ERR_UNSUPPORTED;
@@ -140,6 +146,14 @@ int ce_png_decode_rgb8(const unsigned char *data, size_t length, long long max_p
     out->width = (int)width;
     out->height = (int)height;
     return CE_OK;
+}
+
+int ce_png_decode_rgb8(const unsigned char *data, size_t length, long long max_pixels, ce_image *out) {
+    return png_decode(data, length, max_pixels, 0, out);
+}
+
+int ce_png_decode_rgba8(const unsigned char *data, size_t length, long long max_pixels, ce_image *out) {
+    return png_decode(data, length, max_pixels, 1, out);
 }
 
 typedef struct {

@@ -49,11 +49,25 @@ package struct ImageDecoder: Sendable {
 
     /// Decodes in-memory PNG or JPEG bytes; `file` is used in error messages.
     package func decode(_ bytes: [UInt8], file: String) throws -> RGBImage {
+        try decode(bytes, file: file, keepAlpha: false).image
+    }
+
+    /// Like `decode(contentsOf:)`, plus the alpha plane of a PNG that has one (tRNS included), else nil.
+    /// EXIF orientation is not applied here: it is for cut-out graphics, not camera photos.
+    package func decodeWithAlpha(contentsOf url: URL) throws -> (image: RGBImage, alpha: [UInt8]?) {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch { throw ImageError.unreadable(file: url.path, reason: error.localizedDescription) }
+        return try decode([UInt8](data), file: url.path, keepAlpha: true)
+    }
+
+    private func decode(_ bytes: [UInt8], file: String, keepAlpha: Bool) throws -> (image: RGBImage, alpha: [UInt8]?) {
         guard let format = Self.format(of: bytes) else { throw ImageError.notAnImage(file: file) }
         var result = ce_image()
+        let rgba = keepAlpha && format == .png
         let rc = bytes.withUnsafeBufferPointer { b in
-            format == .png ? ce_png_decode_rgb8(b.baseAddress, b.count, Int64(maxPixels), &result)
-                           : ce_jpeg_decode_rgb8(b.baseAddress, b.count, Int64(maxPixels), &result)
+            rgba ? ce_png_decode_rgba8(b.baseAddress, b.count, Int64(maxPixels), &result)
+                 : format == .png ? ce_png_decode_rgb8(b.baseAddress, b.count, Int64(maxPixels), &result)
+                                  : ce_jpeg_decode_rgb8(b.baseAddress, b.count, Int64(maxPixels), &result)
         }
         defer { ce_free(result.pixels); ce_free(result.exif) }
         let message = withUnsafeBytes(of: result.message) { raw in
@@ -69,12 +83,20 @@ package struct ImageDecoder: Sendable {
         default: throw ImageError.corrupt(file: file, reason: message)
         }
         let w = Int(result.width), h = Int(result.height)
+        if rgba {
+            let raw = UnsafeBufferPointer(start: result.pixels, count: w * h * 4)
+            var rgb = [UInt8](repeating: 0, count: w * h * 3), alpha = [UInt8](repeating: 0, count: w * h)
+            for i in 0..<(w * h) {
+                rgb[3 * i] = raw[4 * i]; rgb[3 * i + 1] = raw[4 * i + 1]; rgb[3 * i + 2] = raw[4 * i + 2]; alpha[i] = raw[4 * i + 3]
+            }
+            return (RGBImage(width: w, height: h, pixels: rgb), alpha)
+        }
         let pixels = [UInt8](UnsafeBufferPointer(start: result.pixels, count: w * h * 3))
         var image = RGBImage(width: w, height: h, pixels: pixels)
         if appliesExifOrientation, let exif = result.exif, result.exif_length > 0 {
             let raw = [UInt8](UnsafeBufferPointer(start: exif, count: result.exif_length))
             if let o = ExifOrientation.orientation(exif: raw) { image = ExifOrientation.apply(o, to: image) }
         }
-        return image
+        return (image, nil)
     }
 }

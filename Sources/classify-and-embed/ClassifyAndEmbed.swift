@@ -5,6 +5,8 @@ struct ClassifyAndEmbed: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "classify-and-embed",
         abstract: "Train, evaluate and serve a two-head LCNet050 model (document class + template embedding) on the CPU.",
-        subcommands: [TrainCommand.self, EvaluateCommand.self, BenchmarkCommand.self]
+        subcommands: [PredictCommand.self, VerifyCommand.self, RegisterCommand.self, MatchCommand.self, RemoveCommand.self,
+                      TrainCommand.self, EvaluateCommand.self, MakeDatasetCommand.self, BenchmarkCommand.self],
+        defaultSubcommand: PredictCommand.self
     )
 }

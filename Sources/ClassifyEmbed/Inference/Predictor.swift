@@ -1,0 +1,200 @@
+import Engine
+import Evaluation
+import Foundation
+import Imaging
+import Layers
+import Training
+
+/// What the model says about one image: the class, every class probability and the L2-normalised embedding.
+public struct Prediction: Codable, Equatable, Sendable {
+    /// The most probable class.
+    public var label: String
+    public var classIndex: Int
+    /// Probability of every class, in the model's class order.
+    public var probabilities: [Float]
+    /// Unit-length embedding (cosine similarity = dot product).
+    public var embedding: [Float]
+}
+
+/// Why a prediction could not be made.
+public struct PredictorError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// The single inference entry point: a model file loaded once, BatchNorm folded into the backbone's
+/// convolutions, images preprocessed exactly as in training (the model's own preprocessing contract).
+/// The CLI, the evaluator, `verify` and the gallery all call it. Not thread-safe: one predictor per thread.
+public final class Predictor {
+    public let modelPath: String
+    public let classNames: [String]
+    /// A fingerprint of the weights (not of the metadata), so that a gallery knows which model made it.
+    public let modelID: String
+    /// The verification threshold table stored by `evaluate --write-thresholds` (empty when none).
+    package let thresholds: [ROC.OperatingPoint]
+    package let spec: ModelSpec
+    package let preprocessing: Preprocessing
+    package let joint: JointModel
+    let folded: FoldedLCNet
+    /// Images larger than this are refused before decoding.
+    public var maxPixels = 64_000_000
+
+    public var embeddingSize: Int { spec.embeddingSize }
+
+    /// The model shipped with the project: `$CLASSIFY_EMBED_MODEL`, else `Data/models/default.safetensors`
+    /// under the current folder, else next to the executable's package checkout.
+    public static var defaultModelPath: String {
+        if let env = ProcessInfo.processInfo.environment["CLASSIFY_EMBED_MODEL"], !env.isEmpty { return env }
+        let relative = "Data/models/default.safetensors"
+        if FileManager.default.fileExists(atPath: relative) { return relative }
+        // .build/<config>/classify-and-embed → the checkout root is three levels up.
+        let exe = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
+        let root = exe.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let candidate = root.appendingPathComponent(relative).path
+        return FileManager.default.fileExists(atPath: candidate) ? candidate : relative
+    }
+
+    public convenience init(modelPath: String? = nil) throws {
+        let path = modelPath ?? Self.defaultModelPath
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw PredictorError("\(path): no such model file" + (modelPath == nil
+                ? " (the shipped model lives in Data/models/; run from the checkout or pass --model)" : ""))
+        }
+        let (joint, preprocessing, file) = try ModelFile.load(URL(fileURLWithPath: path))
+        try self.init(joint: joint, preprocessing: preprocessing, file: file, path: path)
+    }
+
+    package init(joint: JointModel, preprocessing: Preprocessing, file: SafeTensorsFile?, path: String) throws {
+        BLAS.configure()
+        self.modelPath = path
+        self.joint = joint
+        self.spec = joint.spec
+        self.preprocessing = preprocessing
+        self.classNames = joint.spec.classMode == "binary" && joint.spec.classNames.count == 1
+            ? ["not_" + joint.spec.classNames[0], joint.spec.classNames[0]] : joint.spec.classNames
+        self.folded = FoldedLCNet(joint.backbone)
+        self.modelID = Self.fingerprint(joint)
+        if let text = file?.metadata["thresholds"] {
+            do { thresholds = try EvaluationReport.decoder.decode([ROC.OperatingPoint].self, from: Data(text.utf8)) } catch {
+                throw PredictorError("\(path): the stored threshold table is not valid (\(error)); run evaluate --write-thresholds again")
+            }
+        } else {
+            thresholds = []
+        }
+    }
+
+    /// FNV-1a over every weight's bytes, in name order.
+    static func fingerprint(_ joint: JointModel) -> String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for (name, t) in joint.namedTensors.sorted(by: { $0.name < $1.name }) {
+            for b in name.utf8 { h ^= UInt64(b); h = h &* 0x100_0000_01b3 }
+            let raw = UnsafeRawBufferPointer(start: t.data, count: t.count * 4)
+            for b in raw { h ^= UInt64(b); h = h &* 0x100_0000_01b3 }
+        }
+        return String(format: "%016llx", h)
+    }
+
+    // MARK: predicting
+
+    /// Decodes and predicts one image file.
+    public func predict(contentsOf url: URL) throws -> Prediction {
+        try predict([decode(url)])[0]
+    }
+
+    /// Decodes and predicts many files; each result is the prediction or the reason that file failed.
+    public func predict(files urls: [URL], batchSize: Int = 32) -> [Result<Prediction, Error>] {
+        var out: [Result<Prediction, Error>] = []
+        for start in stride(from: 0, to: urls.count, by: max(1, batchSize)) {
+            let chunk = Array(urls[start..<min(urls.count, start + batchSize)])
+            var decoded = [Result<RGBImage, Error>](repeating: .failure(PredictorError("not decoded")), count: chunk.count)
+            decoded.withUnsafeMutableBufferPointer { d in
+                let p = SendablePointer(d.baseAddress!)
+                Parallel.forEach(chunk.count) { i in p.pointer[i] = Result { try self.decode(chunk[i]) } }
+            }
+            let good = decoded.compactMap { try? $0.get() }
+            var predictions = good.isEmpty ? [] : predict(good)
+            predictions.reverse()
+            for d in decoded {
+                switch d {
+                case .success: out.append(.success(predictions.removeLast()))
+                case .failure(let e): out.append(.failure(e))
+                }
+            }
+        }
+        return out
+    }
+
+    /// Predicts decoded RGB8 images (interleaved, `width × height × 3` bytes).
+    public func predict(rgb pixels: [UInt8], width: Int, height: Int) throws -> Prediction {
+        guard width > 0, height > 0, pixels.count == width * height * 3 else {
+            throw PredictorError("expected \(width)×\(height)×3 = \(max(0, width * height * 3)) bytes of RGB, got \(pixels.count)")
+        }
+        return predict([RGBImage(width: width, height: height, pixels: pixels)])[0]
+    }
+
+    package func decode(_ url: URL) throws -> RGBImage {
+        try ImageDecoder(maxPixels: maxPixels).decode(contentsOf: url)
+    }
+
+    /// Batched prediction: preprocessing in parallel, then one forward pass of the folded network.
+    package func predict(_ images: [RGBImage]) -> [Prediction] {
+        guard !images.isEmpty else { return [] }
+        let x = Tensor(shape: [images.count, 3, preprocessing.height, preprocessing.width])
+        let per = 3 * preprocessing.height * preprocessing.width, xp = SendablePointer(x.data)
+        Parallel.forEach(images.count) { i in self.preprocessing.tensor(from: images[i], into: xp.pointer + i * per) }
+        return predict(tensor: x)
+    }
+
+    /// Prediction from preprocessed `[N, 3, H, W]` inputs.
+    package func predict(tensor x: Tensor) -> [Prediction] {
+        let features = folded.forward(x)
+        let logits = joint.classifier(features, training: false)
+        let e = l2Normalized(joint.neck(features, training: false))
+        let k = spec.classOutputs, d = spec.embeddingSize
+        return (0..<x[0]).map { i in
+            let l = Array(UnsafeBufferPointer(start: logits.data + i * k, count: k))
+            let p = probabilities(l)
+            let best = p.indices.max { p[$0] < p[$1] }!
+            return Prediction(label: classNames[best], classIndex: best, probabilities: p,
+                              embedding: Array(UnsafeBufferPointer(start: e.data + i * d, count: d)))
+        }
+    }
+
+    /// Softmax (multiclass) or [1 − σ, σ] (binary head).
+    func probabilities(_ logits: [Float]) -> [Float] {
+        if spec.classMode == "binary" {
+            let p = 1 / (1 + exp(-logits[0]))
+            if spec.classNames.count == 2, let pos = spec.positiveClass, let i = spec.classNames.firstIndex(of: pos) {
+                return i == 1 ? [1 - p, p] : [p, 1 - p]
+            }
+            return [1 - p, p]
+        }
+        let m = logits.max()!
+        let ex = logits.map { exp($0 - m) }
+        let s = ex.reduce(0, +)
+        return ex.map { $0 / s }
+    }
+
+    // MARK: thresholds
+
+    /// The stored operating point for an FPR level (the largest table level ≤ `fpr`), or a clear error.
+    public func threshold(atFPR fpr: Double) throws -> (threshold: Double, fpr: Double, tpr: Double) {
+        guard !thresholds.isEmpty else {
+            throw PredictorError("\(modelPath) has no threshold table; run `classify-and-embed evaluate --model \(modelPath) "
+                + "--split test.csv --head embedding --write-thresholds` first, or pass --threshold")
+        }
+        guard let point = thresholds.filter({ $0.fprTarget <= fpr * (1 + 1e-9) }).max(by: { $0.fprTarget < $1.fprTarget }) else {
+            throw PredictorError("no stored threshold at FPR ≤ \(fpr); the table has "
+                + thresholds.map { String(format: "%g", $0.fprTarget) }.joined(separator: ", "))
+        }
+        return (point.threshold, point.fprTarget, point.tpr)
+    }
+}
+
+/// Cosine similarity of two unit-length embeddings.
+public func cosineSimilarity(_ a: [Float], _ b: [Float]) -> Float {
+    precondition(a.count == b.count, "embeddings of different sizes")
+    var s: Float = 0
+    for i in a.indices { s += a[i] * b[i] }
+    return s
+}

@@ -1,0 +1,97 @@
+import ArgumentParser
+import ClassifyEmbed
+import Foundation
+
+struct RegisterCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "register",
+        abstract: "Register template images into a gallery (SQLite).",
+        discussion: """
+        Every PNG/JPEG under DIR becomes a template labelled by its sub-path and file stem (a/b/form.png → \
+        a/b/form). Registering a label again replaces it. Templates that (nearly) duplicate one already in the \
+        gallery, or one earlier in the same run, are flagged: similarity ≥ 0.995 as duplicates, ≥ the threshold \
+        of --near-fpr (default 1e-4) as near-duplicates.
+        """)
+
+    @Argument(help: "Folder of template images.") var directory: String
+    @Option(help: "Gallery file (created when missing).") var gallery: String
+    @OptionGroup var modelOptions: ModelOptions
+    @Option(help: "FPR level whose stored threshold flags near-duplicates.") var nearFpr: Double = 1e-4
+    @Option(help: "Near-duplicate similarity (overrides --near-fpr).") var nearThreshold: Float?
+
+    func run() throws {
+        let predictor = try modelOptions.predictor()
+        let root = URL(fileURLWithPath: directory)
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
+            throw ValidationError("\(directory): not a folder")
+        }
+        let urls = ImageInputs.images(under: root)
+        guard !urls.isEmpty else { throw ValidationError("\(directory): no PNG or JPEG images inside") }
+        let near = try nearThreshold ?? (predictor.thresholds.isEmpty ? 0.9 : Float(predictor.threshold(atFPR: nearFpr).threshold))
+        let store = try Gallery(path: gallery, predictor: predictor, create: true)
+        var items: [(label: String, file: String, prediction: Prediction)] = [], failed = 0
+        let rootPath = root.standardizedFileURL.path
+        for (url, result) in zip(urls, predictor.predict(files: urls)) {
+            switch result {
+            case .failure(let e): failed += 1; FileHandle.standardError.write(Data("\(url.path): error: \(e)\n".utf8))
+            case .success(let p):
+                var rel = String(url.standardizedFileURL.deletingPathExtension().path.dropFirst(rootPath.count))
+                while rel.hasPrefix("/") { rel.removeFirst() }
+                items.append((rel, url.path, p))
+            }
+        }
+        for r in try store.register(items, nearDuplicate: near) {
+            var line = "registered \(r.label)"
+            if let d = r.duplicateOf, let s = r.similarity {
+                line += String(format: r.exactDuplicate ? "  DUPLICATE of %@ (similarity %.4f)" : "  near-duplicate of %@ (similarity %.4f)", d, s)
+            }
+            print(line)
+        }
+        print("\(items.count) templates registered; the gallery \(gallery) holds \(try store.count())")
+        if failed > 0 { throw ExitCode(1) }
+    }
+}
+
+struct MatchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "match",
+        abstract: "Find the best registered template for images (same as predict --gallery, without the class output).")
+
+    @Argument(help: "Images, folders or glob patterns.") var images: [String]
+    @Option(help: "Gallery file.") var gallery: String
+    @OptionGroup var modelOptions: ModelOptions
+    @Option(help: "FPR level whose stored threshold decides a match.") var fpr: Double = 1e-2
+    @Option(help: "Similarity threshold (overrides --fpr).") var threshold: Float?
+    @Flag(help: "One JSON object per image and line.") var json = false
+
+    func run() throws {
+        var predict = PredictCommand()
+        predict.images = images
+        predict.modelOptions = modelOptions
+        predict.gallery = gallery
+        predict.fpr = fpr
+        predict.threshold = threshold
+        predict.json = json
+        predict.embedding = .none
+        try predict.run()
+    }
+}
+
+struct RemoveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove templates from a gallery by label.")
+
+    @Argument(help: "Labels to remove.") var labels: [String]
+    @Option(help: "Gallery file.") var gallery: String
+    @OptionGroup var modelOptions: ModelOptions
+
+    func run() throws {
+        let store = try Gallery(path: gallery, predictor: try modelOptions.predictor(), create: false)
+        let missing = try store.remove(labels)
+        print("removed \(labels.count - missing.count); the gallery \(gallery) holds \(try store.count())")
+        if !missing.isEmpty {
+            FileHandle.standardError.write(Data("not in the gallery: \(missing.joined(separator: ", "))\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import ArgumentParser
+import ClassifyEmbed
+import Foundation
+
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Do two captures show the same template? Cosine similarity and a same/different decision.",
+        discussion: """
+        The threshold is the model's stored one for the FPR level (--fpr, default 1e-2; stored by `evaluate \
+        --write-thresholds`), or --threshold. Exit status 0 for same, 2 for different, 1 for an error.
+        """)
+
+    @Argument(help: "First image.") var first: String
+    @Argument(help: "Second image.") var second: String
+    @OptionGroup var modelOptions: ModelOptions
+    @Option(help: "FPR level whose stored threshold decides.") var fpr: Double = 1e-2
+    @Option(help: "Similarity threshold (overrides --fpr).") var threshold: Float?
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func run() throws {
+        let predictor = try modelOptions.predictor()
+        let a = try predictor.predict(contentsOf: URL(fileURLWithPath: first))
+        let b = try predictor.predict(contentsOf: URL(fileURLWithPath: second))
+        let similarity = cosineSimilarity(a.embedding, b.embedding)
+        var cut: Float, level: Double?, tpr: Double?
+        if let threshold { cut = threshold } else {
+            let t = try predictor.threshold(atFPR: fpr)
+            (cut, level, tpr) = (Float(t.threshold), t.fpr, t.tpr)
+        }
+        let same = similarity >= cut
+        if json {
+            struct Out: Encodable { var first, second: String; var similarity, threshold: Float; var fpr, tpr: Double?; var same: Bool }
+            let e = JSONEncoder(); e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try e.encode(Out(first: first, second: second, similarity: similarity, threshold: cut,
+                                                    fpr: level, tpr: tpr, same: same)), as: UTF8.self))
+        } else {
+            let at = level.map { String(format: " at FPR %g (TPR there %.3f)", $0, tpr ?? 0) } ?? ""
+            print(String(format: "similarity %.4f, threshold %.4f%@: %@", similarity, cut, at, same ? "SAME template" : "DIFFERENT templates"))
+        }
+        if !same { throw ExitCode(2) }
+    }
+}
