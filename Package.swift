@@ -19,6 +19,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
@@ -36,7 +37,8 @@ let package = Package(
         .target(name: "Training", dependencies: ["Engine", "Layers", "Objectives", "Imaging", "Datasets", "Evaluation",
                                                  .product(name: "Yams", package: "Yams")], swiftSettings: hot),
         .target(name: "ClassifyEmbed", dependencies: ["Engine", "Layers", "Objectives", "Imaging", "Datasets", "Evaluation", "Training",
-                                                      .product(name: "GRDB", package: "GRDB.swift")],
+                                                      .product(name: "GRDB", package: "GRDB.swift"),
+                                                      .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 swiftSettings: hot),
         .executableTarget(
             name: "classify-and-embed",
@@ -52,7 +54,7 @@ let package = Package(
                                                          "Evaluation", "ClassifyEmbed"],
                     swiftSettings: hot),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Engine", "CImageCodecs"], swiftSettings: hot),
-        .testTarget(name: "ClassifyEmbedTests", dependencies: ["ClassifyEmbed", "Training", "Layers", "Imaging", "Engine"], swiftSettings: hot),
+        .testTarget(name: "ClassifyEmbedTests", dependencies: ["ClassifyEmbed", "Training", "Evaluation", "Layers", "Imaging", "Engine"], swiftSettings: hot),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -24,6 +24,8 @@ public struct EvaluationRun {
     public var pairsFile: String?
     /// Store the verification TPR@FPR table in the model file's metadata (`thresholds`), rewriting it atomically.
     public var writeThresholds = false
+    /// Also score with test-time augmentation (`TTASettings.standard`), side by side in the report.
+    public var tta = false
 
     public init(model: String, split: String, head: Head = .both, output: String) {
         self.model = model; self.split = split; self.head = head; self.output = output
@@ -102,61 +104,64 @@ public struct EvaluationRun {
         try writer.write(to: url)
     }
 
-    /// Runs the evaluation and returns the human-readable summary that the command prints.
-    @discardableResult
-    public func run() throws -> String {
-        BLAS.configure()
-        let (joint, preprocessing, _) = try ModelFile.load(URL(fileURLWithPath: model))
-        let spec = joint.spec
-        let data = try Split(file: URL(fileURLWithPath: split), classNames: spec.classNames)
-        let cache = try ImageCache(split: data, side: preprocessing.width)
-        let loader = BatchLoader(split: data, cache: cache, batchSize: batchSize,
-                                 augmenter: Augmenter(settings: .none, preprocessing: preprocessing), seed: 0, shuffle: false)
-        let folded = FoldedLCNet(joint.backbone)
-        var logits: [[Float]] = [], truth: [Int] = [], embeddings: [Float] = [], identities: [Int] = []
-        var rowOfEmbedding: [Int] = []
-        for index in 0..<loader.batchesPerEpoch {
-            let batch = loader.batch(epoch: 0, index: index, parallel: true)
-            let features = folded.forward(batch.images)
-            let k = spec.classOutputs
-            let l = joint.classifier(features, training: false)
-            let e = l2Normalized(joint.neck(features, training: false))
-            for i in 0..<batch.rows.count {
-                if batch.labels[i] >= 0 {
-                    logits.append(Array(UnsafeBufferPointer(start: l.data + i * k, count: k)))
-                    truth.append(batch.labels[i])
+    /// What the model produced for a split: logits of labelled rows, embeddings of rows with an identity.
+    struct Outputs {
+        var logits: [[Float]] = [], truth: [Int] = [], embeddings: [Float] = [], identities: [Int] = [], rowOfEmbedding: [Int] = []
+    }
+
+    /// Runs every row through the Predictor (decode, Pillow-exact resize, the folded network), with or without TTA.
+    func collect(_ predictor: Predictor, _ data: Split, tta: TTASettings?) throws -> Outputs {
+        var o = Outputs()
+        for start in stride(from: 0, to: data.rows.count, by: batchSize) {
+            let rows = Array(start..<min(data.rows.count, start + batchSize))
+            var images: [RGBImage] = []
+            for row in rows {
+                do { images.append(try predictor.decode(data.rows[row].path)) } catch {
+                    throw Failure(description: "\(data.file.path):\(data.rows[row].line): \(error)")
                 }
-                if batch.identities[i] >= 0 || pairsFile != nil {
-                    identities.append(batch.identities[i])
-                    rowOfEmbedding.append(batch.rows[i])
-                    embeddings.append(contentsOf: UnsafeBufferPointer(start: e.data + i * spec.embeddingSize, count: spec.embeddingSize))
+            }
+            let predictions = tta.map { predictor.predict(images, tta: $0) } ?? predictor.predict(images)
+            for (row, p) in zip(rows, predictions) {
+                if let label = data.rows[row].label {
+                    o.logits.append(p.logits)
+                    o.truth.append(label)
+                }
+                let identity = data.identityIndex[row]
+                if identity >= 0 || pairsFile != nil {
+                    o.identities.append(identity)
+                    o.rowOfEmbedding.append(row)
+                    o.embeddings += p.embedding
                 }
             }
         }
+        return o
+    }
+
+    /// Scores both heads' outputs; `lines` gets the printed summary.
+    func score(_ o: Outputs, _ data: Split, spec: ModelSpec, lines: inout [String], primary: Bool) throws -> EvaluationReport {
         var report = EvaluationReport(model: model, split: split, images: data.rows.count)
-        var lines: [String] = ["\(model) on \(split): \(data.rows.count) images"]
         if head != .embedding {
-            guard !truth.isEmpty else { throw Failure(description: "\(split): no row has a class label; nothing to score for the classification head") }
-            let c = try ClassificationEvaluation(logits: logits, truth: truth, classNames: spec.classNames, binary: spec.classMode == "binary")
+            guard !o.truth.isEmpty else { throw Failure(description: "\(split): no row has a class label; nothing to score for the classification head") }
+            let c = try ClassificationEvaluation(logits: o.logits, truth: o.truth, classNames: spec.classNames, binary: spec.classMode == "binary")
             report.classification = c
             lines += c.summary
         }
         if head != .classification {
-            guard identities.count >= 2 else {
+            guard o.identities.count >= 2 else {
                 throw Failure(description: "\(split): fewer than two rows have an identity; nothing to score for the embedding head")
             }
             if sampledPairs != nil || pairsFile != nil {
-                let (scores, positive) = try chosenPairs(embeddings, identities: identities, rows: rowOfEmbedding, split: data,
+                let (scores, positive) = try chosenPairs(o.embeddings, identities: o.identities, rows: o.rowOfEmbedding, split: data,
                                                          dimension: spec.embeddingSize)
                 report.verification = VerificationReport(try ROC(scores: scores, positive: positive))
             } else {
-                let v = try embeddings.withUnsafeBufferPointer {
-                    try PairVerification(embeddings: $0.baseAddress!, count: identities.count, dimension: spec.embeddingSize, identities: identities)
+                let v = try o.embeddings.withUnsafeBufferPointer {
+                    try PairVerification(embeddings: $0.baseAddress!, count: o.identities.count, dimension: spec.embeddingSize, identities: o.identities)
                 }
                 report.verification = VerificationReport(v)
             }
             lines += report.verification!.summary
-            if let trainSplit {
+            if primary, let trainSplit {
                 let train = try Split(file: URL(fileURLWithPath: trainSplit), classNames: spec.classNames, checkFiles: false)
                 let seen = Set(train.identities)
                 let shared = Set(data.identities).intersection(seen).sorted()
@@ -165,14 +170,51 @@ public struct EvaluationRun {
                              : "zero-shot VIOLATED: \(shared.count) test identities also occur in \(trainSplit): "
                                + shared.prefix(10).joined(separator: ", ") + (shared.count > 10 ? ", …" : ""))
             }
-            if writeThresholds {
+            if primary && writeThresholds {
                 try Self.storeThresholds(report.verification!, in: URL(fileURLWithPath: model))
                 lines.append("thresholds stored in \(model) (metadata 'thresholds')")
             }
         }
-        let url = URL(fileURLWithPath: output).appendingPathComponent("report.json")
-        try AtomicFile.write(try EvaluationReport.encoder.encode(report), to: url)
-        lines.append("report: \(url.path)")
+        return report
+    }
+
+    /// Runs the evaluation, writes `report.json` and `report.html` (and `report.tta.json` with --tta), and
+    /// returns the human-readable summary that the command prints.
+    @discardableResult
+    public func run() throws -> String {
+        let predictor = try Predictor(modelPath: model)
+        let spec = predictor.spec
+        let data = try Split(file: URL(fileURLWithPath: split), classNames: spec.classNames)
+        guard !data.rows.isEmpty else { throw Failure(description: "\(split): the split has no rows; nothing to evaluate") }
+        var lines: [String] = ["\(model) on \(split): \(data.rows.count) images"]
+        let outputs = try collect(predictor, data, tta: nil)
+        let report = try score(outputs, data, spec: spec, lines: &lines, primary: true)
+        let folder = URL(fileURLWithPath: output)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try AtomicFile.write(try EvaluationReport.encoder.encode(report), to: folder.appendingPathComponent("report.json"))
+        var ttaReport: EvaluationReport?
+        if tta {
+            lines.append("with test-time augmentation (\(TTASettings.standard)):")
+            var r = try score(try collect(predictor, data, tta: .standard), data, spec: spec, lines: &lines, primary: false)
+            r.tta = TTASettings.standard.description
+            try AtomicFile.write(try EvaluationReport.encoder.encode(r), to: folder.appendingPathComponent("report.tta.json"))
+            ttaReport = r
+        }
+        var sample: EmbeddingSample?
+        if head != .classification && !outputs.identities.isEmpty {
+            // A seeded subsample of at most 600 embedded images for the PCA and t-SNE plots.
+            var rng = SeededGenerator(seed: 3)
+            var chosen = Array(0..<outputs.identities.count)
+            for i in stride(from: chosen.count - 1, to: 0, by: -1) { chosen.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+            chosen = Array(chosen.prefix(600)).sorted()
+            let d = spec.embeddingSize
+            sample = EmbeddingSample(vectors: chosen.flatMap { outputs.embeddings[($0 * d)..<($0 * d + d)] }, dimension: d,
+                                     classes: chosen.map { data.rows[outputs.rowOfEmbedding[$0]].label.map { spec.classNames[$0] } ?? "-" },
+                                     identities: chosen.map { outputs.identities[$0] >= 0 ? data.identities[outputs.identities[$0]] : "-" })
+        }
+        let html = HTMLReport.render(report, tta: ttaReport, sample: sample)
+        try AtomicFile.write(Data(html.utf8), to: folder.appendingPathComponent("report.html"))
+        lines.append("report: \(folder.appendingPathComponent("report.json").path) and report.html" + (tta ? " (and report.tta.json)" : ""))
         return lines.joined(separator: "\n")
     }
 }

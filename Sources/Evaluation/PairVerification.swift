@@ -26,6 +26,9 @@ package struct PairVerification: Sendable {
         package var threshold: Double
         package var accuracy: Double
         package var f1: Double
+        /// The ROC point at this threshold (for plots).
+        package var tpr: Double = 0
+        package var fpr: Double = 0
 
         package init(threshold: Double, accuracy: Double, f1: Double) {
             self.threshold = threshold; self.accuracy = accuracy; self.f1 = f1
@@ -34,6 +37,8 @@ package struct PairVerification: Sendable {
         /// Accuracy and F1 when `tp` of `p` positives and `fp` of `q` negatives score ≥ `threshold`.
         package init(threshold: Double, tp: Double, fp: Double, positives p: Double, negatives q: Double) {
             self.init(threshold: threshold, accuracy: (tp + q - fp) / (p + q), f1: 2 * tp / (2 * tp + fp + (p - tp)))
+            tpr = p > 0 ? tp / p : 0
+            fpr = q > 0 ? fp / q : 0
         }
     }
 
@@ -160,7 +165,7 @@ package struct PairVerification: Sendable {
         var bestAcc = ThresholdPoint(threshold: .infinity, accuracy: Double(q) / Double(p + q), f1: 0), bestF = bestAcc
         var curve: [ThresholdPoint] = []
         let every = max(1, (p + q) / 200)
-        var nextSample = 0
+        var nextSample = 0, nextFalsePositives = 1
         // Targets ascending; `pending` is the first target whose point is not settled yet. A target is settled by
         // the last point before the FPR first exceeds it, so each point costs O(1).
         let order = targets.indices.sorted { targets[$0] < targets[$1] }
@@ -180,9 +185,11 @@ package struct PairVerification: Sendable {
                                        positives: Double(p), negatives: Double(q))
             if point.accuracy > bestAcc.accuracy { bestAcc = point }
             if point.f1 > bestF.f1 { bestF = point }
-            if tp + fpCount >= nextSample {
+            // Evenly spaced in pairs called positive, plus log-spaced in false positives (for log-FPR plots).
+            if tp + fpCount >= nextSample || fpCount >= nextFalsePositives {
                 curve.append(point)
                 nextSample = tp + fpCount + every
+                nextFalsePositives = max(nextFalsePositives * 5 / 4, fpCount + 1)
             }
         }
         for k in stride(from: buckets - 1, through: 0, by: -1) where pos[k] + neg[k] > 0 {

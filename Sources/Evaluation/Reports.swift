@@ -8,6 +8,8 @@ package struct EvaluationReport: Codable, Sendable {
     package var classification: ClassificationEvaluation?
     package var verification: VerificationReport?
     package var zeroShot: ZeroShotCheck?
+    /// The test-time augmentation views and weights, when this report is of a TTA run.
+    package var tta: String?
 
     package init(model: String, split: String, images: Int) { self.model = model; self.split = split; self.images = images }
 
@@ -35,6 +37,8 @@ package struct ClassificationEvaluation: Codable, Sendable {
     /// Binary heads: the TPR@FPR table of the positive class's score.
     package var tprAtFPR: [ROC.OperatingPoint]?
     package var rule = ROC.rule
+    /// One-vs-rest ROC curves per class as [fpr, tpr] points (at most ~400 each, for plots).
+    package var rocCurves: [[[Double]]] = []
 
     package init(logits: [[Float]], truth: [Int], classNames: [String], binary: Bool) throws {
         self.classNames = classNames
@@ -51,7 +55,13 @@ package struct ClassificationEvaluation: Codable, Sendable {
         let predicted = probabilities.map { p in p.indices.max { p[$0] < p[$1] }! }
         let k = binary ? 2 : classNames.count
         metrics = ClassificationMetrics(truth: truth, predicted: predicted, classes: k)
-        auroc = (0..<k).map { c in try? ROC(scores: probabilities.map { $0[c] }, positive: truth.map { $0 == c }).auc }
+        let rocs = (0..<k).map { c in try? ROC(scores: probabilities.map { $0[c] }, positive: truth.map { $0 == c }) }
+        auroc = rocs.map { $0?.auc }
+        rocCurves = rocs.map { roc in
+            guard let roc else { return [] }
+            let every = max(1, roc.fpr.count / 400)
+            return roc.fpr.indices.filter { $0 % every == 0 || $0 == roc.fpr.count - 1 }.map { [roc.fpr[$0], roc.tpr[$0]] }
+        }
         tprAtFPR = binary ? (try? ROC(scores: probabilities.map { $0[1] }, positive: truth.map { $0 == 1 }))?.table() : nil
     }
 

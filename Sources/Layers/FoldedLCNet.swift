@@ -8,23 +8,27 @@ import Engine
 /// It is a snapshot: build it again after the backbone's weights change. Outputs equal the eval-mode
 /// `LCNetBackbone` up to float rounding.
 package final class FoldedLCNet: @unchecked Sendable {
-    struct Conv {
-        var weight: [Float]  // [out, in·k·k]
-        var bias: [Float]
-        var inChannels: Int, outChannels: Int, kernel: Int, stride: Int
+    /// A convolution with BatchNorm folded in, followed by hard-swish.
+    package struct Conv {
+        package var weight: [Float]  // [out, in·k·k]
+        package var bias: [Float]
+        package var inChannels: Int, outChannels: Int, kernel: Int, stride: Int
     }
-    struct Depthwise {
-        var weight: [Float]  // [C, k·k]
-        var bias: [Float]
-        var channels: Int, kernel: Int, stride: Int
+    /// A depthwise convolution with BatchNorm folded in, followed by hard-swish.
+    package struct Depthwise {
+        package var weight: [Float]  // [C, k·k]
+        package var bias: [Float]
+        package var channels: Int, kernel: Int, stride: Int
     }
-    struct SE {
-        var reduceWeight: [Float], reduceBias: [Float], expandWeight: [Float], expandBias: [Float]
-        var channels: Int, reduced: Int
+    /// Squeeze-excite: mean → 1×1 conv → ReLU → 1×1 conv → hard-sigmoid → scale.
+    package struct SE {
+        package var reduceWeight: [Float], reduceBias: [Float], expandWeight: [Float], expandBias: [Float]
+        package var channels: Int, reduced: Int
     }
-    enum Op { case conv(Conv), depthwise(Depthwise), se(SE) }
+    package enum Op { case conv(Conv), depthwise(Depthwise), se(SE) }
 
-    let ops: [Op]
+    /// The folded network, in order (the ONNX exporter writes these as they are).
+    package let ops: [Op]
     private var workspaces: [Workspace] = []
     /// Batch 1: both cores work on every op, handed over by a spinning helper.
     private var team: SpinTeam?

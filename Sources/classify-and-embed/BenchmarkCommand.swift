@@ -24,6 +24,9 @@ struct BenchmarkCommand: ParsableCommand {
     @Option(help: "PartialFC sample rate for --partial-fc-classes.") var sampleRate: Float = 0.1
     @Option(help: "Only time exact verification over all pairs of this many random 256-d embeddings (e.g. 25000).")
     var pairs: Int?
+    @Flag(help: "Only time inference of the full two-head model (--model, default the shipped one): batch-1 latency and batch throughput.")
+    var inference = false
+    @Option(help: "Model file for --inference (default: the shipped model).") var model: String?
     @Flag(help: "Also print per-layer forward/backward times of the training step.") var profile = false
     @Flag(help: "Print per-layer eval-mode forward times at batch 1 instead of the training profile.") var profileEval = false
 
@@ -34,6 +37,24 @@ struct BenchmarkCommand: ParsableCommand {
     }
 
     func run() throws {
+        if inference {
+            var b = InferenceBenchmark(model: model)
+            b.batch = batch; b.latencyRuns = latencyRuns
+            let r = try b.run()
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try encoder.encode(r), as: UTF8.self))
+            } else {
+                print("""
+                two-head model \(r.model) (id \(r.modelID)), \(r.inputSize)×\(r.inputSize), \(r.threads) worker threads
+                  inference latency, batch 1:        \(fmt(r.latencyBatch1Milliseconds, 3)) ms (median of \(latencyRuns))
+                  inference throughput, batch \(r.batch):  \(fmt(r.imagesPerSecond)) img/s
+                  peak RSS:                          \(fmt(r.peakRSSMebibytes)) MiB
+                """)
+            }
+            return
+        }
         if let pairs {
             let r = PairBenchmark(count: pairs).run()
             print(String(format: "all-pairs verification: %d embeddings × 256 → %d pairs, exact AUROC %.6f and TPR@FPR table in %.2f s, peak RSS %.0f MiB",

@@ -14,17 +14,19 @@ struct EvaluateCommand: ParsableCommand {
         thresholds (the ROC point with the largest FPR ≤ target; positive means score ≥ threshold).
         """)
 
-    @Option(help: "Model file (.safetensors written by train).") var model: String
+    @Option(help: "Model file (.safetensors written by train). Default: the shipped model.") var model: String?
     @Option(help: "CSV split to score.") var split: String
     @Option(help: "classification, embedding or both.") var head: EvaluationRun.Head = .both
-    @Option(help: "Output folder for report.json.") var out: String
+    @Option(help: "Output folder for report.json and report.html.") var out: String
     @Option(help: "Training split: report test identities that also occur there (zero-shot check).") var trainSplit: String?
     @Flag(help: "Store the TPR@FPR threshold table in the model file's metadata.") var writeThresholds = false
     @Option(help: "Score this many random pairs instead of all pairs.") var pairs: Int?
+    @Flag(help: "Also score with test-time augmentation (flip/blur for classes, small crops for embeddings), side by side.") var tta = false
     @Option(help: "Score the pairs listed in this file (`pathA | pathB [| same]`, paths relative to it).") var pairsFile: String?
 
     func run() throws {
-        var run = EvaluationRun(model: model, split: split, head: head, output: out)
+        var run = EvaluationRun(model: model ?? Predictor.defaultModelPath, split: split, head: head, output: out)
+        run.tta = tta
         run.trainSplit = trainSplit
         run.writeThresholds = writeThresholds
         run.sampledPairs = pairs

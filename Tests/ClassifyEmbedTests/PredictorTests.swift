@@ -7,9 +7,10 @@ import Training
 import XCTest
 
 final class PredictorTests: XCTestCase {
-    static func modelFile(seed: UInt64 = 3) throws -> URL {
+    static func modelFile(seed: UInt64 = 3, neck: String = "flatten", norm: String = "ln") throws -> URL {
         var spec = ModelSpec()
         spec.inputSize = 64; spec.embeddingSize = 16; spec.classHeadHidden = 16
+        spec.neck = NeckKind(rawValue: neck)!; spec.neckNorm = NeckNorm(rawValue: norm)!
         let model = JointModel(spec: spec, seed: seed)
         var pre = Preprocessing(); pre.width = 64; pre.height = 64
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("model-\(UUID()).safetensors")

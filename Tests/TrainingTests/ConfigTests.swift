@@ -12,7 +12,7 @@ final class ConfigTests: XCTestCase {
         let d = try TrainConfig.load(Self.configs.appendingPathComponent("default.yaml"))
         XCTAssertEqual(d.model.spec.neck, .flatten)
         XCTAssertEqual(d.model.spec.neckNorm, .ln)
-        XCTAssertEqual(d.margin, MarginSettings(scale: 32, m1: 1, m2: 0, m3: 0.3))
+        XCTAssertEqual(d.margin, MarginSettings(scale: 16, m1: 1, m2: 0, m3: 0.15))
         XCTAssertEqual(d.model.spec.embeddingSize, 256)
         XCTAssertEqual(d.model.spec.classNames, ["document", "not_a_document", "screen"])
         XCTAssertEqual(d.loss.classificationWeight, 2)

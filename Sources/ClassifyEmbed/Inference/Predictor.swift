@@ -14,6 +14,8 @@ public struct Prediction: Codable, Equatable, Sendable {
     public var probabilities: [Float]
     /// Unit-length embedding (cosine similarity = dot product).
     public var embedding: [Float]
+    /// The classification head's raw outputs (K logits, or 1 for a binary head).
+    public var logits: [Float]
 }
 
 /// Why a prediction could not be made.
@@ -156,7 +158,7 @@ public final class Predictor {
             let p = probabilities(l)
             let best = p.indices.max { p[$0] < p[$1] }!
             return Prediction(label: classNames[best], classIndex: best, probabilities: p,
-                              embedding: Array(UnsafeBufferPointer(start: e.data + i * d, count: d)))
+                              embedding: Array(UnsafeBufferPointer(start: e.data + i * d, count: d)), logits: l)
         }
     }
 
@@ -197,4 +199,26 @@ public func cosineSimilarity(_ a: [Float], _ b: [Float]) -> Float {
     var s: Float = 0
     for i in a.indices { s += a[i] * b[i] }
     return s
+}
+
+extension Predictor {
+    /// Test-time augmentation: every view of `settings` run through the model; class probabilities averaged
+    /// with the weights (logits returned as their log, so argmax and softmax agree), embeddings normalised per
+    /// view, averaged with the weights and normalised again.
+    package func predict(_ images: [RGBImage], tta settings: TTASettings) -> [Prediction] {
+        var views: [TTAView] = []
+        for v in settings.classification.map(\.view) + settings.embedding.map(\.view) where !views.contains(v) { views.append(v) }
+        let outputs = Dictionary(uniqueKeysWithValues: views.map { v in (v.description, predict(images.map(v.apply))) })
+        return images.indices.map { i in
+            let k = classNames.count, d = embeddingSize
+            var p = [Float](repeating: 0, count: k), e = [Float](repeating: 0, count: d)
+            let cw = settings.classification.reduce(0) { $0 + $1.weight }, ew = settings.embedding.reduce(0) { $0 + $1.weight }
+            for (view, w) in settings.classification { let o = outputs[view.description]![i]; for j in 0..<k { p[j] += Float(w / cw) * o.probabilities[j] } }
+            for (view, w) in settings.embedding { let o = outputs[view.description]![i]; for j in 0..<d { e[j] += Float(w / ew) * o.embedding[j] } }
+            let norm = max(e.reduce(0) { $0 + $1 * $1 }.squareRoot(), 1e-12)
+            let best = p.indices.max { p[$0] < p[$1] }!
+            let logits = spec.classMode == "binary" ? [log(max(p[1], 1e-30) / max(p[0], 1e-30))] : p.map { log(max($0, 1e-30)) }
+            return Prediction(label: classNames[best], classIndex: best, probabilities: p, embedding: e.map { $0 / norm }, logits: logits)
+        }
+    }
 }

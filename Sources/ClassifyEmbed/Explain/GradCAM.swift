@@ -1,0 +1,112 @@
+import Engine
+import Foundation
+import Imaging
+import Layers
+
+/// Grad-CAM (Selvaraju et al. 2017) on the backbone's last feature map: channel weights are the spatial mean of
+/// the gradient of a score with respect to the features, the map is ReLU(Σ weight · feature), scaled to 0…1.
+/// The score is a class logit (classification head) or the cosine similarity to a reference embedding
+/// (embedding head).
+public struct GradCAM {
+    public let predictor: Predictor
+
+    public init(predictor: Predictor) { self.predictor = predictor }
+
+    /// A heat map (`width × height` of the feature grid, row-major, 0…1) and what it explains.
+    public struct Map: Sendable {
+        public var values: [Float]
+        public var width: Int
+        public var height: Int
+        public var explains: String
+    }
+
+    /// For the classification head: the logit of `className` (default: the predicted class).
+    public func classification(_ url: URL, className: String? = nil) throws -> Map {
+        let image = try predictor.decode(url)
+        let features = predictor.joint.backbone(predictor.preprocessing.tensor(from: image), training: false)
+        let logits = predictor.joint.classifier(features, training: false)
+        let k = predictor.spec.classOutputs
+        let probabilities = predictor.probabilities(Array(UnsafeBufferPointer(start: logits.data, count: k)))
+        let target: Int
+        if let className {
+            guard let i = predictor.classNames.firstIndex(of: className) else {
+                throw PredictorError("no class \(className); the model's classes are \(predictor.classNames.joined(separator: ", "))")
+            }
+            target = i
+        } else {
+            target = probabilities.indices.max { probabilities[$0] < probabilities[$1] }!
+        }
+        let grad = Tensor(shape: logits.shape)
+        if k == 1 { grad.data[0] = target == 1 ? 1 : -1 } else { grad.data[target] = 1 }
+        let dA = predictor.joint.classifier.backward(grad)
+        return map(features, dA, explains: String(format: "class %@ (probability %.3f)", predictor.classNames[target], probabilities[target]))
+    }
+
+    /// For the embedding head: the cosine similarity between this image's embedding and `reference`'s.
+    public func embedding(_ url: URL, reference: URL) throws -> Map {
+        // The reference goes through the same (unfolded) path, so an image against itself gives exactly s = 1.
+        let ref = predictor.joint.neck(predictor.joint.backbone(predictor.preprocessing.tensor(from: try predictor.decode(reference)),
+                                                                training: false), training: false)
+        let refNorm = max((0..<ref.count).reduce(Float(0)) { $0 + ref.data[$1] * ref.data[$1] }.squareRoot(), 1e-12)
+        let r = (0..<ref.count).map { ref.data[$0] / refNorm }
+        let image = try predictor.decode(url)
+        let features = predictor.joint.backbone(predictor.preprocessing.tensor(from: image), training: false)
+        let z = predictor.joint.neck(features, training: false)
+        let d = z.count
+        let norm = max((0..<d).reduce(Float(0)) { $0 + z.data[$1] * z.data[$1] }.squareRoot(), 1e-12)
+        let s = (0..<d).reduce(Float(0)) { $0 + z.data[$1] / norm * r[$1] }
+        // d(e·r)/dz for e = z/|z|: (r − s·e)/|z|.
+        let grad = Tensor(shape: z.shape)
+        for i in 0..<d { grad.data[i] = (r[i] - s * z.data[i] / norm) / norm }
+        let dA = predictor.joint.neck.backward(grad)
+        return map(features, dA, explains: String(format: "similarity %.4f to %@", s, reference.lastPathComponent))
+    }
+
+    private func map(_ a: Tensor, _ dA: Tensor, explains: String) -> Map {
+        let c = a[1], h = a[2], w = a[3], plane = h * w
+        var values = [Float](repeating: 0, count: plane)
+        // A vanishing gradient (e.g. similarity 1 to itself) explains nothing: leave the map at zero rather
+        // than scaling rounding noise up to 1.
+        let scale = (0..<a.count).reduce(Float(0)) { max($0, abs(a.data[$1])) }
+        let gradient = (0..<dA.count).reduce(Float(0)) { max($0, abs(dA.data[$1])) }
+        guard gradient > 1e-6 * max(scale, 1e-12) / Float(plane) else { return Map(values: values, width: w, height: h, explains: explains) }
+        for k in 0..<c {
+            var alpha: Float = 0
+            for i in 0..<plane { alpha += dA.data[k * plane + i] }
+            alpha /= Float(plane)
+            for i in 0..<plane { values[i] += alpha * a.data[k * plane + i] }
+        }
+        values = values.map { max($0, 0) }
+        let top = values.max() ?? 0
+        if top > 0 { values = values.map { $0 / top } }
+        return Map(values: values, width: w, height: h, explains: explains)
+    }
+
+    /// The map upsampled (bilinear, pixel centres aligned) over the image, coloured blue → red and blended
+    /// half and half with the image.
+    public static func overlay(_ map: Map, on url: URL, maxPixels: Int = 64_000_000) throws -> Data {
+        let image = try ImageDecoder(maxPixels: maxPixels).decode(contentsOf: url)
+        var out = image
+        let sx = Float(map.width) / Float(image.width), sy = Float(map.height) / Float(image.height)
+        for y in 0..<image.height {
+            let fy = min(max((Float(y) + 0.5) * sy - 0.5, 0), Float(map.height - 1))
+            let y0 = Int(fy), y1 = min(y0 + 1, map.height - 1), ay = fy - Float(y0)
+            for x in 0..<image.width {
+                let fx = min(max((Float(x) + 0.5) * sx - 0.5, 0), Float(map.width - 1))
+                let x0 = Int(fx), x1 = min(x0 + 1, map.width - 1), ax = fx - Float(x0)
+                let v = (map.values[y0 * map.width + x0] * (1 - ax) + map.values[y0 * map.width + x1] * ax) * (1 - ay)
+                    + (map.values[y1 * map.width + x0] * (1 - ax) + map.values[y1 * map.width + x1] * ax) * ay
+                let colour = jet(v), i = 3 * (y * image.width + x)
+                for c in 0..<3 { out.pixels[i + c] = UInt8((Float(image.pixels[i + c]) * 0.5 + colour[c] * 0.5).rounded()) }
+            }
+        }
+        return try PNGWriter.encode(out)
+    }
+
+    /// The "jet" colour map: 0 blue, 0.5 green-yellow, 1 red (0…255 per channel).
+    static func jet(_ v: Float) -> [Float] {
+        let t = min(max(v, 0), 1) * 4
+        func ramp(_ x: Float) -> Float { min(max(x, 0), 1) * 255 }
+        return [ramp(min(t - 1.5, 4.5 - t)), ramp(min(t - 0.5, 3.5 - t)), ramp(min(t + 0.5, 2.5 - t))]
+    }
+}

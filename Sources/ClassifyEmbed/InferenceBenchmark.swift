@@ -1,0 +1,50 @@
+import Engine
+import Foundation
+
+/// Times the full two-head model the way `Predictor` runs it (folded backbone, both heads, softmax and
+/// L2 normalisation) on preprocessed random inputs: batch-1 latency and batched throughput, medians.
+public struct InferenceBenchmark: Sendable {
+    public var model: String?
+    public var batch = 64
+    public var latencyRuns = 300
+    public var throughputRuns = 9
+    public var warmup = 5
+
+    public init(model: String? = nil) { self.model = model }
+
+    public struct Result: Codable, Sendable {
+        public var model: String
+        public var modelID: String
+        public var inputSize: Int
+        public var threads: Int
+        public var latencyBatch1Milliseconds: Double
+        public var batch: Int
+        public var imagesPerSecond: Double
+        public var peakRSSMebibytes: Double
+    }
+
+    public func run() throws -> Result {
+        let predictor = try Predictor(modelPath: model)
+        let pre = predictor.preprocessing
+        var rng = SeededGenerator(seed: 5)
+        let one = Tensor(shape: [1, 3, pre.height, pre.width]), many = Tensor(shape: [batch, 3, pre.height, pre.width])
+        rng.fill(one); rng.fill(many)
+        for _ in 0..<warmup { _ = predictor.predict(tensor: one) }
+        var latencies: [Double] = []
+        for _ in 0..<latencyRuns {
+            let t0 = System.now()
+            _ = predictor.predict(tensor: one)
+            latencies.append((System.now() - t0) * 1000)
+        }
+        _ = predictor.predict(tensor: many)
+        var rates: [Double] = []
+        for _ in 0..<throughputRuns {
+            let t0 = System.now()
+            _ = predictor.predict(tensor: many)
+            rates.append(Double(batch) / (System.now() - t0))
+        }
+        return Result(model: predictor.modelPath, modelID: predictor.modelID, inputSize: pre.width, threads: Parallel.workers,
+                      latencyBatch1Milliseconds: BackboneBenchmark.median(latencies), batch: batch,
+                      imagesPerSecond: BackboneBenchmark.median(rates), peakRSSMebibytes: Double(System.peakResidentBytes) / 1_048_576)
+    }
+}

@@ -1,0 +1,30 @@
+import ArgumentParser
+import ClassifyEmbed
+import Engine
+import Foundation
+
+struct GradCAMCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gradcam",
+        abstract: "Grad-CAM heat map over an image, as a PNG: which regions drove a class score or a similarity.",
+        discussion: """
+        Without --reference it explains the classification head (the predicted class, or --class). With \
+        --reference it explains the embedding head: the cosine similarity between IMAGE's embedding and the \
+        reference image's. The map comes from the backbone's last feature map (1/32 of the input size) and is \
+        upsampled over the original image.
+        """)
+
+    @Argument(help: "Image to explain.") var image: String
+    @OptionGroup var modelOptions: ModelOptions
+    @Option(name: .customLong("class"), help: "Class to explain (default: the predicted one).") var className: String?
+    @Option(help: "Reference image: explain the embedding similarity to it instead.") var reference: String?
+    @Option(help: "Output PNG.") var out: String
+
+    func run() throws {
+        let cam = GradCAM(predictor: try modelOptions.predictor())
+        let url = URL(fileURLWithPath: image)
+        let map = try reference.map { try cam.embedding(url, reference: URL(fileURLWithPath: $0)) } ?? cam.classification(url, className: className)
+        try AtomicFile.write(try GradCAM.overlay(map, on: url), to: URL(fileURLWithPath: out))
+        print("\(image): Grad-CAM of \(map.explains) → \(out) (\(map.width)×\(map.height) feature grid)")
+    }
+}
