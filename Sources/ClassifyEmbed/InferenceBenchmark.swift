@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import Layers
 
 /// Times the full two-head model the way `Predictor` runs it (folded backbone, both heads, softmax and
 /// L2 normalisation) on preprocessed random inputs: batch-1 latency and batched throughput, medians.
@@ -18,6 +19,9 @@ public struct InferenceBenchmark: Sendable {
         public var inputSize: Int
         public var threads: Int
         public var latencyBatch1Milliseconds: Double
+        /// The batch-1 latency split: folded backbone, then both heads (medians).
+        public var backboneMilliseconds: Double
+        public var headsMilliseconds: Double
         public var batch: Int
         public var imagesPerSecond: Double
         public var peakRSSMebibytes: Double
@@ -36,6 +40,16 @@ public struct InferenceBenchmark: Sendable {
             _ = predictor.predict(tensor: one)
             latencies.append((System.now() - t0) * 1000)
         }
+        var parts: [[Double]] = [[], []]
+        for _ in 0..<latencyRuns {
+            let t0 = System.now()
+            let f = predictor.folded.forward(one)
+            let t1 = System.now()
+            _ = l2Normalized(predictor.joint.neck(f, training: false))
+            _ = predictor.joint.classifier(f, training: false)
+            let t2 = System.now()
+            parts[0].append((t1 - t0) * 1000); parts[1].append((t2 - t1) * 1000)
+        }
         _ = predictor.predict(tensor: many)
         var rates: [Double] = []
         for _ in 0..<throughputRuns {
@@ -44,7 +58,9 @@ public struct InferenceBenchmark: Sendable {
             rates.append(Double(batch) / (System.now() - t0))
         }
         return Result(model: predictor.modelPath, modelID: predictor.modelID, inputSize: pre.width, threads: Parallel.workers,
-                      latencyBatch1Milliseconds: BackboneBenchmark.median(latencies), batch: batch,
+                      latencyBatch1Milliseconds: BackboneBenchmark.median(latencies),
+                      backboneMilliseconds: BackboneBenchmark.median(parts[0]), headsMilliseconds: BackboneBenchmark.median(parts[1]),
+                      batch: batch,
                       imagesPerSecond: BackboneBenchmark.median(rates), peakRSSMebibytes: Double(System.peakResidentBytes) / 1_048_576)
     }
 }

@@ -48,7 +48,7 @@ struct BenchmarkCommand: ParsableCommand {
             } else {
                 print("""
                 two-head model \(r.model) (id \(r.modelID)), \(r.inputSize)×\(r.inputSize), \(r.threads) worker threads
-                  inference latency, batch 1:        \(fmt(r.latencyBatch1Milliseconds, 3)) ms (median of \(latencyRuns))
+                  inference latency, batch 1:        \(fmt(r.latencyBatch1Milliseconds, 3)) ms (median of \(latencyRuns); backbone \(fmt(r.backboneMilliseconds, 3)), heads \(fmt(r.headsMilliseconds, 3)))
                   inference throughput, batch \(r.batch):  \(fmt(r.imagesPerSecond)) img/s
                   peak RSS:                          \(fmt(r.peakRSSMebibytes)) MiB
                 """)

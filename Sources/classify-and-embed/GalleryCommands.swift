@@ -56,7 +56,7 @@ struct RegisterCommand: ParsableCommand {
 struct MatchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "match",
-        abstract: "Find the best registered template for images (same as predict --gallery, without the class output).")
+        abstract: "Find the best registered template for images (predict --gallery without the embedding output).")
 
     @Argument(help: "Images, folders or glob patterns.") var images: [String]
     @Option(help: "Gallery file.") var gallery: String
@@ -66,15 +66,8 @@ struct MatchCommand: ParsableCommand {
     @Flag(help: "One JSON object per image and line.") var json = false
 
     func run() throws {
-        var predict = PredictCommand()
-        predict.images = images
-        predict.modelOptions = modelOptions
-        predict.gallery = gallery
-        predict.fpr = fpr
-        predict.threshold = threshold
-        predict.json = json
-        predict.embedding = .none
-        try predict.run()
+        try PredictCommand.execute(images: images, predictor: try modelOptions.predictor(), gallery: gallery, fpr: fpr,
+                                   threshold: threshold, json: json, embedding: .none, batchSize: 32)
     }
 }
 

@@ -58,7 +58,13 @@ struct PredictCommand: ParsableCommand {
     }
 
     func run() throws {
-        let predictor = try modelOptions.predictor()
+        try Self.execute(images: images, predictor: try modelOptions.predictor(), gallery: gallery, fpr: fpr, threshold: threshold,
+                         json: json, embedding: embedding, batchSize: batchSize)
+    }
+
+    /// The command's work, shared with `match`.
+    static func execute(images: [String], predictor: Predictor, gallery: String?, fpr: Double, threshold: Float?, json: Bool,
+                        embedding: EmbeddingOutput, batchSize: Int) throws {
         let urls = ImageInputs.expand(images)
         guard !urls.isEmpty else { throw ValidationError("no PNG or JPEG images found in \(images.joined(separator: " "))") }
         var store: Gallery?
@@ -98,7 +104,7 @@ struct PredictCommand: ParsableCommand {
                     record.match = match
                     print(String(decoding: try encoder.encode(record), as: UTF8.self))
                 } else {
-                    print(text(url, p, predictor.classNames, match, hasGallery: store != nil))
+                    print(text(url, p, predictor.classNames, match, hasGallery: store != nil, embedding: embedding))
                 }
             }
         }
@@ -108,7 +114,8 @@ struct PredictCommand: ParsableCommand {
         }
     }
 
-    func text(_ url: URL, _ p: Prediction, _ names: [String], _ match: GalleryMatch?, hasGallery: Bool) -> String {
+    static func text(_ url: URL, _ p: Prediction, _ names: [String], _ match: GalleryMatch?, hasGallery: Bool,
+                     embedding: EmbeddingOutput) -> String {
         let probs = zip(names, p.probabilities).map { String(format: "%@ %.3f", $0.0, $0.1) }.joined(separator: ", ")
         var lines = ["\(url.relativePath): \(p.label) (\(probs))"]
         if embedding != .none {

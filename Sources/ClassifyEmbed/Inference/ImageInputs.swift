@@ -28,12 +28,16 @@ public enum ImageInputs {
         return out
     }
 
-    /// Every PNG/JPEG below `folder`, sorted by path.
+    /// Every PNG/JPEG below `folder`, sorted by path, spelled as the folder was (so a relative folder gives
+    /// relative paths).
     public static func images(under folder: URL) -> [URL] {
-        guard let e = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: [.isRegularFileKey]) else { return [] }
-        var found: [URL] = []
-        for case let url as URL in e where extensions.contains(url.pathExtension.lowercased()) { found.append(url) }
-        return found.sorted { $0.path < $1.path }
+        guard let e = FileManager.default.enumerator(atPath: folder.path) else { return [] }
+        var found: [String] = []
+        while let relative = e.nextObject() as? String {
+            if extensions.contains((relative as NSString).pathExtension.lowercased()) { found.append(relative) }
+        }
+        let base = folder.relativePath.hasSuffix("/") ? String(folder.relativePath.dropLast()) : folder.relativePath
+        return found.sorted().map { URL(fileURLWithPath: base + "/" + $0) }
     }
 
     static func glob(_ pattern: String) -> [String] {
