@@ -75,6 +75,11 @@ package struct ClassificationEvaluation: Codable, Sendable {
                 + (auroc[c].map { String(format: "%.4f", $0) } ?? "n/a (one class only)"))
         }
         lines.append("  confusion (rows true, columns predicted): \(metrics.confusion)")
+        let absent = (0..<metrics.classes).filter { metrics.support[$0] == 0 }.map { $0 < classNames.count ? classNames[$0] : "class \($0)" }
+        if !absent.isEmpty {
+            lines.append("  note: no row of the split is " + absent.joined(separator: ", ") + "; macro-F1 still averages over all "
+                + "\(metrics.classes) classes (scikit-learn with labels=range(K)), so it is low by construction")
+        }
         return lines
     }
 }
