@@ -28,12 +28,18 @@ package final class Linear: Layer {
         input = x
         let y = Tensor.reuse(output, shape: [n, outFeatures])
         output = y
-        // Split the output features across workers (each a 1-thread GEMM) when the layer is big enough.
         let (fin, fout) = (inFeatures, outFeatures)
-        let xs = SendablePointer(x.data), ys = SendablePointer(y.data), ws = SendablePointer(weight.valuePointer)
-        Parallel.chunks(fout, minimumPerWorker: n * fin * fout >= 1 << 20 ? 16 : fout) { _, r in
-            BLAS.gemm(transB: true, m: n, n: r.count, k: fin, a: xs.pointer, lda: fin,
-                      b: ws.pointer + r.lowerBound * fin, ldb: fin, c: ys.pointer + r.lowerBound, ldc: fout)
+        if n == 1 {
+            // One sample: OpenBLAS's sgemv (its sgemm with M = 1 is 4× slower at 4096 × 256), one thread:
+            // the product is memory-bound and waking a second worker costs more than it saves.
+            BLAS.gemv(m: fout, n: fin, a: weight.valuePointer, lda: fin, x: x.data, y: y.data)
+        } else {
+            // Split the output features across workers (each a 1-thread GEMM) when the layer is big enough.
+            let xs = SendablePointer(x.data), ys = SendablePointer(y.data), ws = SendablePointer(weight.valuePointer)
+            Parallel.chunks(fout, minimumPerWorker: n * fin * fout >= 1 << 20 ? 16 : fout) { _, r in
+                BLAS.gemm(transB: true, m: n, n: r.count, k: fin, a: xs.pointer, lda: fin,
+                          b: ws.pointer + r.lowerBound * fin, ldb: fin, c: ys.pointer + r.lowerBound, ldc: fout)
+            }
         }
         if let bias {
             let b = bias.valuePointer

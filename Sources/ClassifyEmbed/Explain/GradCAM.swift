@@ -55,21 +55,20 @@ public struct GradCAM {
         let d = z.count
         let norm = max((0..<d).reduce(Float(0)) { $0 + z.data[$1] * z.data[$1] }.squareRoot(), 1e-12)
         let s = (0..<d).reduce(Float(0)) { $0 + z.data[$1] / norm * r[$1] }
+        let explains = String(format: "similarity %.4f to %@", s, reference.lastPathComponent)
+        // At s = 1 (the same image) the similarity is at its maximum and its gradient vanishes: nothing to show,
+        // rather than rounding noise scaled up to 1.
+        if s > 1 - 1e-5 { return Map(values: [Float](repeating: 0, count: features[2] * features[3]), width: features[3], height: features[2], explains: explains) }
         // d(e·r)/dz for e = z/|z|: (r − s·e)/|z|.
         let grad = Tensor(shape: z.shape)
         for i in 0..<d { grad.data[i] = (r[i] - s * z.data[i] / norm) / norm }
         let dA = predictor.joint.neck.backward(grad)
-        return map(features, dA, explains: String(format: "similarity %.4f to %@", s, reference.lastPathComponent))
+        return map(features, dA, explains: explains)
     }
 
     private func map(_ a: Tensor, _ dA: Tensor, explains: String) -> Map {
         let c = a[1], h = a[2], w = a[3], plane = h * w
         var values = [Float](repeating: 0, count: plane)
-        // A vanishing gradient (e.g. similarity 1 to itself) explains nothing: leave the map at zero rather
-        // than scaling rounding noise up to 1.
-        let scale = (0..<a.count).reduce(Float(0)) { max($0, abs(a.data[$1])) }
-        let gradient = (0..<dA.count).reduce(Float(0)) { max($0, abs(dA.data[$1])) }
-        guard gradient > 1e-6 * max(scale, 1e-12) / Float(plane) else { return Map(values: values, width: w, height: h, explains: explains) }
         for k in 0..<c {
             var alpha: Float = 0
             for i in 0..<plane { alpha += dA.data[k * plane + i] }
