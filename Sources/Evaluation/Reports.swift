@@ -39,6 +39,11 @@ package struct ClassificationEvaluation: Codable, Sendable {
     package var rule = ROC.rule
     /// One-vs-rest ROC curves per class as [fpr, tpr] points (at most ~400 each, for plots).
     package var rocCurves: [[[Double]]] = []
+    /// Binary heads: accuracy and F1 against the threshold on the positive class's probability, and the best
+    /// of each (same definitions as the verification report's).
+    package var accuracyF1VersusThreshold: [PairVerification.ThresholdPoint]?
+    package var bestAccuracy: PairVerification.ThresholdPoint?
+    package var bestF1: PairVerification.ThresholdPoint?
 
     package init(logits: [[Float]], truth: [Int], classNames: [String], binary: Bool) throws {
         self.classNames = classNames
@@ -62,7 +67,13 @@ package struct ClassificationEvaluation: Codable, Sendable {
             let every = max(1, roc.fpr.count / 400)
             return roc.fpr.indices.filter { $0 % every == 0 || $0 == roc.fpr.count - 1 }.map { [roc.fpr[$0], roc.tpr[$0]] }
         }
-        tprAtFPR = binary ? (try? ROC(scores: probabilities.map { $0[1] }, positive: truth.map { $0 == 1 }))?.table() : nil
+        if binary, let roc = try? ROC(scores: probabilities.map { $0[1] }, positive: truth.map { $0 == 1 }) {
+            tprAtFPR = roc.table()
+            let points = VerificationReport(roc)
+            accuracyF1VersusThreshold = points.accuracyF1VersusThreshold
+            bestAccuracy = points.bestAccuracy
+            bestF1 = points.bestF1
+        }
     }
 
     package var summary: [String] {
@@ -75,6 +86,11 @@ package struct ClassificationEvaluation: Codable, Sendable {
                 + (auroc[c].map { String(format: "%.4f", $0) } ?? "n/a (one class only)"))
         }
         lines.append("  confusion (rows true, columns predicted): \(metrics.confusion)")
+        if let table = tprAtFPR, let a = bestAccuracy, let f = bestF1 {
+            lines.append("  positive-class score: TPR@FPR " + table.map { String(format: "%g→%.4f (≥ %.4f)", $0.fprTarget, $0.tpr, $0.threshold) }
+                .joined(separator: ", "))
+            lines.append(String(format: "  best accuracy %.4f at threshold %.4f; best F1 %.4f at threshold %.4f", a.accuracy, a.threshold, f.f1, f.threshold))
+        }
         let absent = (0..<metrics.classes).filter { metrics.support[$0] == 0 }.map { $0 < classNames.count ? classNames[$0] : "class \($0)" }
         if !absent.isEmpty {
             lines.append("  note: no row of the split is " + absent.joined(separator: ", ") + "; macro-F1 still averages over all "

@@ -32,7 +32,10 @@ package enum HTMLReport {
             for (suffix, r) in runs { if let c = r.classification { html += "<div>" + classificationTables(c, suffix: suffix) + "</div>" } }
             html += "</div><div class=\"row\">"
             for (suffix, r) in runs {
-                if let c = r.classification { html += confusionHeatMap(c, suffix: suffix) + classROC(c, suffix: suffix) }
+                if let c = r.classification {
+                    html += confusionHeatMap(c, suffix: suffix) + classROC(c, suffix: suffix)
+                    if let curve = c.accuracyF1VersusThreshold { html += thresholdCurves(curve, title: "Accuracy and F1 vs threshold (positive class)" + suffix, x: "probability threshold") }
+                }
             }
             html += "</div>"
         }
@@ -43,7 +46,8 @@ package enum HTMLReport {
             for (suffix, r) in runs {
                 guard let v = r.verification else { continue }
                 html += verificationROC(v, log: false, suffix: suffix) + verificationROC(v, log: true, suffix: suffix)
-                html += thresholdCurves(v, suffix: suffix) + histograms(v, suffix: suffix)
+                html += thresholdCurves(v.accuracyF1VersusThreshold, title: "Accuracy and F1 vs threshold" + suffix, x: "cosine similarity threshold")
+                html += histograms(v, suffix: suffix)
             }
             html += "</div>"
         }
@@ -136,10 +140,10 @@ package enum HTMLReport {
         return plot.svg
     }
 
-    static func thresholdCurves(_ v: VerificationReport, suffix: String) -> String {
-        let pts = v.accuracyF1VersusThreshold.filter { $0.threshold.isFinite }
+    static func thresholdCurves(_ curve: [PairVerification.ThresholdPoint], title: String, x: String) -> String {
+        let pts = curve.filter { $0.threshold.isFinite }
         guard let lo = pts.map(\.threshold).min(), let hi = pts.map(\.threshold).max(), hi > lo else { return "" }
-        var plot = SVGPlot(title: "Accuracy and F1 vs threshold" + suffix, xLabel: "cosine similarity threshold", yLabel: "score", x: lo...hi, y: 0...1)
+        var plot = SVGPlot(title: title, xLabel: x, yLabel: "score", x: lo...hi, y: 0...1)
         plot.line(pts.map { ($0.threshold, $0.accuracy) }.sorted { $0.0 < $1.0 }, colour: SVGPlot.palette[0], label: "accuracy")
         plot.line(pts.map { ($0.threshold, $0.f1) }.sorted { $0.0 < $1.0 }, colour: SVGPlot.palette[1], label: "F1")
         return plot.svg
