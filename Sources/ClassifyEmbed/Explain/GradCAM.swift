@@ -47,8 +47,8 @@ public struct GradCAM {
         // The reference goes through the same (unfolded) path, so an image against itself gives exactly s = 1.
         let ref = predictor.joint.neck(predictor.joint.backbone(predictor.preprocessing.tensor(from: try predictor.decode(reference)),
                                                                 training: false), training: false)
-        let refNorm = max((0..<ref.count).reduce(Float(0)) { $0 + ref.data[$1] * ref.data[$1] }.squareRoot(), 1e-12)
-        let r = (0..<ref.count).map { ref.data[$0] / refNorm }
+        let unit = l2Normalized(ref)
+        let r = Array(UnsafeBufferPointer(start: unit.data, count: unit.count))
         let image = try predictor.decode(url)
         let features = predictor.joint.backbone(predictor.preprocessing.tensor(from: image), training: false)
         let z = predictor.joint.neck(features, training: false)

@@ -2,6 +2,7 @@ import Engine
 import Foundation
 import Layers
 import SwiftProtobuf
+import Training
 
 /// Writes a model as ONNX (opset 17): input `image` `[batch, 3, H, W]` (preprocessed exactly as the model's
 /// preprocessing contract says), outputs `probabilities` `[batch, K]` and `embedding` `[batch, D]`
@@ -35,7 +36,7 @@ package struct ONNXExporter {
         var model = Onnx_ModelProto()
         model.irVersion = 8
         model.producerName = "classify-embed"
-        model.producerVersion = ModelFileFormat.current
+        model.producerVersion = ModelFile.format
         model.docString = "ClassifyEmbed two-head LCNet050; classes: \(predictor.classNames.joined(separator: ", ")); model id \(predictor.modelID)"
         var opset = Onnx_OperatorSetIdProto()
         opset.domain = ""
@@ -188,9 +189,4 @@ package struct ONNXExporter {
     private func float(_ name: String, _ value: Float) -> Onnx_AttributeProto {
         var a = Onnx_AttributeProto(); a.name = name; a.type = .float; a.f = value; return a
     }
-}
-
-/// The model-file format string, for the ONNX producer version.
-enum ModelFileFormat {
-    static let current = "classify-embed/1"
 }
