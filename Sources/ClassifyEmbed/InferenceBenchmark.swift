@@ -19,9 +19,10 @@ public struct InferenceBenchmark: Sendable {
         public var inputSize: Int
         public var threads: Int
         public var latencyBatch1Milliseconds: Double
-        /// The batch-1 latency split: folded backbone, then both heads (medians).
-        public var backboneMilliseconds: Double
-        public var headsMilliseconds: Double
+        /// The batch-1 latency split (medians): the folded network (backbone and classification head), then
+        /// the embedding neck with L2 normalisation.
+        public var foldedNetworkMilliseconds: Double
+        public var embeddingNeckMilliseconds: Double
         public var batch: Int
         public var imagesPerSecond: Double
         public var peakRSSMebibytes: Double
@@ -43,10 +44,9 @@ public struct InferenceBenchmark: Sendable {
         var parts: [[Double]] = [[], []]
         for _ in 0..<latencyRuns {
             let t0 = System.now()
-            let f = predictor.folded.forward(one)
+            let (f, _) = predictor.folded(one)
             let t1 = System.now()
-            _ = l2Normalized(predictor.joint.neck(f, training: false))
-            _ = predictor.joint.classifier(f, training: false)
+            _ = l2Normalized(predictor.joint.neck.forward(f, team: predictor.folded.team))
             let t2 = System.now()
             parts[0].append((t1 - t0) * 1000); parts[1].append((t2 - t1) * 1000)
         }
@@ -59,7 +59,7 @@ public struct InferenceBenchmark: Sendable {
         }
         return Result(model: predictor.modelPath, modelID: predictor.modelID, inputSize: pre.width, threads: Parallel.workers,
                       latencyBatch1Milliseconds: BackboneBenchmark.median(latencies),
-                      backboneMilliseconds: BackboneBenchmark.median(parts[0]), headsMilliseconds: BackboneBenchmark.median(parts[1]),
+                      foldedNetworkMilliseconds: BackboneBenchmark.median(parts[0]), embeddingNeckMilliseconds: BackboneBenchmark.median(parts[1]),
                       batch: batch,
                       imagesPerSecond: BackboneBenchmark.median(rates), peakRSSMebibytes: Double(System.peakResidentBytes) / 1_048_576)
     }

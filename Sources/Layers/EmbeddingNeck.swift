@@ -62,6 +62,14 @@ package final class EmbeddingNeck: Layer {
     package var buffers: [(name: String, tensor: Tensor)] { layers.flatMap(\.buffers) }
 
     package func forward(_ x: Tensor, training: Bool) -> Tensor { layers.reduce(x) { $1.forward($0, training: training) } }
+
+    /// Eval-mode forward whose Linear layers split a single sample over both cores of `team`.
+    package func forward(_ x: Tensor, team: SpinTeam?) -> Tensor {
+        layers.reduce(x) { h, layer in
+            if let linear = layer as? Linear { return linear.forward(h, training: false, team: team) }
+            return layer.forward(h, training: false)
+        }
+    }
     package func backward(_ dy: Tensor) -> Tensor { layers.reversed().reduce(dy) { $1.backward($0) } }
 }
 

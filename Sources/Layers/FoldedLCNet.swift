@@ -3,7 +3,9 @@ import Engine
 /// The LCNet050 backbone for inference: every BatchNorm folded into the convolution before it
 /// (w' = w·γ/√(σ²+ε), b' = β − μ·γ/√(σ²+ε)), bias and hard-swish applied while the output is still in cache,
 /// and each sample run through the whole network by one worker (no batch statistics are needed in eval
-/// mode, so workers never wait for each other and a sample's activations stay in L2).
+/// mode, so workers never wait for each other and a sample's activations stay in L2). Activations are
+/// channel-blocked (`BlockedPlane`, NCHWc8) from the stem's output to the last convolution, which keeps
+/// every kernel vectorised over channels however small the feature map gets (4×4 at the end).
 ///
 /// It is a snapshot: build it again after the backbone's weights change. Outputs equal the eval-mode
 /// `LCNetBackbone` up to float rounding.
@@ -29,31 +31,23 @@ package final class FoldedLCNet: @unchecked Sendable {
 
     /// The folded network, in order (the ONNX exporter writes these as they are).
     package let ops: [Op]
+    /// The folded classification head, when the network was built with one.
+    package private(set) var classifier: FoldedClassifier?
+    private var steps: [Step] = []
+    /// How many of `steps` are the backbone's (the classifier's conv may follow).
+    private var backboneSteps = 0
+    private let inChannels: Int, outChannels: Int
+    private var plan: Plan?
     private var workspaces: [Workspace] = []
-    /// Batch 1: both cores work on every op, handed over by a spinning helper.
-    private var team: SpinTeam?
-    private var helperWorkspace: Workspace?
+    /// Batch 1: both cores work on every op, handed over by a spinning helper (with its own SE gates).
+    package private(set) var team: SpinTeam?
+    private var helperGates: AlignedStorage?
 
-    package init(_ backbone: LCNetBackbone) {
-        func fold(_ bn: BatchNormAct2d) -> (scale: [Float], shift: [Float]) {
-            var scale = [Float](), shift = [Float]()
-            for c in 0..<bn.channels {
-                let s = bn.weight.valuePointer[c] / (bn.runningVar.data[c] + bn.eps).squareRoot()
-                scale.append(s)
-                shift.append(bn.bias.valuePointer[c] - bn.runningMean.data[c] * s)
-            }
-            return (scale, shift)
-        }
-        func conv(_ c: Conv2d, _ bn: BatchNormAct2d) -> Conv {
-            let (scale, shift) = fold(bn)
-            let per = c.inChannels * c.kernel * c.kernel
-            var w = Array(c.weight.value.buffer)
-            for o in 0..<c.outChannels { for j in 0..<per { w[o * per + j] *= scale[o] } }
-            return Conv(weight: w, bias: shift, inChannels: c.inChannels, outChannels: c.outChannels, kernel: c.kernel, stride: c.stride)
-        }
-        var ops: [Op] = [.conv(conv(backbone.convStem, backbone.bn1))]
+    /// `classifier`, when given, is folded too and run after the backbone in the same pass (see `forward(_:)`).
+    package init(_ backbone: LCNetBackbone, classifier: ClassificationHead? = nil) {
+        var ops: [Op] = [.conv(Self.fold(backbone.convStem, backbone.bn1))]
         for b in backbone.blocks {
-            let (scale, shift) = fold(b.bn1)
+            let (scale, shift) = Self.fold(b.bn1)
             let kk = b.convDW.kernel * b.convDW.kernel
             var w = Array(b.convDW.weight.value.buffer)
             for c in 0..<b.convDW.channels { for j in 0..<kk { w[c * kk + j] *= scale[c] } }
@@ -64,169 +58,254 @@ package final class FoldedLCNet: @unchecked Sendable {
                                   expandWeight: Array(p[2].value.buffer), expandBias: Array(p[3].value.buffer),
                                   channels: se.channels, reduced: se.reduced)))
             }
-            ops.append(.conv(conv(b.convPW, b.bn2)))
+            ops.append(.conv(Self.fold(b.convPW, b.bn2)))
         }
         self.ops = ops
-    }
-
-    /// Per-worker buffers: two activation planes sets, im2col columns, depthwise scratch.
-    final class Workspace {
-        var a: AlignedStorage, b: AlignedStorage, col: AlignedStorage, scratch: AlignedStorage
-        init(activations: Int, columns: Int, scratch: Int) {
-            a = AlignedStorage(count: activations); b = AlignedStorage(count: activations)
-            col = AlignedStorage(count: columns); self.scratch = AlignedStorage(count: scratch)
+        inChannels = backbone.convStem.inChannels
+        if case .conv(let last) = ops[ops.count - 1] { outChannels = last.outChannels } else { outChannels = 0 }
+        steps = makeSteps()
+        backboneSteps = steps.count
+        if let head = classifier?.folded {
+            self.classifier = head
+            steps.append(head.conv.weight.withUnsafeBufferPointer {
+                .pointwise(BlockedPointwiseWeights(weight: $0.baseAddress!, bias: head.conv.bias, outChannels: head.conv.outChannels,
+                                                   inChannels: head.conv.inChannels))
+            })
         }
     }
 
-    /// `[N, 3, H, W]` images → `[N, 256, H/32, W/32]` features.
-    package func forward(_ x: Tensor) -> Tensor {
-        let n = x[0], h = x[2], w = x[3]
-        // Size the workspaces for this input size.
-        var maxAct = 3 * h * w, maxCol = 1, maxScratch = 1
-        var (ch, hh, ww) = (3, h, w)
-        for op in ops {
+    /// BatchNorm in eval mode as a per-channel affine map: scale γ/√(σ²+ε), shift β − μ·scale.
+    package static func fold(_ bn: BatchNormAct2d) -> (scale: [Float], shift: [Float]) {
+        var scale = [Float](), shift = [Float]()
+        for c in 0..<bn.channels {
+            let s = bn.weight.valuePointer[c] / (bn.runningVar.data[c] + bn.eps).squareRoot()
+            scale.append(s)
+            shift.append(bn.bias.valuePointer[c] - bn.runningMean.data[c] * s)
+        }
+        return (scale, shift)
+    }
+
+    /// A bias-free convolution with the BatchNorm after it folded in.
+    package static func fold(_ c: Conv2d, _ bn: BatchNormAct2d) -> Conv {
+        let (scale, shift) = fold(bn)
+        let per = c.inChannels * c.kernel * c.kernel
+        var w = Array(c.weight.value.buffer)
+        for o in 0..<c.outChannels { for j in 0..<per { w[o * per + j] *= scale[o] } }
+        return Conv(weight: w, bias: shift, inChannels: c.inChannels, outChannels: c.outChannels, kernel: c.kernel, stride: c.stride)
+    }
+
+    /// The classification head folded for inference: its 1×1 conv with BatchNorm folded in (then hard-swish,
+    /// global mean) and its final Linear (`fcWeight` is `[outputs][hidden]`).
+    package struct FoldedClassifier {
+        package var conv: Conv, fcWeight: [Float], fcBias: [Float]
+        package var outputs: Int { fcBias.count }
+    }
+
+    /// An op packed for the blocked kernels (channels in blocks of 8, see `BlockedPlane`).
+    private enum Step {
+        case dense(BlockedDenseWeights), depthwise(BlockedDepthwiseWeights), se(BlockedSqueezeExcite)
+        case pointwise(BlockedPointwiseWeights)
+    }
+
+    /// Each step's output geometry for one input size; the border of a plane is what the next depthwise
+    /// convolution needs. Steps alternate between the two activation buffers.
+    private struct Plan {
+        var height: Int, width: Int
+        var planes: [BlockedPlane]
+        var floats: Int { planes.map(\.floats).max() ?? 1 }
+    }
+
+    /// Per-worker buffers: two activation buffers and the squeeze-excite gates.
+    private final class Workspace {
+        let a: AlignedStorage, b: AlignedStorage, gates: AlignedStorage
+        init(floats: Int, gateFloats: Int) {
+            a = AlignedStorage(count: floats); b = AlignedStorage(count: floats); gates = AlignedStorage(count: gateFloats)
+        }
+    }
+
+    private func makeSteps() -> [Step] {
+        ops.enumerated().map { index, op in
             switch op {
-            case .conv(let c):
-                let ho = Im2Col.outputSize(hh, kernel: c.kernel, stride: c.stride, padding: c.kernel / 2)
-                let wo = Im2Col.outputSize(ww, kernel: c.kernel, stride: c.stride, padding: c.kernel / 2)
-                if DirectConvolution.supports(kernel: c.kernel, stride: c.stride) && c.inChannels <= 4 {
-                    let g = DepthwiseGeometry(height: hh, width: ww, kernel: c.kernel, stride: c.stride)
-                    maxScratch = max(maxScratch, DirectConvolution.scratchFloats(g, inChannels: c.inChannels))
-                } else if c.kernel > 1 || c.stride > 1 {
-                    maxCol = max(maxCol, c.inChannels * c.kernel * c.kernel * ho * wo)
+            case .conv(let c) where c.kernel == 1 && c.stride == 1:
+                return c.weight.withUnsafeBufferPointer {
+                    .pointwise(BlockedPointwiseWeights(weight: $0.baseAddress!, bias: c.bias, outChannels: c.outChannels, inChannels: c.inChannels))
                 }
-                (ch, hh, ww) = (c.outChannels, ho, wo)
+            case .conv(let c):
+                precondition(index == 0, "FoldedLCNet: a k×k dense convolution is only supported as the stem")
+                return c.weight.withUnsafeBufferPointer {
+                    .dense(BlockedDenseWeights(weight: $0.baseAddress!, bias: c.bias, outChannels: c.outChannels,
+                                               inChannels: c.inChannels, kernel: c.kernel, stride: c.stride))
+                }
             case .depthwise(let d):
-                let g = DepthwiseGeometry(height: hh, width: ww, kernel: d.kernel, stride: d.stride)
-                maxScratch = max(maxScratch, g.scratchFloats)
-                (hh, ww) = (g.outHeight, g.outWidth)
-            case .se: break
+                return d.weight.withUnsafeBufferPointer {
+                    .depthwise(BlockedDepthwiseWeights(weight: $0.baseAddress!, bias: d.bias, channels: d.channels, kernel: d.kernel, stride: d.stride))
+                }
+            case .se(let se):
+                return .se(BlockedSqueezeExcite(reduceWeight: se.reduceWeight, reduceBias: se.reduceBias, expandWeight: se.expandWeight,
+                                                expandBias: se.expandBias, channels: se.channels, reduced: se.reduced))
             }
-            maxAct = max(maxAct, ch * hh * ww)
         }
+    }
+
+    private func makePlan(height: Int, width: Int) -> Plan {
+        var planes: [BlockedPlane] = []
+        var (h, w) = (height, width)
+        for (i, step) in steps.enumerated() {
+            var pad = 0
+            if i + 1 < steps.count, case .depthwise(let next) = steps[i + 1] { pad = next.kernel / 2 }
+            let blocks: Int
+            switch step {
+            case .dense(let d): (h, w) = (d.outputSize(h), d.outputSize(w)); blocks = d.outBlocks
+            case .depthwise(let d): (h, w) = (d.outputSize(h), d.outputSize(w)); blocks = d.blocks
+            case .se(let se): blocks = se.blocks
+            case .pointwise(let p): blocks = p.outBlocks
+            }
+            planes.append(BlockedPlane(blocks: blocks, height: h, width: w, pad: pad))
+        }
+        return Plan(height: height, width: width, planes: planes)
+    }
+
+    /// `[N, 3, H, W]` images → `[N, C, H/32, W/32]` features.
+    package func forward(_ x: Tensor) -> Tensor { callAsFunction(x).features }
+
+    /// `[N, 3, H, W]` images → backbone features `[N, C, H/32, W/32]` and, when built with a classifier,
+    /// its logits `[N, K]`.
+    package func callAsFunction(_ x: Tensor) -> (features: Tensor, logits: Tensor?) {
+        let n = x[0], h = x[2], w = x[3]
+        precondition(x[1] == inChannels, "FoldedLCNet expects \(inChannels) input channels, got \(x[1])")
+        if plan?.height != h || plan?.width != w {
+            plan = makePlan(height: h, width: w)
+            workspaces = []; helperGates = nil
+        }
+        let plan = plan!
         let workers = min(Parallel.workers, n)
-        if workspaces.count < workers || workspaces[0].a.count < maxAct || workspaces[0].col.count < maxCol
-            || workspaces[0].scratch.count < maxScratch {
-            workspaces = (0..<workers).map { _ in Workspace(activations: maxAct, columns: maxCol, scratch: maxScratch) }
+        if workspaces.count < workers {
+            workspaces += (workspaces.count..<workers).map { _ in Workspace(floats: plan.floats, gateFloats: gateFloats) }
         }
-        let out = Tensor(shape: [n, ch, hh, ww])
-        let xs = SendablePointer(x.data), os = SendablePointer(out.data)
-        let outCount = ch * hh * ww
-        if n == 1 && workspaces.count >= 1 && Parallel.workers >= 2 {
+        let last = plan.planes[backboneSteps - 1]
+        let out = Tensor(shape: [n, outChannels, last.height, last.width])
+        let logits = classifier.map { Tensor(shape: [n, $0.outputs]) }
+        let xs = SendablePointer(x.data), os = SendablePointer(out.data), ls = logits.map { SendablePointer($0.data) }
+        let outCount = outChannels * last.pixels, k = classifier?.outputs ?? 0
+        if n == 1 && Parallel.workers >= 2 {
             if team == nil { team = SpinTeam() }
-            if helperWorkspace == nil || helperWorkspace!.a.count < maxAct || helperWorkspace!.col.count < maxCol
-                || helperWorkspace!.scratch.count < maxScratch {
-                helperWorkspace = Workspace(activations: maxAct, columns: maxCol, scratch: maxScratch)
-            }
-            let result = run(x.data, height: h, width: w, workspaces[0], team: team, helper: helperWorkspace)
-            out.data.update(from: result, count: outCount)
-            return out
+            if helperGates == nil { helperGates = AlignedStorage(count: gateFloats) }
+            run(x.data, plan, workspaces[0], features: out.data, logits: logits?.data, team: team, helperGates: helperGates)
+            return (out, logits)
         }
         Parallel.chunks(n) { worker, range in
             let ws = self.workspaces[worker]
             for i in range {
-                let result = self.run(xs.pointer + i * 3 * h * w, height: h, width: w, ws)
-                (os.pointer + i * outCount).update(from: result, count: outCount)
+                self.run(xs.pointer + i * 3 * h * w, plan, ws, features: os.pointer + i * outCount, logits: ls.map { $0.pointer + i * k })
             }
         }
-        return out
+        return (out, logits)
     }
 
-    /// One sample through every op; returns a pointer into the workspace holding the features. With a
-    /// `team`, every op is split in two by output channel and the halves run on both cores.
-    private func run(_ input: UnsafePointer<Float>, height: Int, width: Int, _ ws: Workspace,
-                     team: SpinTeam? = nil, helper: Workspace? = nil) -> UnsafePointer<Float> {
-        var src = UnsafeMutablePointer(mutating: input), dst = ws.a.pointer
-        var (c, h, w) = (3, height, width)
-        for op in ops {
-            let shape = (c: c, h: h, w: w)
-            let (from, to) = (SendablePointer(src), SendablePointer(dst))
-            if let team, let helper {
-                team.run { part in self.execute(op, from.pointer, to.pointer, shape, part: part, parts: 2, part == 0 ? ws : helper) }
+    /// One sample through every step, writing its NCHW features and logits. With a `team`, every step's work
+    /// items are split in two and the halves run on both cores.
+    private func run(_ input: UnsafePointer<Float>, _ plan: Plan, _ ws: Workspace, features: UnsafeMutablePointer<Float>,
+                     logits: UnsafeMutablePointer<Float>?, team: SpinTeam? = nil, helperGates: AlignedStorage? = nil) {
+        var src = input, dst = ws.a.pointer
+        for index in steps.indices {
+            let (from, to) = (SendablePointer(UnsafeMutablePointer(mutating: src)), SendablePointer(dst))
+            if let team, let helperGates {
+                let gates = (SendablePointer(ws.gates.pointer), SendablePointer(helperGates.pointer))
+                team.run { part in
+                    self.execute(index, plan, from.pointer, to.pointer, part: part, parts: 2, gates: part == 0 ? gates.0.pointer : gates.1.pointer)
+                }
             } else {
-                execute(op, src, dst, shape, part: 0, parts: 1, ws)
+                execute(index, plan, src, dst, part: 0, parts: 1, gates: ws.gates.pointer)
             }
-            (c, h, w) = outputShape(op, shape)
-            // Ping-pong between the two workspace buffers; the caller's image is only ever read.
-            src = dst
+            if index == backboneSteps - 1 { Blocked.unpack(dst, plan.planes[index], channels: outChannels, into: features) }
+            src = UnsafePointer(dst)
             dst = dst == ws.a.pointer ? ws.b.pointer : ws.a.pointer
         }
-        return UnsafePointer(src)
+        if let classifier, let logits { Self.poolAndClassify(src, plan.planes[steps.count - 1], classifier, into: logits) }
     }
 
-    private func outputShape(_ op: Op, _ s: (c: Int, h: Int, w: Int)) -> (Int, Int, Int) {
-        switch op {
-        case .conv(let conv):
-            return (conv.outChannels, Im2Col.outputSize(s.h, kernel: conv.kernel, stride: conv.stride, padding: conv.kernel / 2),
-                    Im2Col.outputSize(s.w, kernel: conv.kernel, stride: conv.stride, padding: conv.kernel / 2))
-        case .depthwise(let d):
-            let g = DepthwiseGeometry(height: s.h, width: s.w, kernel: d.kernel, stride: d.stride)
-            return (s.c, g.outHeight, g.outWidth)
-        case .se: return (s.c, s.h, s.w)
+    /// Global mean of the classifier's hidden features, then its Linear layer.
+    private static func poolAndClassify(_ x: UnsafePointer<Float>, _ g: BlockedPlane, _ head: FoldedClassifier,
+                                        into logits: UnsafeMutablePointer<Float>) {
+        let hidden = head.conv.outChannels
+        var pooled = [Float](repeating: 0, count: g.blocks * 8)
+        let inv = V8(repeating: 1 / Float(g.pixels))
+        for b in 0..<g.blocks {
+            var acc = V8()
+            for y in 0..<g.height { for col in 0..<g.width { acc += Blocked.load(x + g.offset(b, y, col)) } }
+            acc *= inv
+            for l in 0..<8 { pooled[b * 8 + l] = acc[l] }
+        }
+        pooled.withUnsafeBufferPointer { p in
+            head.fcWeight.withUnsafeBufferPointer { w in
+                for j in 0..<head.outputs { logits[j] = head.fcBias[j] + Vectorized.dot(w.baseAddress! + j * hidden, p.baseAddress!, hidden) }
+            }
         }
     }
 
-    /// Output channels `part` of `parts` of one op, from `src` (`shape`) into `dst`.
-    private func execute(_ op: Op, _ src: UnsafeMutablePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
-                         _ shape: (c: Int, h: Int, w: Int), part: Int, parts: Int, _ ws: Workspace) {
-        let (c, h, w) = shape
-        let (oc, ho, wo) = outputShape(op, shape)
-        let lo = oc * part / parts, hi = oc * (part + 1) / parts, plane = ho * wo
-        guard lo < hi else { return }
-        switch op {
-        case .conv(let conv):
-            let kdim = conv.inChannels * conv.kernel * conv.kernel
-            conv.weight.withUnsafeBufferPointer { wp in
-                let weights = wp.baseAddress! + lo * kdim
-                if DirectConvolution.supports(kernel: conv.kernel, stride: conv.stride) && conv.inChannels <= 4 {
-                    let g = DepthwiseGeometry(height: h, width: w, kernel: conv.kernel, stride: conv.stride)
-                    DirectConvolution.forward(x: src, inChannels: c, w: weights, outChannels: hi - lo, y: dst + lo * plane,
-                                              geometry: g, scratch: ws.scratch.pointer)
-                } else if conv.kernel == 1 && conv.stride == 1 {
-                    SmallGemm.multiply(m: hi - lo, n: plane, k: kdim, a: weights, lda: kdim, b: src, c: dst + lo * plane)
-                } else {
-                    Im2Col.im2col(src, channels: c, height: h, width: w, kernel: conv.kernel, stride: conv.stride,
-                                  padding: conv.kernel / 2, col: ws.col.pointer)
-                    BLAS.gemm(m: hi - lo, n: plane, k: kdim, a: weights, lda: kdim, b: ws.col.pointer, ldb: plane,
-                              c: dst + lo * plane, ldc: plane)
-                }
-            }
-            for o in lo..<hi { Self.biasHardSwish(dst + o * plane, plane, conv.bias[o]) }
+    /// Share `part` of `parts` of step `index`, from `src` into `dst`.
+    private func execute(_ index: Int, _ plan: Plan, _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
+                         part: Int, parts: Int, gates: UnsafeMutablePointer<Float>) {
+        let out = plan.planes[index]
+        let input = index > 0 ? plan.planes[index - 1] : BlockedPlane(blocks: 1, height: plan.height, width: plan.width)
+        out.zeroBorder(dst, blocks: Blocked.share(out.blocks, part: part, parts: parts))
+        switch steps[index] {
+        case .dense(let d):
+            BlockedDenseConvolution.forward(x: src, height: plan.height, width: plan.width, d, y: dst, out: out,
+                                            items: Blocked.share(BlockedDenseConvolution.items(d, outHeight: out.height), part: part, parts: parts))
         case .depthwise(let d):
-            let g = DepthwiseGeometry(height: h, width: w, kernel: d.kernel, stride: d.stride)
-            let kk = d.kernel * d.kernel
-            d.weight.withUnsafeBufferPointer { wp in
-                for ch in lo..<hi {
-                    DepthwiseKernels.forward(x: src + ch * h * w, w: wp.baseAddress! + ch * kk, y: dst + ch * plane,
-                                             geometry: g, scratch: ws.scratch.pointer)
-                    Self.biasHardSwish(dst + ch * plane, plane, d.bias[ch])
-                }
-            }
+            BlockedDepthwise.forward(x: src, in: input, d, y: dst, out: out,
+                                     items: Blocked.share(BlockedDepthwise.items(d, outHeight: out.height), part: part, parts: parts))
         case .se(let se):
-            // Each part computes the (tiny) gates for all channels and scales its own.
-            let hw = h * w
-            var pooled = [Float](repeating: 0, count: c), mid = [Float](repeating: 0, count: se.reduced)
-            for ch in 0..<c { pooled[ch] = Vectorized.sum(src + ch * hw, hw) / Float(hw) }
-            for r in 0..<se.reduced {
-                var s = se.reduceBias[r]
-                for ch in 0..<c { s += se.reduceWeight[r * c + ch] * pooled[ch] }
-                mid[r] = max(s, 0)
-            }
-            for ch in lo..<hi {
-                var s = se.expandBias[ch]
-                for r in 0..<se.reduced { s += se.expandWeight[ch * se.reduced + r] * mid[r] }
-                let gate = min(max(s + 3, 0), 6) / 6
-                let p = src + ch * hw, q = dst + ch * hw
-                for j in 0..<hw { q[j] = p[j] * gate }
-            }
+            se.gates(x: src, input, scratch: gates)
+            se.scale(x: src, input, gates: gates, y: dst, out: out, blocks: Blocked.share(out.blocks, part: part, parts: parts))
+        case .pointwise(let p):
+            precondition(input.pad == 0, "pointwise input must be unpadded")
+            BlockedPointwise.forward(x: src, pixels: out.pixels, p, y: dst, out: out,
+                                     items: Blocked.share(BlockedPointwise.items(p, pixels: out.pixels), part: part, parts: parts))
         }
     }
 
-    @inline(__always)
-    static func biasHardSwish(_ p: UnsafeMutablePointer<Float>, _ n: Int, _ bias: Float) {
-        let b = Vec(repeating: bias)
-        var i = 0
-        while i + 16 <= n { Vectorized.store(HardSwishKernel.apply(Vectorized.load(p + i) + b), p + i); i += 16 }
-        while i < n { let z = p[i] + bias; p[i] = z * min(max(z + 3, 0), 6) / 6; i += 1 }
+    /// Median time of every step for one sample on one core (or split over both, as batch 1 runs it) (`runs` repetitions), to see where the time goes.
+    package func profile(height: Int, width: Int, runs: Int = 200, bothCores: Bool = false) -> [(step: String, plane: BlockedPlane, milliseconds: Double)] {
+        let plan = makePlan(height: height, width: width)
+        let ws = Workspace(floats: plan.floats, gateFloats: gateFloats), helper = AlignedStorage(count: gateFloats)
+        let team = bothCores ? SpinTeam() : nil
+        let image = AlignedStorage(count: inChannels * height * width)
+        for i in 0..<image.count { image.pointer[i] = Float(i % 17) / 17 - 0.5 }
+        var times = [[Double]](repeating: [], count: steps.count)
+        for _ in 0..<runs {
+            var src = UnsafePointer(image.pointer), dst = ws.a.pointer
+            for index in steps.indices {
+                let t0 = System.now()
+                if let team {
+                    let (from, to) = (SendablePointer(UnsafeMutablePointer(mutating: src)), SendablePointer(dst))
+                    let gates = (SendablePointer(ws.gates.pointer), SendablePointer(helper.pointer))
+                    team.run { part in
+                        self.execute(index, plan, from.pointer, to.pointer, part: part, parts: 2, gates: part == 0 ? gates.0.pointer : gates.1.pointer)
+                    }
+                } else {
+                    execute(index, plan, src, dst, part: 0, parts: 1, gates: ws.gates.pointer)
+                }
+                times[index].append(System.now() - t0)
+                src = UnsafePointer(dst)
+                dst = dst == ws.a.pointer ? ws.b.pointer : ws.a.pointer
+            }
+        }
+        return steps.indices.map { i in
+            let name: String
+            switch steps[i] {
+            case .dense(let d): name = "dense \(d.kernel)x\(d.kernel)/\(d.stride)"
+            case .depthwise(let d): name = "depthwise \(d.kernel)x\(d.kernel)/\(d.stride)"
+            case .se: name = "squeeze-excite"
+            case .pointwise(let p): name = "pointwise \(p.inBlocks * 8)->\(p.outBlocks * 8)"
+            }
+            let sorted = times[i].sorted()
+            return (name, plan.planes[i], sorted[sorted.count / 2] * 1000)
+        }
+    }
+
+    private var gateFloats: Int {
+        steps.reduce(8) { m, step in if case .se(let se) = step { return max(m, se.scratchFloats) } else { return m } }
     }
 }

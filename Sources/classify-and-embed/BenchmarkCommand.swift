@@ -28,7 +28,7 @@ struct BenchmarkCommand: ParsableCommand {
     var inference = false
     @Option(help: "Model file for --inference (default: the shipped model).") var model: String?
     @Flag(help: "Also print per-layer forward/backward times of the training step.") var profile = false
-    @Flag(help: "Print per-layer eval-mode forward times at batch 1 instead of the training profile.") var profileEval = false
+    @Flag(help: "Print per-layer eval-mode forward times at batch 1 instead of the training profile (with --inference: per step of the folded, channel-blocked network on one core).") var profileEval = false
 
     func validate() throws {
         guard batch >= 2 else { throw ValidationError("--batch must be at least 2 (BatchNorm needs batch statistics)") }
@@ -37,6 +37,21 @@ struct BenchmarkCommand: ParsableCommand {
     }
 
     func run() throws {
+        if inference && profileEval {
+            let predictor = try Predictor(modelPath: model)
+            var total = 0.0
+            var total2 = 0.0
+            let both = predictor.folded.profile(height: size, width: size, bothCores: true)
+            print("step                  output (blocks×h×w+pad)   ms, one core   ms, both cores (batch 1)")
+            for (i, row) in predictor.folded.profile(height: size, width: size).enumerated() {
+                total += row.milliseconds; total2 += both[i].milliseconds
+                let shape = "\(row.plane.blocks)×\(row.plane.height)×\(row.plane.width)+\(row.plane.pad)"
+                print(row.step.padding(toLength: 22, withPad: " ", startingAt: 0) + shape.padding(toLength: 22, withPad: " ", startingAt: 0)
+                      + fmt(row.milliseconds, 4).leftPadded(10) + fmt(both[i].milliseconds, 4).leftPadded(15))
+            }
+            print("total" + String(repeating: " ", count: 39) + fmt(total, 4).leftPadded(10) + fmt(total2, 4).leftPadded(15))
+            return
+        }
         if inference {
             var b = InferenceBenchmark(model: model)
             b.batch = batch; b.latencyRuns = latencyRuns
@@ -48,7 +63,7 @@ struct BenchmarkCommand: ParsableCommand {
             } else {
                 print("""
                 two-head model \(r.model) (id \(r.modelID)), \(r.inputSize)×\(r.inputSize), \(r.threads) worker threads
-                  inference latency, batch 1:        \(fmt(r.latencyBatch1Milliseconds, 3)) ms (median of \(latencyRuns); backbone \(fmt(r.backboneMilliseconds, 3)), heads \(fmt(r.headsMilliseconds, 3)))
+                  inference latency, batch 1:        \(fmt(r.latencyBatch1Milliseconds, 3)) ms (median of \(latencyRuns); backbone + classification head \(fmt(r.foldedNetworkMilliseconds, 3)), embedding neck \(fmt(r.embeddingNeckMilliseconds, 3)))
                   inference throughput, batch \(r.batch):  \(fmt(r.imagesPerSecond)) img/s
                   peak RSS:                          \(fmt(r.peakRSSMebibytes)) MiB
                 """)

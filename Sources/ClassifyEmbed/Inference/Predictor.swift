@@ -37,7 +37,7 @@ public final class Predictor {
     package let spec: ModelSpec
     package let preprocessing: Preprocessing
     package let joint: JointModel
-    let folded: FoldedLCNet
+    package let folded: FoldedLCNet
     /// Images larger than this are refused before decoding.
     public var maxPixels = 64_000_000
 
@@ -74,7 +74,7 @@ public final class Predictor {
         self.preprocessing = preprocessing
         self.classNames = joint.spec.classMode == "binary" && joint.spec.classNames.count == 1
             ? ["not_" + joint.spec.classNames[0], joint.spec.classNames[0]] : joint.spec.classNames
-        self.folded = FoldedLCNet(joint.backbone)
+        self.folded = FoldedLCNet(joint.backbone, classifier: joint.classifier)
         self.modelID = Self.fingerprint(joint)
         if let text = file?.metadata["thresholds"] {
             do { thresholds = try EvaluationReport.decoder.decode([ROC.OperatingPoint].self, from: Data(text.utf8)) } catch {
@@ -149,9 +149,9 @@ public final class Predictor {
 
     /// Prediction from preprocessed `[N, 3, H, W]` inputs.
     package func predict(tensor x: Tensor) -> [Prediction] {
-        let features = folded.forward(x)
-        let logits = joint.classifier(features, training: false)
-        let e = l2Normalized(joint.neck(features, training: false))
+        let (features, folded) = self.folded(x)
+        let logits = folded ?? joint.classifier(features, training: false)
+        let e = l2Normalized(joint.neck.forward(features, team: x[0] == 1 ? self.folded.team : nil))
         let k = spec.classOutputs, d = spec.embeddingSize
         return (0..<x[0]).map { i in
             let l = Array(UnsafeBufferPointer(start: logits.data + i * k, count: k))

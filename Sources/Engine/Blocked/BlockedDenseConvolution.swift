@@ -1,0 +1,100 @@
+/// A dense k×k convolution's folded weights packed for `BlockedDenseConvolution`:
+/// `[outBlocks][inChannels][k][k][8]`.
+package struct BlockedDenseWeights: @unchecked Sendable {
+    package let weights: AlignedStorage, bias: AlignedStorage
+    package let inChannels: Int, outBlocks: Int, kernel: Int, stride: Int
+
+    /// `weight` is `[outChannels][inChannels][k][k]`, `bias` has `outChannels` values.
+    package init(weight: UnsafePointer<Float>, bias: [Float], outChannels: Int, inChannels: Int, kernel: Int, stride: Int) {
+        self.inChannels = inChannels; outBlocks = BlockedPlane.blocks(forChannels: outChannels)
+        self.kernel = kernel; self.stride = stride
+        let per = inChannels * kernel * kernel
+        weights = AlignedStorage(count: outBlocks * per * 8); self.bias = AlignedStorage(count: outBlocks * 8)
+        for o in 0..<outChannels {
+            for j in 0..<per { weights.pointer[((o / 8) * per + j) * 8 + o % 8] = weight[o * per + j] }
+            self.bias.pointer[o] = bias[o]
+        }
+    }
+
+    /// Output size along one axis (padding k/2).
+    package func outputSize(_ n: Int) -> Int { (n + 2 * (kernel / 2) - kernel) / stride + 1 }
+}
+
+/// y = hard-swish(W ⋆ x + b) for a dense convolution with few input channels (the stem's 3→8, 3×3, stride 2)
+/// from an NCHW image straight into blocked output: per tap one weight vector (8 output channels) and four
+/// broadcast input values, eight output pixels at a time. Taps outside the image are skipped (zero padding);
+/// only the edge pixels take the checked path.
+package enum BlockedDenseConvolution {
+    /// Independent work items: output rows × output blocks, row-major (a share of the items is a band of rows).
+    package static func items(_ w: BlockedDenseWeights, outHeight: Int) -> Int { w.outBlocks * outHeight }
+
+    /// `x` is one `[inChannels][height][width]` image.
+    package static func forward(x: UnsafePointer<Float>, height h: Int, width wd: Int, _ w: BlockedDenseWeights,
+                                y: UnsafeMutablePointer<Float>, out: BlockedPlane, items: Range<Int>) {
+        // The stem's shape gets its own copy with constant loop bounds, which the compiler unrolls.
+        if (w.kernel, w.stride, w.inChannels) == (3, 2, 3) {
+            run(3, 2, 3, x, h, wd, w, y, out, items)
+        } else {
+            run(w.kernel, w.stride, w.inChannels, x, h, wd, w, y, out, items)
+        }
+    }
+
+    @inline(__always)
+    static func run(_ k: Int, _ s: Int, _ cin: Int, _ x: UnsafePointer<Float>, _ h: Int, _ wd: Int, _ w: BlockedDenseWeights,
+                    _ y: UnsafeMutablePointer<Float>, _ out: BlockedPlane, _ items: Range<Int>) {
+        let p = k / 2, per = cin * k * k
+        for item in items {
+            let oy = item / w.outBlocks, b = item % w.outBlocks
+            let wts = UnsafePointer(w.weights.pointer + b * per * 8)
+            let bias = Blocked.load(w.bias.pointer + b * 8)
+            let dst = y + out.offset(b, oy, 0)
+            let top = oy * s - p
+            let kyLo = max(0, -top), kyHi = min(k, h - top)
+            var ox = 0
+            while ox < out.width {
+                let left = ox * s - p
+                if ox + 8 <= out.width && left >= 0 && left + 7 * s + k - 1 < wd {
+                    var a0 = bias, a1 = bias, a2 = bias, a3 = bias, a4 = bias, a5 = bias, a6 = bias, a7 = bias
+                    for c in 0..<cin {
+                        for ky in kyLo..<kyHi {
+                            let row = x + (c * h + top + ky) * wd + left
+                            let wr = wts + ((c * k + ky) * k) * 8
+                            for kx in 0..<k {
+                                let u = Blocked.load(wr + kx * 8)
+                                a0 = a0.addingProduct(V8(repeating: row[kx]), u)
+                                a1 = a1.addingProduct(V8(repeating: row[s + kx]), u)
+                                a2 = a2.addingProduct(V8(repeating: row[2 * s + kx]), u)
+                                a3 = a3.addingProduct(V8(repeating: row[3 * s + kx]), u)
+                                a4 = a4.addingProduct(V8(repeating: row[4 * s + kx]), u)
+                                a5 = a5.addingProduct(V8(repeating: row[5 * s + kx]), u)
+                                a6 = a6.addingProduct(V8(repeating: row[6 * s + kx]), u)
+                                a7 = a7.addingProduct(V8(repeating: row[7 * s + kx]), u)
+                            }
+                        }
+                    }
+                    Blocked.store(Blocked.hardSwish(a0), dst + ox * 8)
+                    Blocked.store(Blocked.hardSwish(a1), dst + (ox + 1) * 8)
+                    Blocked.store(Blocked.hardSwish(a2), dst + (ox + 2) * 8)
+                    Blocked.store(Blocked.hardSwish(a3), dst + (ox + 3) * 8)
+                    Blocked.store(Blocked.hardSwish(a4), dst + (ox + 4) * 8)
+                    Blocked.store(Blocked.hardSwish(a5), dst + (ox + 5) * 8)
+                    Blocked.store(Blocked.hardSwish(a6), dst + (ox + 6) * 8)
+                    Blocked.store(Blocked.hardSwish(a7), dst + (ox + 7) * 8)
+                    ox += 8
+                } else {
+                    let kxLo = max(0, -left), kxHi = min(k, wd - left)
+                    var a = bias
+                    for c in 0..<cin {
+                        for ky in kyLo..<kyHi {
+                            let row = x + (c * h + top + ky) * wd + left
+                            let wr = wts + ((c * k + ky) * k) * 8
+                            for kx in kxLo..<kxHi { a = a.addingProduct(V8(repeating: row[kx]), Blocked.load(wr + kx * 8)) }
+                        }
+                    }
+                    Blocked.store(Blocked.hardSwish(a), dst + ox * 8)
+                    ox += 1
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,107 @@
+/// A depthwise convolution's folded weights packed for `BlockedDepthwise`: `[blocks][k·k][8]`.
+package struct BlockedDepthwiseWeights: @unchecked Sendable {
+    package let weights: AlignedStorage, bias: AlignedStorage
+    package let blocks: Int, kernel: Int, stride: Int
+
+    /// `weight` is `[channels][k·k]`, `bias` has `channels` values.
+    package init(weight: UnsafePointer<Float>, bias: [Float], channels: Int, kernel: Int, stride: Int) {
+        blocks = BlockedPlane.blocks(forChannels: channels); self.kernel = kernel; self.stride = stride
+        let kk = kernel * kernel
+        weights = AlignedStorage(count: blocks * kk * 8); self.bias = AlignedStorage(count: blocks * 8)
+        for c in 0..<channels {
+            for t in 0..<kk { weights.pointer[((c / 8) * kk + t) * 8 + c % 8] = weight[c * kk + t] }
+            self.bias.pointer[c] = bias[c]
+        }
+    }
+
+    /// Output size along one axis (padding k/2).
+    package func outputSize(_ n: Int) -> Int { (n + 2 * (kernel / 2) - kernel) / stride + 1 }
+}
+
+/// y = hard-swish(w ⋆ x + b) per channel on blocked activations: each output pixel's 8 channels are one
+/// vector, accumulated over the k² taps with one FMA each, eight (then four) output pixels at a time so that
+/// enough independent FMA chains hide the FMA latency. The input plane
+/// carries a zero border of k/2, so the loops have no bounds checks.
+package enum BlockedDepthwise {
+    /// Independent work items: output rows × blocks, row-major (a share of the items is a band of rows).
+    package static func items(_ w: BlockedDepthwiseWeights, outHeight: Int) -> Int { w.blocks * outHeight }
+
+    package static func forward(x: UnsafePointer<Float>, in g: BlockedPlane, _ w: BlockedDepthwiseWeights,
+                                y: UnsafeMutablePointer<Float>, out: BlockedPlane, items: Range<Int>) {
+        precondition(g.pad == w.kernel / 2, "depthwise input needs a border of \(w.kernel / 2), has \(g.pad)")
+        switch (w.kernel, w.stride) {
+        case (3, 1): run(3, 1, x, g, w, y, out, items)
+        case (3, 2): run(3, 2, x, g, w, y, out, items)
+        case (5, 1): run(5, 1, x, g, w, y, out, items)
+        case (5, 2): run(5, 2, x, g, w, y, out, items)
+        default: run(w.kernel, w.stride, x, g, w, y, out, items)
+        }
+    }
+
+    @inline(__always)
+    static func run(_ k: Int, _ s: Int, _ x: UnsafePointer<Float>, _ g: BlockedPlane, _ w: BlockedDepthwiseWeights,
+                    _ y: UnsafeMutablePointer<Float>, _ out: BlockedPlane, _ items: Range<Int>) {
+        let rf = g.rowFloats, kk = k * k
+        for item in items {
+            let oy = item / w.blocks, b = item % w.blocks
+            let src = x + b * g.blockFloats + oy * s * rf
+            let wts = UnsafePointer(w.weights.pointer + b * kk * 8)
+            let bias = Blocked.load(w.bias.pointer + b * 8)
+            let dst = y + out.offset(b, oy, 0)
+            var ox = 0
+            while ox + 8 <= out.width {
+                var a0 = bias, a1 = bias, a2 = bias, a3 = bias, a4 = bias, a5 = bias, a6 = bias, a7 = bias
+                for ky in 0..<k {
+                    let r = src + ky * rf + ox * s * 8
+                    for kx in 0..<k {
+                        let u = Blocked.load(wts + (ky * k + kx) * 8)
+                        a0 = a0.addingProduct(Blocked.load(r + kx * 8), u)
+                        a1 = a1.addingProduct(Blocked.load(r + (s + kx) * 8), u)
+                        a2 = a2.addingProduct(Blocked.load(r + (2 * s + kx) * 8), u)
+                        a3 = a3.addingProduct(Blocked.load(r + (3 * s + kx) * 8), u)
+                        a4 = a4.addingProduct(Blocked.load(r + (4 * s + kx) * 8), u)
+                        a5 = a5.addingProduct(Blocked.load(r + (5 * s + kx) * 8), u)
+                        a6 = a6.addingProduct(Blocked.load(r + (6 * s + kx) * 8), u)
+                        a7 = a7.addingProduct(Blocked.load(r + (7 * s + kx) * 8), u)
+                    }
+                }
+                Blocked.store(Blocked.hardSwish(a0), dst + ox * 8)
+                Blocked.store(Blocked.hardSwish(a1), dst + (ox + 1) * 8)
+                Blocked.store(Blocked.hardSwish(a2), dst + (ox + 2) * 8)
+                Blocked.store(Blocked.hardSwish(a3), dst + (ox + 3) * 8)
+                Blocked.store(Blocked.hardSwish(a4), dst + (ox + 4) * 8)
+                Blocked.store(Blocked.hardSwish(a5), dst + (ox + 5) * 8)
+                Blocked.store(Blocked.hardSwish(a6), dst + (ox + 6) * 8)
+                Blocked.store(Blocked.hardSwish(a7), dst + (ox + 7) * 8)
+                ox += 8
+            }
+            while ox + 4 <= out.width {
+                var a0 = bias, a1 = bias, a2 = bias, a3 = bias
+                for ky in 0..<k {
+                    let r = src + ky * rf + ox * s * 8
+                    for kx in 0..<k {
+                        let u = Blocked.load(wts + (ky * k + kx) * 8)
+                        a0 = a0.addingProduct(Blocked.load(r + kx * 8), u)
+                        a1 = a1.addingProduct(Blocked.load(r + (s + kx) * 8), u)
+                        a2 = a2.addingProduct(Blocked.load(r + (2 * s + kx) * 8), u)
+                        a3 = a3.addingProduct(Blocked.load(r + (3 * s + kx) * 8), u)
+                    }
+                }
+                Blocked.store(Blocked.hardSwish(a0), dst + ox * 8)
+                Blocked.store(Blocked.hardSwish(a1), dst + (ox + 1) * 8)
+                Blocked.store(Blocked.hardSwish(a2), dst + (ox + 2) * 8)
+                Blocked.store(Blocked.hardSwish(a3), dst + (ox + 3) * 8)
+                ox += 4
+            }
+            while ox < out.width {
+                var a = bias
+                for ky in 0..<k {
+                    let r = src + ky * rf + ox * s * 8
+                    for kx in 0..<k { a = a.addingProduct(Blocked.load(r + kx * 8), Blocked.load(wts + (ky * k + kx) * 8)) }
+                }
+                Blocked.store(Blocked.hardSwish(a), dst + ox * 8)
+                ox += 1
+            }
+        }
+    }
+}

@@ -1,0 +1,87 @@
+/// Eight float lanes: one pixel of one channel block in the blocked layout.
+package typealias V8 = SIMD8<Float>
+
+/// Geometry of channel-blocked activations (NCHWc8), the inference engine's layout: channels in blocks of
+/// 8, each block a plane of pixels whose 8 channel values are one `V8`. Depthwise and pointwise kernels then
+/// vectorise over channels, so no plane width is too narrow for SIMD and a 1×1 convolution broadcasts one
+/// input value against a whole weight vector. A plane may carry a zero border of `pad` pixels so that the
+/// depthwise convolution reading it needs no bounds checks; producers write only the interior.
+package struct BlockedPlane: Sendable, Equatable {
+    package var blocks: Int, height: Int, width: Int, pad: Int
+
+    package init(blocks: Int, height: Int, width: Int, pad: Int = 0) {
+        self.blocks = blocks; self.height = height; self.width = width; self.pad = pad
+    }
+
+    /// Channels rounded up to whole blocks.
+    package static func blocks(forChannels c: Int) -> Int { (c + 7) / 8 }
+    package var rowFloats: Int { (width + 2 * pad) * 8 }
+    package var blockFloats: Int { (height + 2 * pad) * rowFloats }
+    package var floats: Int { blocks * blockFloats }
+    package var pixels: Int { height * width }
+
+    /// Float offset of interior pixel (y, x) of `block`.
+    @inline(__always) package func offset(_ block: Int, _ y: Int, _ x: Int) -> Int {
+        block * blockFloats + (y + pad) * rowFloats + (x + pad) * 8
+    }
+
+    /// Zeroes the border of blocks `range` (the interior is left alone).
+    package func zeroBorder(_ p: UnsafeMutablePointer<Float>, blocks range: Range<Int>) {
+        guard pad > 0 else { return }
+        let rf = rowFloats, side = pad * 8
+        for b in range {
+            let base = p + b * blockFloats
+            base.update(repeating: 0, count: pad * rf)
+            (base + (pad + height) * rf).update(repeating: 0, count: pad * rf)
+            for y in pad..<(pad + height) {
+                (base + y * rf).update(repeating: 0, count: side)
+                (base + y * rf + rf - side).update(repeating: 0, count: side)
+            }
+        }
+    }
+}
+
+/// Small helpers shared by the blocked kernels.
+package enum Blocked {
+    @inline(__always) package static func load(_ p: UnsafePointer<Float>) -> V8 { UnsafeRawPointer(p).loadUnaligned(as: V8.self) }
+    @inline(__always) package static func store(_ v: V8, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: V8.self)
+    }
+    /// clamp(x, 0, 6), written with masks: the standard library's `pointwiseMin`/`pointwiseMax` on `SIMD8`
+    /// are not inlined here and become two calls per vector.
+    @inline(__always) package static func clamp06(_ t: V8) -> V8 {
+        t.replacing(with: 0, where: t .< 0).replacing(with: 6, where: t .> 6)
+    }
+    /// x · clamp(x + 3, 0, 6) / 6
+    @inline(__always) package static func hardSwish(_ z: V8) -> V8 { z * clamp06(z + 3) * (1 / 6) }
+    /// clamp(x + 3, 0, 6) / 6
+    @inline(__always) package static func hardSigmoid(_ z: V8) -> V8 { clamp06(z + 3) * (1 / 6) }
+
+    /// The contiguous share `part` of `parts` of `0..<count`.
+    @inline(__always) package static func share(_ count: Int, part: Int, parts: Int) -> Range<Int> {
+        (count * part / parts)..<(count * (part + 1) / parts)
+    }
+
+    /// NCHW `[channels][height][width]` → the blocked plane's interior (channels past `channels` zero).
+    package static func pack(_ src: UnsafePointer<Float>, channels: Int, into dst: UnsafeMutablePointer<Float>, _ g: BlockedPlane) {
+        dst.update(repeating: 0, count: g.floats)
+        for c in 0..<channels {
+            let plane = src + c * g.pixels
+            for y in 0..<g.height {
+                let row = dst + g.offset(c / 8, y, 0) + c % 8
+                for x in 0..<g.width { row[x * 8] = plane[y * g.width + x] }
+            }
+        }
+    }
+
+    /// The blocked plane's interior → NCHW `[channels][height][width]`.
+    package static func unpack(_ src: UnsafePointer<Float>, _ g: BlockedPlane, channels: Int, into dst: UnsafeMutablePointer<Float>) {
+        for c in 0..<channels {
+            let plane = dst + c * g.pixels
+            for y in 0..<g.height {
+                let row = src + g.offset(c / 8, y, 0) + c % 8
+                for x in 0..<g.width { plane[y * g.width + x] = row[x * 8] }
+            }
+        }
+    }
+}
