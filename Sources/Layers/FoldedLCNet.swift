@@ -261,7 +261,10 @@ package final class FoldedLCNet: @unchecked Sendable {
             se.scale(x: src, input, gates: gates, y: dst, out: out, blocks: Blocked.share(out.blocks, part: part, parts: parts))
         case .pointwise(let p):
             precondition(input.pad == 0, "pointwise input must be unpadded")
-            BlockedPointwise.forward(x: src, pixels: out.pixels, p, y: dst, out: out,
+            // Split by pixels where the activations outweigh the weights (early layers), else by output channels,
+            // so that each core reads half of the larger operand.
+            let pixelMajor = out.pixels * p.inBlocks >= p.outBlocks * p.inBlocks * 8
+            BlockedPointwise.forward(x: src, pixels: out.pixels, p, y: dst, out: out, pixelMajor: pixelMajor,
                                      items: Blocked.share(BlockedPointwise.items(p, pixels: out.pixels), part: part, parts: parts))
         }
     }

@@ -47,15 +47,18 @@ package enum Blocked {
     @inline(__always) package static func store(_ v: V8, _ p: UnsafeMutablePointer<Float>) {
         UnsafeMutableRawPointer(p).storeBytes(of: v, as: V8.self)
     }
-    /// clamp(x, 0, 6), written with masks: the standard library's `pointwiseMin`/`pointwiseMax` on `SIMD8`
-    /// are not inlined here and become two calls per vector.
-    @inline(__always) package static func clamp06(_ t: V8) -> V8 {
-        t.replacing(with: 0, where: t .< 0).replacing(with: 6, where: t .> 6)
+    /// clamp(x, lo, hi), written with masks on its own result so that it compiles to `vmaxps`/`vminps`: the
+    /// standard library's `pointwiseMin`/`pointwiseMax` on `SIMD8` are not inlined and become calls.
+    @inline(__always) package static func clamp(_ t: V8, _ lo: Float, _ hi: Float) -> V8 {
+        let u = t.replacing(with: lo, where: t .< lo)
+        return u.replacing(with: hi, where: u .> hi)
     }
-    /// x · clamp(x + 3, 0, 6) / 6
-    @inline(__always) package static func hardSwish(_ z: V8) -> V8 { z * clamp06(z + 3) * (1 / 6) }
-    /// clamp(x + 3, 0, 6) / 6
-    @inline(__always) package static func hardSigmoid(_ z: V8) -> V8 { clamp06(z + 3) * (1 / 6) }
+    /// hard-swish x · clamp(x + 3, 0, 6) / 6, computed as x · clamp(x/6 + 1/2, 0, 1) (one FMA fewer).
+    @inline(__always) package static func hardSwish(_ z: V8) -> V8 {
+        z * clamp(V8(repeating: 0.5).addingProduct(z, V8(repeating: 1 / 6)), 0, 1)
+    }
+    /// hard-sigmoid clamp(x + 3, 0, 6) / 6
+    @inline(__always) package static func hardSigmoid(_ z: V8) -> V8 { clamp(z + 3, 0, 6) * (1 / 6) }
 
     /// The contiguous share `part` of `parts` of `0..<count`.
     @inline(__always) package static func share(_ count: Int, part: Int, parts: Int) -> Range<Int> {

@@ -22,9 +22,10 @@ package struct BlockedPointwiseWeights: @unchecked Sendable {
 package enum BlockedPointwise {
     static let tilePixels = 6, chunkPixels = 24
 
-    /// Independent work items: chunks of 24 pixels × pairs of output blocks, chunk-major, so that a
-    /// contiguous share of the items is a share of the pixels (each core then reads and writes mostly the
-    /// rows it owns, which stay in its own cache from one layer to the next).
+    /// Independent work items: chunks of 24 pixels × pairs of output blocks. `forward` orders them
+    /// chunk-major (`pixelMajor`: a contiguous share of the items is a share of the pixels, so each core reads
+    /// and writes mostly rows that stay in its own cache from one layer to the next) or pair-major (a share is
+    /// a share of the output channels, so each core reads only its part of the weights).
     package static func items(_ w: BlockedPointwiseWeights, pixels: Int) -> Int {
         (w.outBlocks + 1) / 2 * ((pixels + chunkPixels - 1) / chunkPixels)
     }
@@ -32,32 +33,36 @@ package enum BlockedPointwise {
     /// Items `items` of the convolution of `x` (an unpadded plane of `pixels` pixels, `w.inBlocks` blocks)
     /// into the interior of `y` (geometry `out`, `pixels` = out.height·out.width).
     package static func forward(x: UnsafePointer<Float>, pixels: Int, _ w: BlockedPointwiseWeights,
-                                y: UnsafeMutablePointer<Float>, out: BlockedPlane, items: Range<Int>) {
-        let pairs = (w.outBlocks + 1) / 2
+                                y: UnsafeMutablePointer<Float>, out: BlockedPlane, pixelMajor: Bool = true, items: Range<Int>) {
+        let pairs = (w.outBlocks + 1) / 2, chunks = (pixels + chunkPixels - 1) / chunkPixels
         for item in items {
-            let chunk = item / pairs, pair = item % pairs
+            let (chunk, pair) = pixelMajor ? (item / pairs, item % pairs) : (item % chunks, item / chunks)
             let b0 = 2 * pair, b1 = min(2 * pair + 1, w.outBlocks - 1)
             var p = chunk * chunkPixels
+            var py = p / out.width, px = p % out.width
             let end = min(pixels, p + chunkPixels)
             while p < end {
-                tile(x: x, pixels: pixels, first: p, count: min(tilePixels, end - p), w, b0, b1, y: y, out: out)
-                p += tilePixels
+                tile(x: x, pixels: pixels, first: p, count: min(tilePixels, end - p), py: py, px: px, w, b0, b1, y: y, out: out)
+                p += tilePixels; px += tilePixels
+                while px >= out.width { px -= out.width; py += 1 }
             }
         }
     }
 
     /// Output blocks `b0` and `b1` (equal when the block count is odd) for pixels `first..<first+count`
-    /// (count ≤ 6; missing pixels repeat the last one and are not stored).
+    /// (count ≤ 6; missing pixels repeat the last one and are not stored); pixel `first` is at (py, px).
     @inline(__always)
-    static func tile(x: UnsafePointer<Float>, pixels: Int, first: Int, count: Int, _ w: BlockedPointwiseWeights,
+    static func tile(x: UnsafePointer<Float>, pixels: Int, first: Int, count: Int, py: Int, px: Int, _ w: BlockedPointwiseWeights,
                      _ b0: Int, _ b1: Int, y: UnsafeMutablePointer<Float>, out: BlockedPlane) {
         let last = first + count - 1
         let o0 = first * 8, o1 = min(first + 1, last) * 8, o2 = min(first + 2, last) * 8
         let o3 = min(first + 3, last) * 8, o4 = min(first + 4, last) * 8, o5 = min(first + 5, last) * 8
         let k = w.inBlocks * 8
         var w0 = UnsafePointer(w.weights.pointer + b0 * k * 8), w1 = UnsafePointer(w.weights.pointer + b1 * k * 8)
-        var a00 = V8(), a01 = V8(), a02 = V8(), a03 = V8(), a04 = V8(), a05 = V8()
-        var a10 = V8(), a11 = V8(), a12 = V8(), a13 = V8(), a14 = V8(), a15 = V8()
+        // The accumulators start at the bias.
+        let c0 = Blocked.load(w.bias.pointer + b0 * 8), c1 = Blocked.load(w.bias.pointer + b1 * 8)
+        var a00 = c0, a01 = c0, a02 = c0, a03 = c0, a04 = c0, a05 = c0
+        var a10 = c1, a11 = c1, a12 = c1, a13 = c1, a14 = c1, a15 = c1
         var xb = x
         let blockStride = pixels * 8
         for _ in 0..<w.inBlocks {
@@ -73,9 +78,19 @@ package enum BlockedPointwise {
             }
             xb += blockStride
         }
-        let c0 = Blocked.load(w.bias.pointer + b0 * 8), c1 = Blocked.load(w.bias.pointer + b1 * 8)
-        var py = first / out.width, px = first % out.width
         let d0 = y + b0 * out.blockFloats, d1 = y + b1 * out.blockFloats
+        if count == tilePixels && b1 != b0 && (out.pad == 0 || px + tilePixels <= out.width) {
+            // A full tile whose six pixels are consecutive in the output.
+            let at = (py + out.pad) * out.rowFloats + (px + out.pad) * 8
+            Blocked.store(Blocked.hardSwish(a00), d0 + at); Blocked.store(Blocked.hardSwish(a10), d1 + at)
+            Blocked.store(Blocked.hardSwish(a01), d0 + at + 8); Blocked.store(Blocked.hardSwish(a11), d1 + at + 8)
+            Blocked.store(Blocked.hardSwish(a02), d0 + at + 16); Blocked.store(Blocked.hardSwish(a12), d1 + at + 16)
+            Blocked.store(Blocked.hardSwish(a03), d0 + at + 24); Blocked.store(Blocked.hardSwish(a13), d1 + at + 24)
+            Blocked.store(Blocked.hardSwish(a04), d0 + at + 32); Blocked.store(Blocked.hardSwish(a14), d1 + at + 32)
+            Blocked.store(Blocked.hardSwish(a05), d0 + at + 40); Blocked.store(Blocked.hardSwish(a15), d1 + at + 40)
+            return
+        }
+        var py = py, px = px
         for i in 0..<count {
             let at = (py + out.pad) * out.rowFloats + (px + out.pad) * 8
             let s0: V8, s1: V8
@@ -87,8 +102,8 @@ package enum BlockedPointwise {
             case 4: s0 = a04; s1 = a14
             default: s0 = a05; s1 = a15
             }
-            Blocked.store(Blocked.hardSwish(s0 + c0), d0 + at)
-            if b1 != b0 { Blocked.store(Blocked.hardSwish(s1 + c1), d1 + at) }
+            Blocked.store(Blocked.hardSwish(s0), d0 + at)
+            if b1 != b0 { Blocked.store(Blocked.hardSwish(s1), d1 + at) }
             px += 1
             if px == out.width { px = 0; py += 1 }
         }

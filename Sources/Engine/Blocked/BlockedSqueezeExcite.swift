@@ -37,16 +37,40 @@ package struct BlockedSqueezeExcite: @unchecked Sendable {
             }
             Blocked.store((s0 + s1) * inv, pooled + b * 8)
         }
-        for r in 0..<reduced {
-            var acc = V8()
-            let wr = reduceWeight.pointer + r * cp
-            for b in 0..<blocks { acc = acc.addingProduct(Blocked.load(wr + b * 8), Blocked.load(pooled + b * 8)) }
-            mid[r] = max(acc.sum() + reduceBias[r], 0)
+        // Four independent accumulator chains at a time, so the FMA latency is hidden.
+        var r = 0
+        while r < reduced {
+            let n = min(4, reduced - r)
+            let w0 = reduceWeight.pointer + r * cp, w1 = w0 + min(1, n - 1) * cp, w2 = w0 + min(2, n - 1) * cp, w3 = w0 + min(3, n - 1) * cp
+            var a0 = V8(), a1 = V8(), a2 = V8(), a3 = V8()
+            for b in 0..<blocks {
+                let p = Blocked.load(pooled + b * 8)
+                a0 = a0.addingProduct(Blocked.load(w0 + b * 8), p); a1 = a1.addingProduct(Blocked.load(w1 + b * 8), p)
+                a2 = a2.addingProduct(Blocked.load(w2 + b * 8), p); a3 = a3.addingProduct(Blocked.load(w3 + b * 8), p)
+            }
+            mid[r] = max(a0.sum() + reduceBias[r], 0)
+            if n > 1 { mid[r + 1] = max(a1.sum() + reduceBias[r + 1], 0) }
+            if n > 2 { mid[r + 2] = max(a2.sum() + reduceBias[r + 2], 0) }
+            if n > 3 { mid[r + 3] = max(a3.sum() + reduceBias[r + 3], 0) }
+            r += n
         }
-        for b in 0..<blocks {
-            var acc = Blocked.load(expandBias.pointer + b * 8)
-            for r in 0..<reduced { acc = acc.addingProduct(V8(repeating: mid[r]), Blocked.load(expandWeight.pointer + r * cp + b * 8)) }
-            Blocked.store(Blocked.hardSigmoid(acc), scratch + b * 8)
+        var b = 0
+        while b < blocks {
+            let n = min(4, blocks - b)
+            let o1 = min(1, n - 1) * 8, o2 = min(2, n - 1) * 8, o3 = min(3, n - 1) * 8
+            let bias = expandBias.pointer + b * 8
+            var a0 = Blocked.load(bias), a1 = Blocked.load(bias + o1), a2 = Blocked.load(bias + o2), a3 = Blocked.load(bias + o3)
+            for r in 0..<reduced {
+                let m = V8(repeating: mid[r]), row = expandWeight.pointer + r * cp + b * 8
+                a0 = a0.addingProduct(m, Blocked.load(row)); a1 = a1.addingProduct(m, Blocked.load(row + o1))
+                a2 = a2.addingProduct(m, Blocked.load(row + o2)); a3 = a3.addingProduct(m, Blocked.load(row + o3))
+            }
+            let out = scratch + b * 8
+            Blocked.store(Blocked.hardSigmoid(a0), out)
+            if n > 1 { Blocked.store(Blocked.hardSigmoid(a1), out + 8) }
+            if n > 2 { Blocked.store(Blocked.hardSigmoid(a2), out + 16) }
+            if n > 3 { Blocked.store(Blocked.hardSigmoid(a3), out + 24) }
+            b += n
         }
     }
 
