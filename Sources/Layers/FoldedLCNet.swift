@@ -112,6 +112,10 @@ package final class FoldedLCNet: @unchecked Sendable {
     private struct Plan {
         var height: Int, width: Int
         var planes: [BlockedPlane]
+        /// Steps too small to split over two cores: moving their data between the cores' caches costs more
+        /// than the half of the work it saves (measured: below ~100 k multiply-adds, and squeeze-excite,
+        /// whose gates need every channel).
+        var solo: [Bool]
         var floats: Int { planes.map(\.floats).max() ?? 1 }
     }
 
@@ -162,7 +166,16 @@ package final class FoldedLCNet: @unchecked Sendable {
             }
             planes.append(BlockedPlane(blocks: blocks, height: h, width: w, pad: pad))
         }
-        return Plan(height: height, width: width, planes: planes)
+        let solo = steps.indices.map { i -> Bool in
+            let out = planes[i], lanes = out.pixels * out.blocks * 8
+            switch steps[i] {
+            case .dense(let d): return lanes * d.inChannels * d.kernel * d.kernel < 80_000
+            case .depthwise(let d): return lanes * d.kernel * d.kernel < 80_000
+            case .se: return true
+            case .pointwise(let p): return lanes * p.inBlocks * 8 < 80_000
+            }
+        }
+        return Plan(height: height, width: width, planes: planes, solo: solo)
     }
 
     /// `[N, 3, H, W]` images → `[N, C, H/32, W/32]` features.
@@ -246,6 +259,11 @@ package final class FoldedLCNet: @unchecked Sendable {
     /// Share `part` of `parts` of step `index`, from `src` into `dst`.
     private func execute(_ index: Int, _ plan: Plan, _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
                          part: Int, parts: Int, gates: UnsafeMutablePointer<Float>) {
+        var (part, parts) = (part, parts)
+        if plan.solo[index] && parts > 1 {
+            guard part == 0 else { return }
+            (part, parts) = (0, 1)
+        }
         let out = plan.planes[index]
         let input = index > 0 ? plan.planes[index - 1] : BlockedPlane(blocks: 1, height: plan.height, width: plan.width)
         out.zeroBorder(dst, blocks: Blocked.share(out.blocks, part: part, parts: parts))

@@ -48,6 +48,11 @@ final class LCNetParityTests: XCTestCase {
         // Odd sizes and a batch that does not split evenly across workers.
         let odd = randomTensor([3, 3, 96, 64], seed: 4)
         XCTAssertLessThan(maxAbsDifference(folded.forward(odd), backbone(odd, training: false)), 1e-3)
+        // A size that is not a multiple of 32 (partial tiles, odd planes), batch 1 on both cores and batch 3.
+        for n in [1, 3] {
+            let ragged = randomTensor([n, 3, 90, 70], seed: 9)
+            XCTAssertLessThan(maxAbsDifference(folded.forward(ragged), backbone(ragged, training: false)), 1e-3, "90×70, batch \(n)")
+        }
     }
 
     func testTrainStepMatchesTimm() throws {
