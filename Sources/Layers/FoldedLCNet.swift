@@ -206,11 +206,9 @@ package final class FoldedLCNet: @unchecked Sendable {
             run(x.data, plan, workspaces[0], features: out.data, logits: logits?.data, team: team, helperGates: helperGates)
             return (out, logits)
         }
-        Parallel.chunks(n) { worker, range in
-            let ws = self.workspaces[worker]
-            for i in range {
-                self.run(xs.pointer + i * 3 * h * w, plan, ws, features: os.pointer + i * outCount, logits: ls.map { $0.pointer + i * k })
-            }
+        Parallel.dynamic(n) { worker, i in
+            self.run(xs.pointer + i * 3 * h * w, plan, self.workspaces[worker], features: os.pointer + i * outCount,
+                     logits: ls.map { $0.pointer + i * k })
         }
         return (out, logits)
     }

@@ -18,8 +18,8 @@ public enum ImageInputs {
                 let matches = glob(arg)
                 out += matches.isEmpty ? [URL(fileURLWithPath: arg)] : matches.flatMap { m -> [URL] in
                     var d: ObjCBool = false
-                    fm.fileExists(atPath: m, isDirectory: &d)
-                    return d.boolValue ? images(under: URL(fileURLWithPath: m)) : [URL(fileURLWithPath: m)]
+                    let isFolder = fm.fileExists(atPath: m, isDirectory: &d) && d.boolValue
+                    return isFolder ? images(under: URL(fileURLWithPath: m)) : [URL(fileURLWithPath: m)]
                 }
             } else {
                 out.append(URL(fileURLWithPath: arg))
