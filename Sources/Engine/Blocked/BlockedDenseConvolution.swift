@@ -8,16 +8,11 @@ package struct BlockedDenseWeights: @unchecked Sendable {
     package init(weight: UnsafePointer<Float>, bias: [Float], outChannels: Int, inChannels: Int, kernel: Int, stride: Int) {
         self.inChannels = inChannels; outBlocks = BlockedPlane.blocks(forChannels: outChannels)
         self.kernel = kernel; self.stride = stride
-        let per = inChannels * kernel * kernel
-        weights = AlignedStorage(count: outBlocks * per * 8); self.bias = AlignedStorage(count: outBlocks * 8)
-        for o in 0..<outChannels {
-            for j in 0..<per { weights.pointer[((o / 8) * per + j) * 8 + o % 8] = weight[o * per + j] }
-            self.bias.pointer[o] = bias[o]
-        }
+        (weights, self.bias) = Blocked.packWeights(weight, bias: bias, channels: outChannels, per: inChannels * kernel * kernel)
     }
 
     /// Output size along one axis (padding k/2).
-    package func outputSize(_ n: Int) -> Int { (n + 2 * (kernel / 2) - kernel) / stride + 1 }
+    package func outputSize(_ n: Int) -> Int { Blocked.outputSize(n, kernel: kernel, stride: stride) }
 }
 
 /// y = hard-swish(W ⋆ x + b) for a dense convolution with few input channels (the stem's 3→8, 3×3, stride 2)

@@ -6,22 +6,17 @@ package struct BlockedDepthwiseWeights: @unchecked Sendable {
     /// `weight` is `[channels][k·k]`, `bias` has `channels` values.
     package init(weight: UnsafePointer<Float>, bias: [Float], channels: Int, kernel: Int, stride: Int) {
         blocks = BlockedPlane.blocks(forChannels: channels); self.kernel = kernel; self.stride = stride
-        let kk = kernel * kernel
-        weights = AlignedStorage(count: blocks * kk * 8); self.bias = AlignedStorage(count: blocks * 8)
-        for c in 0..<channels {
-            for t in 0..<kk { weights.pointer[((c / 8) * kk + t) * 8 + c % 8] = weight[c * kk + t] }
-            self.bias.pointer[c] = bias[c]
-        }
+        (weights, self.bias) = Blocked.packWeights(weight, bias: bias, channels: channels, per: kernel * kernel)
     }
 
     /// Output size along one axis (padding k/2).
-    package func outputSize(_ n: Int) -> Int { (n + 2 * (kernel / 2) - kernel) / stride + 1 }
+    package func outputSize(_ n: Int) -> Int { Blocked.outputSize(n, kernel: kernel, stride: stride) }
 }
 
 /// y = hard-swish(w ⋆ x + b) per channel on blocked activations: each output pixel's 8 channels are one
-/// vector, accumulated over the k² taps with one FMA each, eight (then four) output pixels at a time so that
-/// enough independent FMA chains hide the FMA latency. The input plane
-/// carries a zero border of k/2, so the loops have no bounds checks.
+/// vector, accumulated over the k² taps with one FMA each, eight (then four, then one) output pixels at a time so that
+/// enough independent FMA chains hide the FMA latency. The input plane carries a zero border of k/2, so the
+/// loops have no bounds checks.
 package enum BlockedDepthwise {
     /// Independent work items: output rows × blocks, row-major (a share of the items is a band of rows).
     package static func items(_ w: BlockedDepthwiseWeights, outHeight: Int) -> Int { w.blocks * outHeight }

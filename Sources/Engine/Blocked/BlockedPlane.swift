@@ -65,6 +65,23 @@ package enum Blocked {
         (count * part / parts)..<(count * (part + 1) / parts)
     }
 
+    /// Packs per-output-channel weight rows `weight[channels][per]` as `[channels/8][paddedPer][8]` (the eight
+    /// channels of a block interleaved, rows zero-padded to `paddedPer`, missing channels zero) and the bias as
+    /// `[channels/8 · 8]`: the layout every blocked kernel reads one weight vector per tap from.
+    package static func packWeights(_ weight: UnsafePointer<Float>, bias: [Float], channels: Int, per: Int,
+                                    paddedPer: Int? = nil) -> (weights: AlignedStorage, bias: AlignedStorage) {
+        let blocks = BlockedPlane.blocks(forChannels: channels), stride = paddedPer ?? per
+        let w = AlignedStorage(count: blocks * stride * 8), b = AlignedStorage(count: blocks * 8)
+        for c in 0..<channels {
+            for j in 0..<per { w.pointer[((c / 8) * stride + j) * 8 + c % 8] = weight[c * per + j] }
+            b.pointer[c] = bias[c]
+        }
+        return (w, b)
+    }
+
+    /// Output size of a k×k convolution with padding k/2 along one axis.
+    package static func outputSize(_ n: Int, kernel: Int, stride: Int) -> Int { (n + 2 * (kernel / 2) - kernel) / stride + 1 }
+
     /// NCHW `[channels][height][width]` → the blocked plane's interior (channels past `channels` zero).
     package static func pack(_ src: UnsafePointer<Float>, channels: Int, into dst: UnsafeMutablePointer<Float>, _ g: BlockedPlane) {
         dst.update(repeating: 0, count: g.floats)

@@ -7,12 +7,7 @@ package struct BlockedPointwiseWeights: @unchecked Sendable {
     /// `weight` is `[outChannels][inChannels]` (row-major), `bias` has `outChannels` values.
     package init(weight: UnsafePointer<Float>, bias: [Float], outChannels: Int, inChannels: Int) {
         inBlocks = BlockedPlane.blocks(forChannels: inChannels); outBlocks = BlockedPlane.blocks(forChannels: outChannels)
-        let k = inBlocks * 8
-        weights = AlignedStorage(count: outBlocks * k * 8); self.bias = AlignedStorage(count: outBlocks * 8)
-        for o in 0..<outChannels {
-            for i in 0..<inChannels { weights.pointer[((o / 8) * k + i) * 8 + o % 8] = weight[o * inChannels + i] }
-            self.bias.pointer[o] = bias[o]
-        }
+        (weights, self.bias) = Blocked.packWeights(weight, bias: bias, channels: outChannels, per: inChannels, paddedPer: inBlocks * 8)
     }
 }
 
