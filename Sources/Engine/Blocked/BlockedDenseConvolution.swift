@@ -67,14 +67,7 @@ package enum BlockedDenseConvolution {
                             }
                         }
                     }
-                    Blocked.store(Blocked.hardSwish(a0), dst + ox * 8)
-                    Blocked.store(Blocked.hardSwish(a1), dst + (ox + 1) * 8)
-                    Blocked.store(Blocked.hardSwish(a2), dst + (ox + 2) * 8)
-                    Blocked.store(Blocked.hardSwish(a3), dst + (ox + 3) * 8)
-                    Blocked.store(Blocked.hardSwish(a4), dst + (ox + 4) * 8)
-                    Blocked.store(Blocked.hardSwish(a5), dst + (ox + 5) * 8)
-                    Blocked.store(Blocked.hardSwish(a6), dst + (ox + 6) * 8)
-                    Blocked.store(Blocked.hardSwish(a7), dst + (ox + 7) * 8)
+                    Blocked.storeHardSwish((a0, a1, a2, a3, a4, a5, a6, a7), dst + ox * 8)
                     ox += 8
                 } else {
                     let kxLo = max(0, -left), kxHi = min(k, wd - left)
