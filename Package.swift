@@ -23,38 +23,57 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
-        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
-                       providers: [.apt(["libopenblas-dev"])]),
-        .target(name: "CImageCodecs", path: "Sources/CImageCodecs",
-                cSettings: [.unsafeFlags(["-O2"])],
-                linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
+        .systemLibrary(
+            name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .target(
+            name: "CImageCodecs", path: "Sources/CImageCodecs",
+            cSettings: [.unsafeFlags(["-O2"])],
+            linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
         .target(name: "Engine", dependencies: ["CBLAS"], swiftSettings: hot),
         .target(name: "Layers", dependencies: ["Engine", "CBLAS"], swiftSettings: hot),
         .target(name: "Objectives", dependencies: ["Engine"], swiftSettings: hot),
         .target(name: "Imaging", dependencies: ["CImageCodecs", "Engine"], swiftSettings: hot),
         .target(name: "Evaluation", dependencies: ["Engine"], swiftSettings: hot),
         .target(name: "Datasets", dependencies: ["Engine", "Imaging", "CImageCodecs"], swiftSettings: hot),
-        .target(name: "Training", dependencies: ["Engine", "Layers", "Objectives", "Imaging", "Datasets", "Evaluation",
-                                                 .product(name: "Yams", package: "Yams")], swiftSettings: hot),
-        .target(name: "ClassifyEmbed", dependencies: ["Engine", "Layers", "Objectives", "Imaging", "Datasets", "Evaluation", "Training",
-                                                      .product(name: "GRDB", package: "GRDB.swift"),
-                                                      .product(name: "SwiftProtobuf", package: "swift-protobuf")],
-                swiftSettings: hot),
+        .target(
+            name: "Training",
+            dependencies: [
+                "Engine", "Layers", "Objectives", "Imaging", "Datasets", "Evaluation",
+                .product(name: "Yams", package: "Yams"),
+            ], swiftSettings: hot),
+        .target(
+            name: "ClassifyEmbed",
+            dependencies: [
+                "Engine", "Layers", "Objectives", "Imaging", "Datasets", "Evaluation", "Training",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: hot),
         .executableTarget(
             name: "classify-and-embed",
-            dependencies: ["ClassifyEmbed", "Engine", "Layers", "Imaging", "Datasets",
-                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "ClassifyEmbed", "Engine", "Layers", "Imaging", "Datasets",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: hot),
         .testTarget(name: "EngineTests", dependencies: ["Engine"], swiftSettings: hot),
         .testTarget(name: "LayersTests", dependencies: ["Layers", "Engine"], swiftSettings: hot),
         .testTarget(name: "ObjectivesTests", dependencies: ["Objectives", "Engine"], swiftSettings: hot),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], swiftSettings: hot),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Imaging", "Engine"], swiftSettings: hot),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Datasets", "Imaging", "Layers", "Objectives", "Engine",
-                                                         "Evaluation", "ClassifyEmbed"],
-                    swiftSettings: hot),
+        .testTarget(
+            name: "TrainingTests",
+            dependencies: [
+                "Training", "Datasets", "Imaging", "Layers", "Objectives", "Engine",
+                "Evaluation", "ClassifyEmbed",
+            ],
+            swiftSettings: hot),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Engine", "CImageCodecs"], swiftSettings: hot),
-        .testTarget(name: "ClassifyEmbedTests", dependencies: ["ClassifyEmbed", "Training", "Evaluation", "Layers", "Imaging", "Engine"], swiftSettings: hot),
+        .testTarget(
+            name: "ClassifyEmbedTests",
+            dependencies: ["ClassifyEmbed", "Training", "Evaluation", "Layers", "Imaging", "Engine"], swiftSettings: hot
+        ),
     ],
     swiftLanguageModes: [.v5]
 )

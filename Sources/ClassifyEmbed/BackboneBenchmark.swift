@@ -84,11 +84,12 @@ public struct BackboneBenchmark: Sendable {
             if i >= warmup { batchTimes.append(System.now() - t0) }
         }
         let step = Self.median(trainTimes)
-        return Result(batch: batch, imageSize: imageSize, threads: Parallel.workers,
-                      trainImagesPerSecond: Double(batch) / step, trainStepMilliseconds: step * 1000,
-                      latencyBatch1Milliseconds: Self.median(latencies) * 1000,
-                      inferenceImagesPerSecond: Double(batch) / Self.median(batchTimes),
-                      peakRSSMebibytes: Double(System.peakResidentBytes) / 1_048_576,
-                      blas: BLAS.configuration)
+        return Result(
+            batch: batch, imageSize: imageSize, threads: Parallel.workers,
+            trainImagesPerSecond: Double(batch) / step, trainStepMilliseconds: step * 1000,
+            latencyBatch1Milliseconds: Self.median(latencies) * 1000,
+            inferenceImagesPerSecond: Double(batch) / Self.median(batchTimes),
+            peakRSSMebibytes: Double(System.peakResidentBytes) / 1_048_576,
+            blas: BLAS.configuration)
     }
 }

@@ -28,7 +28,10 @@ public struct EvaluationRun {
     public var tta = false
 
     public init(model: String, split: String, head: Head = .both, output: String) {
-        self.model = model; self.split = split; self.head = head; self.output = output
+        self.model = model
+        self.split = split
+        self.head = head
+        self.output = output
     }
 
     public struct Failure: Error, CustomStringConvertible {
@@ -36,13 +39,16 @@ public struct EvaluationRun {
     }
 
     /// Scores of sampled pairs or of the pairs file's pairs, with their positivity.
-    private func chosenPairs(_ e: [Float], identities: [Int], rows: [Int], split: Split, dimension d: Int) throws -> ([Double], [Bool]) {
+    private func chosenPairs(
+        _ e: [Float], identities: [Int], rows: [Int], split: Split, dimension d: Int
+    ) throws -> ([Double], [Bool]) {
         func cosine(_ a: Int, _ b: Int) -> Double {
             var s: Float = 0
             for k in 0..<d { s += e[a * d + k] * e[b * d + k] }
             return Double(s)
         }
-        var scores: [Double] = [], positive: [Bool] = []
+        var scores: [Double] = []
+        var positive: [Bool] = []
         if let count = sampledPairs {
             let n = identities.count
             var rng = SeededGenerator(seed: 1)
@@ -50,7 +56,8 @@ public struct EvaluationRun {
                 let a = Int(rng.next() % UInt64(n))
                 var b = Int(rng.next() % UInt64(n - 1))
                 if b >= a { b += 1 }
-                scores.append(cosine(a, b)); positive.append(identities[a] == identities[b])
+                scores.append(cosine(a, b))
+                positive.append(identities[a] == identities[b])
             }
             return (scores, positive)
         }
@@ -65,14 +72,19 @@ public struct EvaluationRun {
             let t = line.trimmingCharacters(in: .whitespaces)
             if t.isEmpty || t.hasPrefix("#") { continue }
             let f = t.split(separator: t.contains("|") ? "|" : ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            let resolve = { (p: String) in url.deletingLastPathComponent().appendingPathComponent(p).standardizedFileURL.path }
+            let resolve = { (p: String) in
+                url.deletingLastPathComponent().appendingPathComponent(p).standardizedFileURL.path
+            }
             guard f.count == 2 || f.count == 3, let a = index[resolve(f[0])], let b = index[resolve(f[1])] else {
                 problems.append("\(url.path):\(n + 1): expected `pathA | pathB [| same]` with both images in the split")
                 continue
             }
             let same: Bool
             if f.count == 3 {
-                guard f[2] == "0" || f[2] == "1" else { problems.append("\(url.path):\(n + 1): `same` must be 0 or 1"); continue }
+                guard f[2] == "0" || f[2] == "1" else {
+                    problems.append("\(url.path):\(n + 1): `same` must be 0 or 1")
+                    continue
+                }
                 same = f[2] == "1"
             } else {
                 guard identities[a] >= 0 && identities[b] >= 0 else {
@@ -81,7 +93,8 @@ public struct EvaluationRun {
                 }
                 same = identities[a] == identities[b]
             }
-            scores.append(cosine(a, b)); positive.append(same)
+            scores.append(cosine(a, b))
+            positive.append(same)
         }
         guard problems.isEmpty else { throw SplitError(problems: problems) }
         return (scores, positive)
@@ -106,7 +119,8 @@ public struct EvaluationRun {
 
     /// What the model produced for a split: logits of labelled rows, embeddings of rows with an identity.
     struct Outputs {
-        var logits: [[Float]] = [], truth: [Int] = [], embeddings: [Float] = [], identities: [Int] = [], rowOfEmbedding: [Int] = []
+        var logits: [[Float]] = [], truth: [Int] = [], embeddings: [Float] = [], identities: [Int] = [],
+            rowOfEmbedding: [Int] = []
     }
 
     /// Runs every row through the Predictor (decode, Pillow-exact resize, the folded network), with or without TTA.
@@ -138,37 +152,51 @@ public struct EvaluationRun {
     }
 
     /// Scores both heads' outputs; `lines` gets the printed summary.
-    func score(_ o: Outputs, _ data: Split, spec: ModelSpec, lines: inout [String], primary: Bool) throws -> EvaluationReport {
+    func score(
+        _ o: Outputs, _ data: Split, spec: ModelSpec, lines: inout [String], primary: Bool
+    ) throws -> EvaluationReport {
         var report = EvaluationReport(model: model, split: split, images: data.rows.count)
         if head != .embedding {
-            guard !o.truth.isEmpty else { throw Failure(description: "\(split): no row has a class label; nothing to score for the classification head") }
-            let c = try ClassificationEvaluation(logits: o.logits, truth: o.truth, classNames: spec.classNames, binary: spec.classMode == "binary")
+            guard !o.truth.isEmpty else {
+                throw Failure(
+                    description: "\(split): no row has a class label; nothing to score for the classification head")
+            }
+            let c = try ClassificationEvaluation(
+                logits: o.logits, truth: o.truth, classNames: spec.classNames, binary: spec.classMode == "binary")
             report.classification = c
             lines += c.summary
         }
         if head != .classification {
             guard o.identities.count >= 2 else {
-                throw Failure(description: "\(split): fewer than two rows have an identity; nothing to score for the embedding head")
+                throw Failure(
+                    description:
+                        "\(split): fewer than two rows have an identity; nothing to score for the embedding head")
             }
             if sampledPairs != nil || pairsFile != nil {
-                let (scores, positive) = try chosenPairs(o.embeddings, identities: o.identities, rows: o.rowOfEmbedding, split: data,
-                                                         dimension: spec.embeddingSize)
+                let (scores, positive) = try chosenPairs(
+                    o.embeddings, identities: o.identities, rows: o.rowOfEmbedding, split: data,
+                    dimension: spec.embeddingSize)
                 report.verification = VerificationReport(try ROC(scores: scores, positive: positive))
             } else {
                 let v = try o.embeddings.withUnsafeBufferPointer {
-                    try PairVerification(embeddings: $0.baseAddress!, count: o.identities.count, dimension: spec.embeddingSize, identities: o.identities)
+                    try PairVerification(
+                        embeddings: $0.baseAddress!, count: o.identities.count, dimension: spec.embeddingSize,
+                        identities: o.identities)
                 }
                 report.verification = VerificationReport(v)
             }
             lines += report.verification!.summary
             if primary, let trainSplit {
-                let train = try Split(file: URL(fileURLWithPath: trainSplit), classNames: spec.classNames, checkFiles: false)
+                let train = try Split(
+                    file: URL(fileURLWithPath: trainSplit), classNames: spec.classNames, checkFiles: false)
                 let seen = Set(train.identities)
                 let shared = Set(data.identities).intersection(seen).sorted()
                 report.zeroShot = ZeroShotCheck(trainSplit: trainSplit, sharedIdentities: shared)
-                lines.append(shared.isEmpty ? "zero-shot: no test identity occurs in \(trainSplit)"
-                             : "zero-shot VIOLATED: \(shared.count) test identities also occur in \(trainSplit): "
-                               + shared.prefix(10).joined(separator: ", ") + (shared.count > 10 ? ", …" : ""))
+                lines.append(
+                    shared.isEmpty
+                        ? "zero-shot: no test identity occurs in \(trainSplit)"
+                        : "zero-shot VIOLATED: \(shared.count) test identities also occur in \(trainSplit): "
+                            + shared.prefix(10).joined(separator: ", ") + (shared.count > 10 ? ", …" : ""))
             }
             if primary && writeThresholds {
                 try Self.storeThresholds(report.verification!, in: URL(fileURLWithPath: model))
@@ -185,19 +213,24 @@ public struct EvaluationRun {
         let predictor = try Predictor(modelPath: model)
         let spec = predictor.spec
         let data = try Split(file: URL(fileURLWithPath: split), classNames: spec.classNames)
-        guard !data.rows.isEmpty else { throw Failure(description: "\(split): the split has no rows; nothing to evaluate") }
+        guard !data.rows.isEmpty else {
+            throw Failure(description: "\(split): the split has no rows; nothing to evaluate")
+        }
         var lines: [String] = ["\(model) on \(split): \(data.rows.count) images"]
         let outputs = try collect(predictor, data, tta: nil)
         let report = try score(outputs, data, spec: spec, lines: &lines, primary: true)
         let folder = URL(fileURLWithPath: output)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try AtomicFile.write(try EvaluationReport.encoder.encode(report), to: folder.appendingPathComponent("report.json"))
+        try AtomicFile.write(
+            try EvaluationReport.encoder.encode(report), to: folder.appendingPathComponent("report.json"))
         var ttaReport: EvaluationReport?
         if tta {
             lines.append("with test-time augmentation (\(TTASettings.standard)):")
-            var r = try score(try collect(predictor, data, tta: .standard), data, spec: spec, lines: &lines, primary: false)
+            var r = try score(
+                try collect(predictor, data, tta: .standard), data, spec: spec, lines: &lines, primary: false)
             r.tta = TTASettings.standard.description
-            try AtomicFile.write(try EvaluationReport.encoder.encode(r), to: folder.appendingPathComponent("report.tta.json"))
+            try AtomicFile.write(
+                try EvaluationReport.encoder.encode(r), to: folder.appendingPathComponent("report.tta.json"))
             ttaReport = r
         }
         var sample: EmbeddingSample?
@@ -208,13 +241,16 @@ public struct EvaluationRun {
             for i in stride(from: chosen.count - 1, to: 0, by: -1) { chosen.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
             chosen = Array(chosen.prefix(600)).sorted()
             let d = spec.embeddingSize
-            sample = EmbeddingSample(vectors: chosen.flatMap { outputs.embeddings[($0 * d)..<($0 * d + d)] }, dimension: d,
-                                     classes: chosen.map { data.rows[outputs.rowOfEmbedding[$0]].label.map { spec.classNames[$0] } ?? "-" },
-                                     identities: chosen.map { outputs.identities[$0] >= 0 ? data.identities[outputs.identities[$0]] : "-" })
+            sample = EmbeddingSample(
+                vectors: chosen.flatMap { outputs.embeddings[($0 * d)..<($0 * d + d)] }, dimension: d,
+                classes: chosen.map { data.rows[outputs.rowOfEmbedding[$0]].label.map { spec.classNames[$0] } ?? "-" },
+                identities: chosen.map { outputs.identities[$0] >= 0 ? data.identities[outputs.identities[$0]] : "-" })
         }
         let html = HTMLReport.render(report, tta: ttaReport, sample: sample)
         try AtomicFile.write(Data(html.utf8), to: folder.appendingPathComponent("report.html"))
-        lines.append("report: \(folder.appendingPathComponent("report.json").path) and report.html" + (tta ? " (and report.tta.json)" : ""))
+        lines.append(
+            "report: \(folder.appendingPathComponent("report.json").path) and report.html"
+                + (tta ? " (and report.tta.json)" : ""))
         return lines.joined(separator: "\n")
     }
 }

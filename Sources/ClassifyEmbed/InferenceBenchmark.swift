@@ -32,8 +32,10 @@ public struct InferenceBenchmark: Sendable {
         let predictor = try Predictor(modelPath: model)
         let pre = predictor.preprocessing
         var rng = SeededGenerator(seed: 5)
-        let one = Tensor(shape: [1, 3, pre.height, pre.width]), many = Tensor(shape: [batch, 3, pre.height, pre.width])
-        rng.fill(one); rng.fill(many)
+        let one = Tensor(shape: [1, 3, pre.height, pre.width])
+        let many = Tensor(shape: [batch, 3, pre.height, pre.width])
+        rng.fill(one)
+        rng.fill(many)
         for _ in 0..<warmup { _ = predictor.predict(tensor: one) }
         var latencies: [Double] = []
         for _ in 0..<latencyRuns {
@@ -48,7 +50,8 @@ public struct InferenceBenchmark: Sendable {
             let t1 = System.now()
             _ = l2Normalized(predictor.joint.neck.forward(f, team: predictor.folded.team))
             let t2 = System.now()
-            parts[0].append((t1 - t0) * 1000); parts[1].append((t2 - t1) * 1000)
+            parts[0].append((t1 - t0) * 1000)
+            parts[1].append((t2 - t1) * 1000)
         }
         _ = predictor.predict(tensor: many)
         var rates: [Double] = []
@@ -57,10 +60,13 @@ public struct InferenceBenchmark: Sendable {
             _ = predictor.predict(tensor: many)
             rates.append(Double(batch) / (System.now() - t0))
         }
-        return Result(model: predictor.modelPath, modelID: predictor.modelID, inputSize: pre.width, threads: Parallel.workers,
-                      latencyBatch1Milliseconds: BackboneBenchmark.median(latencies),
-                      foldedNetworkMilliseconds: BackboneBenchmark.median(parts[0]), embeddingNeckMilliseconds: BackboneBenchmark.median(parts[1]),
-                      batch: batch,
-                      imagesPerSecond: BackboneBenchmark.median(rates), peakRSSMebibytes: Double(System.peakResidentBytes) / 1_048_576)
+        return Result(
+            model: predictor.modelPath, modelID: predictor.modelID, inputSize: pre.width, threads: Parallel.workers,
+            latencyBatch1Milliseconds: BackboneBenchmark.median(latencies),
+            foldedNetworkMilliseconds: BackboneBenchmark.median(parts[0]),
+            embeddingNeckMilliseconds: BackboneBenchmark.median(parts[1]),
+            batch: batch,
+            imagesPerSecond: BackboneBenchmark.median(rates),
+            peakRSSMebibytes: Double(System.peakResidentBytes) / 1_048_576)
     }
 }

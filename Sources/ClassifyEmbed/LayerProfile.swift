@@ -22,7 +22,8 @@ public struct LayerProfile: Sendable {
     public func run() -> [Row] {
         var (backbone, _, x, rng) = BackboneBenchmark.setUp(batch: batch, imageSize: imageSize)
         let layers = backbone.leafLayers
-        var fwd = [[Double]](repeating: [], count: layers.count), bwd = fwd
+        var fwd = [[Double]](repeating: [], count: layers.count)
+        var bwd = fwd
         var shapes = [[Int]](repeating: [], count: layers.count)
         for _ in 0..<(evalOnly ? steps * 20 : steps + 1) {
             var h = x
@@ -42,8 +43,10 @@ public struct LayerProfile: Sendable {
             }
         }
         return layers.indices.map { i in
-            Row(layer: layers[i].name, forwardMilliseconds: BackboneBenchmark.median(Array(fwd[i].dropFirst())) * 1000,
-                backwardMilliseconds: evalOnly ? 0 : BackboneBenchmark.median(Array(bwd[i].dropFirst())) * 1000, outputShape: shapes[i])
+            Row(
+                layer: layers[i].name, forwardMilliseconds: BackboneBenchmark.median(Array(fwd[i].dropFirst())) * 1000,
+                backwardMilliseconds: evalOnly ? 0 : BackboneBenchmark.median(Array(bwd[i].dropFirst())) * 1000,
+                outputShape: shapes[i])
         }
     }
 }

@@ -24,12 +24,18 @@ public struct PairBenchmark: Sendable {
         for i in 0..<count {
             if i % 4 == 0 { for k in 0..<dimension { centre[k] = rng.normal() } }
             var norm: Float = 0
-            for k in 0..<dimension { let v = centre[k] + 3 * rng.normal(); x.data[i * dimension + k] = v; norm += v * v }
+            for k in 0..<dimension {
+                let v = centre[k] + 3 * rng.normal()
+                x.data[i * dimension + k] = v
+                norm += v * v
+            }
             for k in 0..<dimension { x.data[i * dimension + k] /= norm.squareRoot() }
         }
         let t0 = System.now()
-        let result = try! PairVerification(embeddings: x.data, count: count, dimension: dimension, identities: identities)
-        return Result(pairs: result.positives + result.negatives, auc: result.auc, seconds: System.now() - t0,
-                      peakRSSMebibytes: Double(System.peakResidentBytes) / 1_048_576)
+        let result = try! PairVerification(
+            embeddings: x.data, count: count, dimension: dimension, identities: identities)
+        return Result(
+            pairs: result.positives + result.negatives, auc: result.auc, seconds: System.now() - t0,
+            peakRSSMebibytes: Double(System.peakResidentBytes) / 1_048_576)
     }
 }

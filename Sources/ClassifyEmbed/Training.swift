@@ -4,12 +4,17 @@ import Training
 /// Trains a model from a YAML config (see `Configs/`). Progress goes to standard output; the run folder
 /// (`train.output`) receives `config.yaml`, `log.jsonl`, `last/` and `best/` checkpoints.
 public enum TrainingRun {
-    public static func run(configFile: String, resume: Bool, overrides: (inout TrainConfigOverrides) -> Void = { _ in }) throws {
+    public static func run(
+        configFile: String, resume: Bool, overrides: (inout TrainConfigOverrides) -> Void = { _ in }
+    ) throws {
         var config = try TrainConfig.load(URL(fileURLWithPath: configFile))
         var o = TrainConfigOverrides()
         overrides(&o)
         if let v = o.output { config.train.output = v }
-        if let v = o.epochs { config.train.epochs = v; config.train.steps = nil }
+        if let v = o.epochs {
+            config.train.epochs = v
+            config.train.steps = nil
+        }
         if let v = o.steps { config.train.steps = v }
         if let v = o.train { config.data.train = v }
         if let v = o.val { config.data.val = v }

@@ -43,7 +43,8 @@ public struct TrainingStepBenchmark: Sendable {
             model.arena.zeroGrads()
             margin.beginStep(labels: identities)
             let (embedding, logits) = model.forward(x, training: true)
-            let dLogits = Tensor(shape: logits.shape), dEmbedding = Tensor(shape: embedding.shape)
+            let dLogits = Tensor(shape: logits.shape)
+            let dEmbedding = Tensor(shape: embedding.shape)
             _ = ce(logits: logits, labels: labels, gradient: dLogits, scale: 2)
             _ = margin.forwardBackward(embeddings: embedding, labels: identities, gradient: dEmbedding)
             model.backward(embeddingGradient: dEmbedding, logitGradient: dLogits)
@@ -53,7 +54,8 @@ public struct TrainingStepBenchmark: Sendable {
             if i >= warmup { times.append(System.now() - t0) }
         }
         let step = BackboneBenchmark.median(times)
-        return Result(classes: classes, sampleRate: sampleRate, imagesPerSecond: Double(batch) / step,
-                      stepMilliseconds: step * 1000, peakRSSMebibytes: Double(System.peakResidentBytes) / 1_048_576)
+        return Result(
+            classes: classes, sampleRate: sampleRate, imagesPerSecond: Double(batch) / step,
+            stepMilliseconds: step * 1000, peakRSSMebibytes: Double(System.peakResidentBytes) / 1_048_576)
     }
 }

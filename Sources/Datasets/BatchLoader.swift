@@ -28,18 +28,27 @@ package final class BatchLoader: @unchecked Sendable {
     /// becomes `identity·variants + variant`.
     package let variants: Int
 
-    package init(split: Split, cache: ImageCache, batchSize: Int, augmenter: Augmenter, seed: UInt64,
-                 shuffle: Bool = true, variants: Int = 1) {
+    package init(
+        split: Split, cache: ImageCache, batchSize: Int, augmenter: Augmenter, seed: UInt64,
+        shuffle: Bool = true, variants: Int = 1
+    ) {
         precondition(batchSize >= 1 && [1, 2, 4, 8].contains(variants))
-        self.split = split; self.cache = cache; self.batchSize = batchSize; self.augmenter = augmenter
-        self.seed = seed; self.shuffle = shuffle; self.variants = variants
+        self.split = split
+        self.cache = cache
+        self.batchSize = batchSize
+        self.augmenter = augmenter
+        self.seed = seed
+        self.shuffle = shuffle
+        self.variants = variants
     }
 
     /// Identity classes the margin head needs.
     package var identityCount: Int { split.identities.count * variants }
 
     /// Batches per epoch; training drops the last partial batch (BatchNorm needs ≥ 2 rows), evaluation keeps it.
-    package var batchesPerEpoch: Int { shuffle ? split.rows.count / batchSize : (split.rows.count + batchSize - 1) / batchSize }
+    package var batchesPerEpoch: Int {
+        shuffle ? split.rows.count / batchSize : (split.rows.count + batchSize - 1) / batchSize
+    }
 
     package func order(epoch: Int) -> [Int] {
         var idx = Array(0..<split.rows.count)
@@ -55,20 +64,26 @@ package final class BatchLoader: @unchecked Sendable {
     /// Batch `index` of `epoch`, rendered on the calling thread (parallel over samples when `parallel`).
     package func batch(epoch: Int, index: Int, order: [Int]? = nil, parallel: Bool = false) -> Batch {
         let order = order ?? self.order(epoch: epoch)
-        let lo = index * batchSize, hi = min(lo + batchSize, order.count)
+        let lo = index * batchSize
+        let hi = min(lo + batchSize, order.count)
         let rows = Array(order[lo..<hi])
-        let n = rows.count, h = augmenter.preprocessing.height, w = augmenter.preprocessing.width
+        let n = rows.count
+        let h = augmenter.preprocessing.height
+        let w = augmenter.preprocessing.width
         let images = Tensor(shape: [n, 3, h, w])
-        var labels = [Int](repeating: -1, count: n), identities = [Int](repeating: -1, count: n)
+        var labels = [Int](repeating: -1, count: n)
+        var identities = [Int](repeating: -1, count: n)
         let out = SendablePointer(images.data)
         var chosenVariants = [Int](repeating: 0, count: n)
         chosenVariants.withUnsafeMutableBufferPointer { vb in
             let vp = SendablePointer(vb.baseAddress!)
             let render: (Int) -> Void = { i in
-                var rng = SeededGenerator(seed: self.seed ^ (UInt64(epoch) << 40) ^ UInt64(lo + i) &* 0x2545_F491_4F6C_DD1D)
+                var rng = SeededGenerator(
+                    seed: self.seed ^ (UInt64(epoch) << 40) ^ UInt64(lo + i) &* 0x2545_F491_4F6C_DD1D)
                 let variant = self.variants > 1 ? Int(rng.next() % UInt64(self.variants)) : 0
                 vp.pointer[i] = variant
-                self.augmenter.render(self.cache.image(rows[i]), variant: variant, rng: &rng, into: out.pointer + i * 3 * h * w)
+                self.augmenter.render(
+                    self.cache.image(rows[i]), variant: variant, rng: &rng, into: out.pointer + i * 3 * h * w)
             }
             if parallel { Parallel.forEach(n, render) } else { for i in 0..<n { render(i) } }
         }
@@ -97,14 +112,18 @@ package final class BatchLoader: @unchecked Sendable {
         let myGeneration = generation
         queue = []
         condition.unlock()
-        let order = self.order(epoch: epoch), count = batchesPerEpoch
+        let order = self.order(epoch: epoch)
+        let count = batchesPerEpoch
         let thread = Thread { [weak self] in
             guard let self else { return }
             for index in first..<count {
                 let b = self.batch(epoch: epoch, index: index, order: order)
                 self.condition.lock()
                 while self.queue.count >= 2 && !self.stopRequested { self.condition.wait() }
-                if self.stopRequested || self.generation != myGeneration { self.condition.unlock(); return }
+                if self.stopRequested || self.generation != myGeneration {
+                    self.condition.unlock()
+                    return
+                }
                 self.queue.append((index, b))
                 self.condition.broadcast()
                 self.condition.unlock()

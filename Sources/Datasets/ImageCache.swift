@@ -18,14 +18,17 @@ package final class ImageCache: @unchecked Sendable {
         storage = .allocate(capacity: max(count * bytes, 1))
         let store = SendablePointer(storage)
         var failures = [String?](repeating: nil, count: count)
-        let rows = split.rows, csv = split.file.path
+        let rows = split.rows
+        let csv = split.file.path
         failures.withUnsafeMutableBufferPointer { f in
             let fp = SendablePointer(f.baseAddress!)
             Parallel.forEach(count) { i in
                 do {
                     let image = try decoder.decode(contentsOf: rows[i].path)
                     let resized = Resize.bilinear(image, width: side, height: side)
-                    resized.pixels.withUnsafeBufferPointer { (store.pointer + i * bytes).update(from: $0.baseAddress!, count: bytes) }
+                    resized.pixels.withUnsafeBufferPointer {
+                        (store.pointer + i * bytes).update(from: $0.baseAddress!, count: bytes)
+                    }
                 } catch {
                     fp.pointer[i] = "\(csv):\(rows[i].line): \(error)"
                 }
@@ -42,6 +45,7 @@ package final class ImageCache: @unchecked Sendable {
 
     package func image(_ index: Int) -> RGBImage {
         let bytes = side * side * 3
-        return RGBImage(width: side, height: side, pixels: Array(UnsafeBufferPointer(start: storage + index * bytes, count: bytes)))
+        return RGBImage(
+            width: side, height: side, pixels: Array(UnsafeBufferPointer(start: storage + index * bytes, count: bytes)))
     }
 }

@@ -40,12 +40,15 @@ package struct Split: Sendable {
     package var identityIndex: [Int]
 
     /// Parses `file`. Every problem is collected and thrown together as a `SplitError`.
-    package init(file: URL, classNames: [String], identityMode: IdentityMode = .template, checkFiles: Bool = true) throws {
+    package init(
+        file: URL, classNames: [String], identityMode: IdentityMode = .template, checkFiles: Bool = true
+    ) throws {
         self.file = file
         self.classNames = classNames
         let text: String
         do { text = try String(contentsOf: file, encoding: .utf8) } catch {
-            let reason = FileManager.default.fileExists(atPath: file.path) ? "not readable as UTF-8 text" : "no such file"
+            let reason =
+                FileManager.default.fileExists(atPath: file.path) ? "not readable as UTF-8 text" : "no such file"
             throw SplitError(problems: ["\(file.path): \(reason)"])
         }
         let folder = file.deletingLastPathComponent()
@@ -64,7 +67,8 @@ package struct Split: Sendable {
             let where_ = "\(file.path):\(lineNo)"
             if first {
                 first = false
-                if ["path", "image", "file", "filename", "relative_path", "image_path"].contains(fields[0].lowercased()) {
+                if ["path", "image", "file", "filename", "relative_path", "image_path"].contains(fields[0].lowercased())
+                {
                     expectedColumns = fields.count
                     continue
                 }
@@ -78,13 +82,19 @@ package struct Split: Sendable {
                 continue
             }
             expectedColumns = fields.count
-            guard !fields[0].isEmpty else { problems.append("\(where_): empty image path"); continue }
-            let path = fields[0].hasPrefix("/") ? URL(fileURLWithPath: fields[0]) : folder.appendingPathComponent(fields[0])
+            guard !fields[0].isEmpty else {
+                problems.append("\(where_): empty image path")
+                continue
+            }
+            let path =
+                fields[0].hasPrefix("/") ? URL(fileURLWithPath: fields[0]) : folder.appendingPathComponent(fields[0])
             var label: Int?
             let l = fields[1]
             if l != "-" {
                 if let i = Int(l) {
-                    if i >= 0 && i < classNames.count { label = i } else {
+                    if i >= 0 && i < classNames.count {
+                        label = i
+                    } else {
                         problems.append("\(where_): class index \(i) is outside 0…\(classNames.count - 1)")
                         continue
                     }
@@ -106,7 +116,9 @@ package struct Split: Sendable {
         if rows.isEmpty && problems.isEmpty { problems.append("\(file.path): no rows") }
         guard problems.isEmpty else { throw SplitError(problems: problems) }
         self.rows = rows
-        var ids: [String] = [], index: [String: Int] = [:], perRow: [Int] = []
+        var ids: [String] = []
+        var index: [String: Int] = [:]
+        var perRow: [Int] = []
         for row in rows {
             let key: String?
             switch identityMode {
@@ -116,8 +128,13 @@ package struct Split: Sendable {
             case .instance:
                 key = row.path.standardizedFileURL.path
             }
-            guard let key else { perRow.append(-1); continue }
-            if let i = index[key] { perRow.append(i) } else {
+            guard let key else {
+                perRow.append(-1)
+                continue
+            }
+            if let i = index[key] {
+                perRow.append(i)
+            } else {
                 index[key] = ids.count
                 perRow.append(ids.count)
                 ids.append(key)

@@ -5,19 +5,36 @@ package protocol DepthwiseShape {
     static var s: Int { get }
 }
 
-package enum K3S1: DepthwiseShape { package static var k: Int { 3 }; package static var s: Int { 1 } }
-package enum K3S2: DepthwiseShape { package static var k: Int { 3 }; package static var s: Int { 2 } }
-package enum K5S1: DepthwiseShape { package static var k: Int { 5 }; package static var s: Int { 1 } }
-package enum K5S2: DepthwiseShape { package static var k: Int { 5 }; package static var s: Int { 2 } }
+package enum K3S1: DepthwiseShape {
+    package static var k: Int { 3 }
+    package static var s: Int { 1 }
+}
+package enum K3S2: DepthwiseShape {
+    package static var k: Int { 3 }
+    package static var s: Int { 2 }
+}
+package enum K5S1: DepthwiseShape {
+    package static var k: Int { 5 }
+    package static var s: Int { 1 }
+}
+package enum K5S2: DepthwiseShape {
+    package static var k: Int { 5 }
+    package static var s: Int { 2 }
+}
 
 extension DepthwiseKernels {
     /// Forward over padded planes, two output rows at a time: every loaded input vector feeds both rows.
     @inline(__always)
-    static func convolveBlocked<S: DepthwiseShape, V: SIMD>(_: S.Type, _: V.Type, _ planes: UnsafePointer<Float>,
-                                                            _ g: DepthwiseGeometry, _ w: UnsafePointer<Float>,
-                                                            _ out: UnsafeMutablePointer<Float>, outStride: Int,
-                                                            accumulate: Bool) where V.Scalar == Float {
-        let k = S.k, s = S.s, rs = g.rowStride, odd = planes + g.planeFloats
+    static func convolveBlocked<S: DepthwiseShape, V: SIMD>(
+        _: S.Type, _: V.Type, _ planes: UnsafePointer<Float>,
+        _ g: DepthwiseGeometry, _ w: UnsafePointer<Float>,
+        _ out: UnsafeMutablePointer<Float>, outStride: Int,
+        accumulate: Bool
+    ) where V.Scalar == Float {
+        let k = S.k
+        let s = S.s
+        let rs = g.rowStride
+        let odd = planes + g.planeFloats
         withUnsafeTemporaryAllocation(of: V.self, capacity: 25) { wv in
             for t in 0..<(k * k) { wv[t] = V(repeating: w[t]) }
             @inline(__always) func source(_ row: Int, _ kx: Int, _ ox: Int) -> UnsafePointer<Float> {
@@ -27,7 +44,8 @@ extension DepthwiseKernels {
             while oy + 1 < g.outHeight {
                 var ox = 0
                 while ox < g.paddedOutWidth {
-                    var a0 = V(), a1 = V()
+                    var a0 = V()
+                    var a1 = V()
                     for t in 0..<(k + s) {
                         let row = oy * s + t
                         for kx in 0..<k {
@@ -36,7 +54,8 @@ extension DepthwiseKernels {
                             if t >= s && t - s < k { a1 = a1.addingProduct(x, wv[(t - s) * k + kx]) }
                         }
                     }
-                    let o0 = out + oy * outStride + ox, o1 = out + (oy + 1) * outStride + ox
+                    let o0 = out + oy * outStride + ox
+                    let o1 = out + (oy + 1) * outStride + ox
                     store(accumulate ? a0 + load(o0, V.self) : a0, o0)
                     store(accumulate ? a1 + load(o1, V.self) : a1, o1)
                     ox += V.scalarCount
@@ -48,7 +67,9 @@ extension DepthwiseKernels {
                 while ox < g.paddedOutWidth {
                     var a0 = V()
                     for ky in 0..<k {
-                        for kx in 0..<k { a0 = a0.addingProduct(load(source(oy * s + ky, kx, ox), V.self), wv[ky * k + kx]) }
+                        for kx in 0..<k {
+                            a0 = a0.addingProduct(load(source(oy * s + ky, kx, ox), V.self), wv[ky * k + kx])
+                        }
                     }
                     let o0 = out + oy * outStride + ox
                     store(accumulate ? a0 + load(o0, V.self) : a0, o0)
@@ -60,20 +81,28 @@ extension DepthwiseKernels {
 
     /// dw[ky, kx] += Σ dy · x_shifted, one dy load per k taps.
     @inline(__always)
-    static func weightGradientBlocked<S: DepthwiseShape, V: SIMD>(_: S.Type, _: V.Type, _ planes: UnsafePointer<Float>,
-                                                                  _ g: DepthwiseGeometry, _ d: UnsafePointer<Float>,
-                                                                  _ dw: UnsafeMutablePointer<Float>) where V.Scalar == Float {
-        let k = S.k, s = S.s, rs = g.rowStride, pw = g.paddedOutWidth, odd = planes + g.planeFloats
+    static func weightGradientBlocked<S: DepthwiseShape, V: SIMD>(
+        _: S.Type, _: V.Type, _ planes: UnsafePointer<Float>,
+        _ g: DepthwiseGeometry, _ d: UnsafePointer<Float>,
+        _ dw: UnsafeMutablePointer<Float>
+    ) where V.Scalar == Float {
+        let k = S.k
+        let s = S.s
+        let rs = g.rowStride
+        let pw = g.paddedOutWidth
+        let odd = planes + g.planeFloats
         withUnsafeTemporaryAllocation(of: V.self, capacity: 5) { acc in
             for ky in 0..<k {
                 for kx in 0..<k { acc[kx] = V() }
                 for oy in 0..<g.outHeight {
-                    let row = (oy * s + ky) * rs, gr = d + oy * pw
+                    let row = (oy * s + ky) * rs
+                    let gr = d + oy * pw
                     var ox = 0
                     while ox < pw {
                         let dyv = load(gr + ox, V.self)
                         for kx in 0..<k {
-                            let src = s == 1 ? planes + row + ox + kx : (kx & 1 == 0 ? planes : odd) + row + ox + (kx >> 1)
+                            let src =
+                                s == 1 ? planes + row + ox + kx : (kx & 1 == 0 ? planes : odd) + row + ox + (kx >> 1)
                             acc[kx] = acc[kx].addingProduct(dyv, load(src, V.self))
                         }
                         ox += V.scalarCount
@@ -85,24 +114,44 @@ extension DepthwiseKernels {
     }
 
     /// Dispatches to the unrolled kernels for k ∈ {3, 5}; nil when the shape has none.
-    static func convolveFast(_ planes: UnsafePointer<Float>, _ g: DepthwiseGeometry, _ w: UnsafePointer<Float>,
-                             _ out: UnsafeMutablePointer<Float>, outStride: Int, accumulate: Bool = false) -> Bool {
+    static func convolveFast(
+        _ planes: UnsafePointer<Float>, _ g: DepthwiseGeometry, _ w: UnsafePointer<Float>,
+        _ out: UnsafeMutablePointer<Float>, outStride: Int, accumulate: Bool = false
+    ) -> Bool {
         switch (g.kernel, g.stride, g.lanes) {
-        case (3, 1, 8): convolveBlocked(K3S1.self, SIMD8<Float>.self, planes, g, w, out, outStride: outStride, accumulate: accumulate)
-        case (3, 2, 8): convolveBlocked(K3S2.self, SIMD8<Float>.self, planes, g, w, out, outStride: outStride, accumulate: accumulate)
-        case (5, 1, 8): convolveBlocked(K5S1.self, SIMD8<Float>.self, planes, g, w, out, outStride: outStride, accumulate: accumulate)
-        case (5, 2, 8): convolveBlocked(K5S2.self, SIMD8<Float>.self, planes, g, w, out, outStride: outStride, accumulate: accumulate)
-        case (3, 1, 4): convolveBlocked(K3S1.self, SIMD4<Float>.self, planes, g, w, out, outStride: outStride, accumulate: accumulate)
-        case (3, 2, 4): convolveBlocked(K3S2.self, SIMD4<Float>.self, planes, g, w, out, outStride: outStride, accumulate: accumulate)
-        case (5, 1, 4): convolveBlocked(K5S1.self, SIMD4<Float>.self, planes, g, w, out, outStride: outStride, accumulate: accumulate)
-        case (5, 2, 4): convolveBlocked(K5S2.self, SIMD4<Float>.self, planes, g, w, out, outStride: outStride, accumulate: accumulate)
+        case (3, 1, 8):
+            convolveBlocked(
+                K3S1.self, SIMD8<Float>.self, planes, g, w, out, outStride: outStride, accumulate: accumulate)
+        case (3, 2, 8):
+            convolveBlocked(
+                K3S2.self, SIMD8<Float>.self, planes, g, w, out, outStride: outStride, accumulate: accumulate)
+        case (5, 1, 8):
+            convolveBlocked(
+                K5S1.self, SIMD8<Float>.self, planes, g, w, out, outStride: outStride, accumulate: accumulate)
+        case (5, 2, 8):
+            convolveBlocked(
+                K5S2.self, SIMD8<Float>.self, planes, g, w, out, outStride: outStride, accumulate: accumulate)
+        case (3, 1, 4):
+            convolveBlocked(
+                K3S1.self, SIMD4<Float>.self, planes, g, w, out, outStride: outStride, accumulate: accumulate)
+        case (3, 2, 4):
+            convolveBlocked(
+                K3S2.self, SIMD4<Float>.self, planes, g, w, out, outStride: outStride, accumulate: accumulate)
+        case (5, 1, 4):
+            convolveBlocked(
+                K5S1.self, SIMD4<Float>.self, planes, g, w, out, outStride: outStride, accumulate: accumulate)
+        case (5, 2, 4):
+            convolveBlocked(
+                K5S2.self, SIMD4<Float>.self, planes, g, w, out, outStride: outStride, accumulate: accumulate)
         default: return false
         }
         return true
     }
 
-    static func weightGradientFast(_ planes: UnsafePointer<Float>, _ g: DepthwiseGeometry, _ d: UnsafePointer<Float>,
-                                   _ dw: UnsafeMutablePointer<Float>) -> Bool {
+    static func weightGradientFast(
+        _ planes: UnsafePointer<Float>, _ g: DepthwiseGeometry, _ d: UnsafePointer<Float>,
+        _ dw: UnsafeMutablePointer<Float>
+    ) -> Bool {
         switch (g.kernel, g.stride, g.lanes) {
         case (3, 1, 8): weightGradientBlocked(K3S1.self, SIMD8<Float>.self, planes, g, d, dw)
         case (3, 2, 8): weightGradientBlocked(K3S2.self, SIMD8<Float>.self, planes, g, d, dw)

@@ -7,8 +7,10 @@ package enum Im2Col {
         (input + 2 * padding - kernel) / stride + 1
     }
 
-    package static func im2col(_ x: UnsafePointer<Float>, channels: Int, height: Int, width: Int,
-                               kernel: Int, stride: Int, padding: Int, col: UnsafeMutablePointer<Float>) {
+    package static func im2col(
+        _ x: UnsafePointer<Float>, channels: Int, height: Int, width: Int,
+        kernel: Int, stride: Int, padding: Int, col: UnsafeMutablePointer<Float>
+    ) {
         let ho = outputSize(height, kernel: kernel, stride: stride, padding: padding)
         let wo = outputSize(width, kernel: kernel, stride: stride, padding: padding)
         var row = 0
@@ -37,8 +39,10 @@ package enum Im2Col {
     }
 
     /// Adds the columns back into `dx` (which the caller zeroes first).
-    package static func col2im(_ col: UnsafePointer<Float>, channels: Int, height: Int, width: Int,
-                               kernel: Int, stride: Int, padding: Int, dx: UnsafeMutablePointer<Float>) {
+    package static func col2im(
+        _ col: UnsafePointer<Float>, channels: Int, height: Int, width: Int,
+        kernel: Int, stride: Int, padding: Int, dx: UnsafeMutablePointer<Float>
+    ) {
         let ho = outputSize(height, kernel: kernel, stride: stride, padding: padding)
         let wo = outputSize(width, kernel: kernel, stride: stride, padding: padding)
         var row = 0
@@ -50,7 +54,8 @@ package enum Im2Col {
                     for oy in 0..<ho {
                         let iy = oy * stride + ky - padding
                         if iy < 0 || iy >= height { continue }
-                        let d = plane + iy * width, s = src + oy * wo
+                        let d = plane + iy * width
+                        let s = src + oy * wo
                         for ox in 0..<wo {
                             let ix = ox * stride + kx - padding
                             if ix >= 0 && ix < width { d[ix] += s[ox] }

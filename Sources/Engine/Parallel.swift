@@ -1,6 +1,6 @@
 import Dispatch
-import Synchronization
 import Glibc
+import Synchronization
 
 /// A raw pointer that may cross into `concurrentPerform` workers. Workers write disjoint ranges.
 package struct SendablePointer<T>: @unchecked Sendable {
@@ -23,9 +23,13 @@ package enum Parallel {
     package static func chunks(_ count: Int, minimumPerWorker: Int = 1, _ body: (Int, Range<Int>) -> Void) {
         guard count > 0 else { return }
         let n = min(workers, max(1, count / max(1, minimumPerWorker)))
-        if n <= 1 { body(0, 0..<count); return }
+        if n <= 1 {
+            body(0, 0..<count)
+            return
+        }
         DispatchQueue.concurrentPerform(iterations: n) { w in
-            let lo = count * w / n, hi = count * (w + 1) / n
+            let lo = count * w / n
+            let hi = count * (w + 1) / n
             if lo < hi { body(w, lo..<hi) }
         }
     }
@@ -36,7 +40,10 @@ package enum Parallel {
     package static func dynamic(_ count: Int, _ body: (Int, Int) -> Void) {
         guard count > 0 else { return }
         let n = min(workers, count)
-        if n <= 1 { for i in 0..<count { body(0, i) }; return }
+        if n <= 1 {
+            for i in 0..<count { body(0, i) }
+            return
+        }
         let next = WorkCounter()
         DispatchQueue.concurrentPerform(iterations: n) { w in
             while true {

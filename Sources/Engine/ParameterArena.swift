@@ -25,8 +25,12 @@ package final class Parameter {
     fileprivate var grads: AlignedStorage?
 
     fileprivate init(name: String, shape: [Int], offset: Int, decay: Bool, initializer: ParameterInit) {
-        self.name = name; self.shape = shape; self.offset = offset
-        self.count = shape.reduce(1, *); self.decay = decay; self.initializer = initializer
+        self.name = name
+        self.shape = shape
+        self.offset = offset
+        self.count = shape.reduce(1, *)
+        self.decay = decay
+        self.initializer = initializer
     }
 
     private static func sealed(_ storage: AlignedStorage?, _ name: String) -> AlignedStorage {
@@ -81,7 +85,10 @@ package final class ParameterArena {
         moment1 = AlignedStorage(count: count)
         moment2 = AlignedStorage(count: count)
         isSealed = true
-        for p in parameters { p.values = values; p.grads = grads }
+        for p in parameters {
+            p.values = values
+            p.grads = grads
+        }
         var rng = SeededGenerator(seed: seed)
         for p in parameters {
             let v = p.valuePointer
@@ -113,13 +120,15 @@ package final class ParameterArena {
 
     /// Global L2 norm of all gradients (blocks of 4096 summed in Double, in a fixed order).
     package func gradNorm() -> Double {
-        let g = SendablePointer(gradsPointer), n = count
+        let g = SendablePointer(gradsPointer)
+        let n = count
         let blocks = (n + 4095) / 4096
         var partials = [Double](repeating: 0, count: blocks)
         partials.withUnsafeMutableBufferPointer { pb in
             let pp = SendablePointer(pb.baseAddress!)
             Parallel.forEach(blocks, minimumPerWorker: 16) { b in
-                let lo = b * 4096, len = min(4096, n - lo)
+                let lo = b * 4096
+                let len = min(4096, n - lo)
                 pp.pointer[b] = Double(Vectorized.dot(g.pointer + lo, g.pointer + lo, len))
             }
         }
@@ -133,7 +142,8 @@ package final class ParameterArena {
         let norm = gradNorm()
         let factor = maxNorm / (norm + 1e-6)
         if factor < 1 {
-            let f = Float(factor), g = gradsPointer
+            let f = Float(factor)
+            let g = gradsPointer
             for i in 0..<count { g[i] *= f }
         }
         return norm

@@ -1,3 +1,5 @@
+import Glibc
+
 /// Deterministic, seedable generator (xoshiro256**), so runs and tests repeat exactly for a seed.
 package struct SeededGenerator: RandomNumberGenerator, Codable, Equatable, Sendable {
     package var state: [UInt64]
@@ -21,7 +23,10 @@ package struct SeededGenerator: RandomNumberGenerator, Codable, Equatable, Senda
     package mutating func next() -> UInt64 {
         let result = Self.rotl(state[1] &* 5, 7) &* 9
         let t = state[1] << 17
-        state[2] ^= state[0]; state[3] ^= state[1]; state[1] ^= state[2]; state[0] ^= state[3]
+        state[2] ^= state[0]
+        state[3] ^= state[1]
+        state[1] ^= state[2]
+        state[0] ^= state[3]
         state[2] ^= t
         state[3] = Self.rotl(state[3], 45)
         return result
@@ -41,5 +46,3 @@ package struct SeededGenerator: RandomNumberGenerator, Codable, Equatable, Senda
         for i in 0..<t.count { t.data[i] = normal() * scale }
     }
 }
-
-import Glibc

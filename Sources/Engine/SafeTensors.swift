@@ -67,12 +67,14 @@ package struct SafeTensorsFile {
         self.file = file
         self.bytes = data
         guard data.count >= 8 else {
-            throw SafeTensorsError.malformedHeader(file: file, reason: "file is \(data.count) bytes, shorter than the 8-byte header length")
+            throw SafeTensorsError.malformedHeader(
+                file: file, reason: "file is \(data.count) bytes, shorter than the 8-byte header length")
         }
         var headerLength: UInt64 = 0
         for i in 0..<8 { headerLength |= UInt64(data[data.startIndex + i]) << (8 * UInt64(i)) }
         guard headerLength <= UInt64(data.count - 8), headerLength <= 100_000_000 else {
-            throw SafeTensorsError.malformedHeader(file: file, reason: "header length \(headerLength) exceeds the file size \(data.count)")
+            throw SafeTensorsError.malformedHeader(
+                file: file, reason: "header length \(headerLength) exceeds the file size \(data.count)")
         }
         let start = data.startIndex + 8
         let headerData = data.subdata(in: start..<(start + Int(headerLength)))
@@ -104,7 +106,8 @@ package struct SafeTensorsFile {
                 throw SafeTensorsError.badTensor(file: file, tensor: name, reason: "entry is not an object")
             }
             guard let dtypeName = info["dtype"] as? String, let dtype = SafeTensorsDType(rawValue: dtypeName) else {
-                throw SafeTensorsError.badTensor(file: file, tensor: name, reason: "unknown dtype \(info["dtype"] ?? "nil")")
+                throw SafeTensorsError.badTensor(
+                    file: file, tensor: name, reason: "unknown dtype \(info["dtype"] ?? "nil")")
             }
             guard let shapeAny = info["shape"] as? [Any] else {
                 throw SafeTensorsError.badTensor(file: file, tensor: name, reason: "missing shape")
@@ -112,19 +115,22 @@ package struct SafeTensorsFile {
             var shape: [Int] = []
             for d in shapeAny {
                 guard let n = d as? NSNumber, n.int64Value >= 0, n.int64Value < Int64(Int32.max),
-                      Double(n.int64Value) == n.doubleValue else {
+                    Double(n.int64Value) == n.doubleValue
+                else {
                     throw SafeTensorsError.badTensor(file: file, tensor: name, reason: "invalid dimension \(d)")
                 }
                 shape.append(n.intValue)
             }
             guard let offsets = info["data_offsets"] as? [Any], offsets.count == 2,
-                  let b = offsets[0] as? NSNumber, let e = offsets[1] as? NSNumber,
-                  b.int64Value >= 0, e.int64Value >= b.int64Value else {
+                let b = offsets[0] as? NSNumber, let e = offsets[1] as? NSNumber,
+                b.int64Value >= 0, e.int64Value >= b.int64Value
+            else {
                 throw SafeTensorsError.badTensor(file: file, tensor: name, reason: "invalid data_offsets")
             }
             guard e.int64Value <= Int64(dataSize) else {
-                throw SafeTensorsError.badTensor(file: file, tensor: name,
-                                                 reason: "data_offsets end \(e) beyond the data section (\(dataSize) bytes); file truncated?")
+                throw SafeTensorsError.badTensor(
+                    file: file, tensor: name,
+                    reason: "data_offsets end \(e) beyond the data section (\(dataSize) bytes); file truncated?")
             }
             var elements = 1
             for d in shape {
@@ -136,8 +142,9 @@ package struct SafeTensorsFile {
             }
             let range = b.intValue..<e.intValue
             guard range.count == elements * dtype.size else {
-                throw SafeTensorsError.badTensor(file: file, tensor: name,
-                                                 reason: "\(range.count) bytes do not match shape \(shape) of \(dtype.rawValue)")
+                throw SafeTensorsError.badTensor(
+                    file: file, tensor: name,
+                    reason: "\(range.count) bytes do not match shape \(shape) of \(dtype.rawValue)")
             }
             entries[name] = Entry(dtype: dtype, shape: shape, range: range)
         }
@@ -163,12 +170,18 @@ package struct SafeTensorsFile {
         raw.withUnsafeBytes { (src: UnsafeRawBufferPointer) in
             for i in 0..<n {
                 switch entry.dtype {
-                case .f32: out[i] = Float(bitPattern: src.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self).littleEndian)
-                case .f64: out[i] = Float(Double(bitPattern: src.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self).littleEndian))
+                case .f32:
+                    out[i] = Float(bitPattern: src.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self).littleEndian)
+                case .f64:
+                    out[i] = Float(
+                        Double(bitPattern: src.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self).littleEndian))
                 case .f16:
-                    out[i] = Float(Float16(bitPattern: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self).littleEndian))
+                    out[i] = Float(
+                        Float16(bitPattern: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self).littleEndian))
                 case .bf16:
-                    out[i] = Float(bitPattern: UInt32(src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self).littleEndian) << 16)
+                    out[i] = Float(
+                        bitPattern: UInt32(src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self).littleEndian) << 16
+                    )
                 case .i64: out[i] = Float(Int64(littleEndian: src.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self)))
                 case .i32: out[i] = Float(Int32(littleEndian: src.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self)))
                 case .i16: out[i] = Float(Int16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: Int16.self)))
@@ -190,7 +203,8 @@ package struct SafeTensorsFile {
     package func bytes(_ name: String) throws -> (shape: [Int], values: [UInt8]) {
         guard let entry = entries[name] else { throw SafeTensorsError.missingTensor(file: file, tensor: name) }
         guard entry.dtype == .u8 else {
-            throw SafeTensorsError.badTensor(file: file, tensor: name, reason: "expected U8, found \(entry.dtype.rawValue)")
+            throw SafeTensorsError.badTensor(
+                file: file, tensor: name, reason: "expected U8, found \(entry.dtype.rawValue)")
         }
         return (entry.shape, [UInt8](raw(entry)))
     }
@@ -223,8 +237,11 @@ package struct SafeTensorsWriter {
         if !metadata.isEmpty { header["__metadata__"] = metadata }
         var offset = 0
         for item in items {
-            header[item.name] = ["dtype": item.dtype.rawValue, "shape": item.shape,
-                                 "data_offsets": [offset, offset + item.data.count]] as [String: Any]
+            header[item.name] =
+                [
+                    "dtype": item.dtype.rawValue, "shape": item.shape,
+                    "data_offsets": [offset, offset + item.data.count],
+                ] as [String: Any]
             offset += item.data.count
         }
         var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])

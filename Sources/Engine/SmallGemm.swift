@@ -10,15 +10,18 @@ package enum Rows1: GemmRows { package static var r: Int { 1 } }
 /// through, each B vector feeding 6 FMAs.
 package enum SmallGemm {
     @inline(__always)
-    static func block<R: GemmRows>(_: R.Type, _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, n: Int, k: Int,
-                                   _ c: UnsafeMutablePointer<Float>, row: Int) {
+    static func block<R: GemmRows>(
+        _: R.Type, _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, n: Int, k: Int,
+        _ c: UnsafeMutablePointer<Float>, row: Int
+    ) {
         typealias V = SIMD8<Float>
         withUnsafeTemporaryAllocation(of: V.self, capacity: 2 * 6) { acc in
             var j = 0
             while j + 16 <= n {
                 for t in 0..<(2 * R.r) { acc[t] = V() }
                 for kk in 0..<k {
-                    let b0 = DepthwiseKernels.load(b + kk * n + j, V.self), b1 = DepthwiseKernels.load(b + kk * n + j + 8, V.self)
+                    let b0 = DepthwiseKernels.load(b + kk * n + j, V.self)
+                    let b1 = DepthwiseKernels.load(b + kk * n + j + 8, V.self)
                     for r in 0..<R.r {
                         let w = V(repeating: a[(row + r) * lda + kk])
                         acc[2 * r] = acc[2 * r].addingProduct(b0, w)
@@ -51,12 +54,26 @@ package enum SmallGemm {
         }
     }
 
-    package static func multiply(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
-                                 c: UnsafeMutablePointer<Float>) {
+    package static func multiply(
+        m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
+        c: UnsafeMutablePointer<Float>
+    ) {
         var row = 0
-        while row + 6 <= m { block(Rows6.self, a, lda: lda, b, n: n, k: k, c, row: row); row += 6 }
-        while row + 4 <= m { block(Rows4.self, a, lda: lda, b, n: n, k: k, c, row: row); row += 4 }
-        while row + 2 <= m { block(Rows2.self, a, lda: lda, b, n: n, k: k, c, row: row); row += 2 }
-        while row < m { block(Rows1.self, a, lda: lda, b, n: n, k: k, c, row: row); row += 1 }
+        while row + 6 <= m {
+            block(Rows6.self, a, lda: lda, b, n: n, k: k, c, row: row)
+            row += 6
+        }
+        while row + 4 <= m {
+            block(Rows4.self, a, lda: lda, b, n: n, k: k, c, row: row)
+            row += 4
+        }
+        while row + 2 <= m {
+            block(Rows2.self, a, lda: lda, b, n: n, k: k, c, row: row)
+            row += 2
+        }
+        while row < m {
+            block(Rows1.self, a, lda: lda, b, n: n, k: k, c, row: row)
+            row += 1
+        }
     }
 }

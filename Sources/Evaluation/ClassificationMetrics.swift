@@ -26,7 +26,8 @@ package struct ClassificationMetrics: Codable, Equatable, Sendable {
         }
         let s = support
         recall = (0..<classes).map { c in s[c] == 0 ? 0 : Double(m[c][c]) / Double(s[c]) }
-        let p = precision, r = recall
+        let p = precision
+        let r = recall
         f1 = (0..<classes).map { c in p[c] + r[c] == 0 ? 0 : 2 * p[c] * r[c] / (p[c] + r[c]) }
         macroF1 = classes == 0 ? 0 : f1.reduce(0, +) / Double(classes)
         weightedF1 = total == 0 ? 0 : zip(f1, s).map { $0 * Double($1) }.reduce(0, +) / Double(total)

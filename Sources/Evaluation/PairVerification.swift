@@ -31,7 +31,9 @@ package struct PairVerification: Sendable {
         package var fpr: Double = 0
 
         package init(threshold: Double, accuracy: Double, f1: Double) {
-            self.threshold = threshold; self.accuracy = accuracy; self.f1 = f1
+            self.threshold = threshold
+            self.accuracy = accuracy
+            self.f1 = f1
         }
 
         /// Accuracy and F1 when `tp` of `p` positives and `fp` of `q` negatives score ≥ `threshold`.
@@ -55,29 +57,38 @@ package struct PairVerification: Sendable {
     }
 
     /// `embeddings` is `[n, d]` row-major (rows L2-normalised), `identities[i]` the identity of row i.
-    package init(embeddings: UnsafePointer<Float>, count n: Int, dimension d: Int, identities: [Int],
-                 targets: [Double] = ROC.standardTargets, histogramBins: Int = 100) throws {
+    package init(
+        embeddings: UnsafePointer<Float>, count n: Int, dimension d: Int, identities: [Int],
+        targets: [Double] = ROC.standardTargets, histogramBins: Int = 100
+    ) throws {
         precondition(identities.count == n, "one identity per embedding")
         guard n >= 2 else { throw ROC.Failure.empty }
-        let tile = 256, buckets = 1 << 16
+        let tile = 256
+        let buckets = 1 << 16
         let tiles = (n + tile - 1) / tile
         var jobs: [(Int, Int)] = []
         for a in 0..<tiles { for b in a..<tiles { jobs.append((a, b)) } }
         let ids = identities
         // The same job ranges go to the same worker in both passes (Parallel.chunks is deterministic), so
         // pass 2 can write each worker's pairs into slots reserved for it in pass 1: no locks.
-        func scores(_ job: (Int, Int), into block: UnsafeMutablePointer<Float>) -> (i0: Int, j0: Int, mi: Int, mj: Int) {
+        func scores(_ job: (Int, Int), into block: UnsafeMutablePointer<Float>) -> (i0: Int, j0: Int, mi: Int, mj: Int)
+        {
             let (a, b) = job
-            let i0 = a * tile, j0 = b * tile, mi = min(tile, n - i0), mj = min(tile, n - j0)
-            BLAS.gemm(transB: true, m: mi, n: mj, k: d, a: embeddings + i0 * d, lda: d, b: embeddings + j0 * d, ldb: d,
-                      c: block, ldc: mj)
+            let i0 = a * tile
+            let j0 = b * tile
+            let mi = min(tile, n - i0)
+            let mj = min(tile, n - j0)
+            BLAS.gemm(
+                transB: true, m: mi, n: mj, k: d, a: embeddings + i0 * d, lda: d, b: embeddings + j0 * d, ldb: d,
+                c: block, ldc: mj)
             return (i0, j0, mi, mj)
         }
         // Pass 1 keeps every pair's key (4 bytes) in job order, so pass 2 reads them back instead of redoing
         // the GEMMs; each job's pairs start at `jobStart[job]`.
         var jobStart = [Int](repeating: 0, count: jobs.count + 1)
         for (index, (a, b)) in jobs.enumerated() {
-            let mi = min(tile, n - a * tile), mj = min(tile, n - b * tile)
+            let mi = min(tile, n - a * tile)
+            let mj = min(tile, n - b * tile)
             jobStart[index + 1] = jobStart[index] + (a == b ? mi * (mi - 1) / 2 : mi * mj)
         }
         let keys = UnsafeMutablePointer<UInt32>.allocate(capacity: max(jobStart[jobs.count], 1))
@@ -94,7 +105,8 @@ package struct PairVerification: Sendable {
             Parallel.chunks(jobs.count) { w, range in
                 let block = UnsafeMutablePointer<Float>.allocate(capacity: tile * tile)
                 defer { block.deallocate() }
-                let posC = cs.pointer + w * 2 * buckets, negC = posC + buckets
+                let posC = cs.pointer + w * 2 * buckets
+                let negC = posC + buckets
                 for job in range {
                     let (i0, j0, mi, mj) = scores(jobs[job], into: block)
                     var at = jobStart[job]
@@ -113,76 +125,114 @@ package struct PairVerification: Sendable {
             }
         }
         if invalid.contains(true) { throw ROC.Failure.notFinite(index: -1) }
-        var pos = [Int](repeating: 0, count: buckets), neg = pos
+        var pos = [Int](repeating: 0, count: buckets)
+        var neg = pos
         for w in 0..<workers {
-            for k in 0..<buckets { pos[k] += counts[w * 2 * buckets + k]; neg[k] += counts[w * 2 * buckets + buckets + k] }
+            for k in 0..<buckets {
+                pos[k] += counts[w * 2 * buckets + k]
+                neg[k] += counts[w * 2 * buckets + buckets + k]
+            }
         }
-        let p = pos.reduce(0, +), q = neg.reduce(0, +)
+        let p = pos.reduce(0, +)
+        let q = neg.reduce(0, +)
         guard p > 0, q > 0 else { throw ROC.Failure.oneClass(positives: p, negatives: q) }
 
         // Pass 2: the low 16 bits of every score, grouped by bucket, each worker in its reserved slots.
-        var posStart = [Int](repeating: 0, count: buckets + 1), negStart = posStart
-        for k in 0..<buckets { posStart[k + 1] = posStart[k] + pos[k]; negStart[k + 1] = negStart[k] + neg[k] }
+        var posStart = [Int](repeating: 0, count: buckets + 1)
+        var negStart = posStart
+        for k in 0..<buckets {
+            posStart[k + 1] = posStart[k] + pos[k]
+            negStart[k + 1] = negStart[k] + neg[k]
+        }
         let posLow = UnsafeMutablePointer<UInt16>.allocate(capacity: max(p, 1))
         let negLow = UnsafeMutablePointer<UInt16>.allocate(capacity: max(q, 1))
-        defer { posLow.deallocate(); negLow.deallocate() }
+        defer {
+            posLow.deallocate()
+            negLow.deallocate()
+        }
         // counts becomes each worker's next write position per bucket.
         for k in 0..<buckets {
-            var ps = posStart[k], ns = negStart[k]
+            var ps = posStart[k]
+            var ns = negStart[k]
             for w in 0..<workers {
-                let pi = w * 2 * buckets + k, ni = pi + buckets
+                let pi = w * 2 * buckets + k
+                let ni = pi + buckets
                 let (pcount, ncount) = (counts[pi], counts[ni])
-                counts[pi] = ps; counts[ni] = ns
-                ps += pcount; ns += ncount
+                counts[pi] = ps
+                counts[ni] = ns
+                ps += pcount
+                ns += ncount
             }
         }
-        let pl = SendablePointer(posLow), nl = SendablePointer(negLow)
+        let pl = SendablePointer(posLow)
+        let nl = SendablePointer(negLow)
         Parallel.chunks(jobs.count) { w, range in
-            let posAt = cs.pointer + w * 2 * buckets, negAt = posAt + buckets
+            let posAt = cs.pointer + w * 2 * buckets
+            let negAt = posAt + buckets
             for job in range {
                 let (a, b) = jobs[job]
-                let i0 = a * tile, j0 = b * tile, mi = min(tile, n - i0), mj = min(tile, n - j0)
+                let i0 = a * tile
+                let j0 = b * tile
+                let mi = min(tile, n - i0)
+                let mj = min(tile, n - j0)
                 var at = jobStart[job]
                 for i in 0..<mi {
                     let idI = ids[i0 + i]
                     for j in (a == b ? i + 1 : 0)..<mj {
                         let key = ks.pointer[at]
                         at += 1
-                        let k = Int(key >> 16), low = UInt16(truncatingIfNeeded: key)
-                        if idI == ids[j0 + j] { pl.pointer[posAt[k]] = low; posAt[k] += 1 }
-                        else { nl.pointer[negAt[k]] = low; negAt[k] += 1 }
+                        let k = Int(key >> 16)
+                        let low = UInt16(truncatingIfNeeded: key)
+                        if idI == ids[j0 + j] {
+                            pl.pointer[posAt[k]] = low
+                            posAt[k] += 1
+                        } else {
+                            nl.pointer[negAt[k]] = low
+                            negAt[k] += 1
+                        }
                     }
                 }
             }
         }
 
         // Walk the buckets from the top, ordering each by its low bits (counting when large, sorting when small).
-        var tp = 0, fpCount = 0
-        var lastFPR = 0.0, lastTPR = 0.0, area = 0.0
-        var best = [ROC.OperatingPoint](repeating: ROC.OperatingPoint(fprTarget: 0, tpr: 0, fpr: 0, threshold: .infinity), count: targets.count)
+        var tp = 0
+        var fpCount = 0
+        var lastFPR = 0.0
+        var lastTPR = 0.0
+        var area = 0.0
+        var best = [ROC.OperatingPoint](
+            repeating: ROC.OperatingPoint(fprTarget: 0, tpr: 0, fpr: 0, threshold: .infinity), count: targets.count)
         for (t, f) in targets.enumerated() { best[t].fprTarget = f }
-        var lowPos = [Int](repeating: 0, count: 1 << 16), lowNeg = lowPos
-        var bestAcc = ThresholdPoint(threshold: .infinity, accuracy: Double(q) / Double(p + q), f1: 0), bestF = bestAcc
+        var lowPos = [Int](repeating: 0, count: 1 << 16)
+        var lowNeg = lowPos
+        var bestAcc = ThresholdPoint(threshold: .infinity, accuracy: Double(q) / Double(p + q), f1: 0)
+        var bestF = bestAcc
         var curve: [ThresholdPoint] = []
         let every = max(1, (p + q) / 200)
-        var nextSample = 0, nextFalsePositives = 1
+        var nextSample = 0
+        var nextFalsePositives = 1
         // Targets ascending; `pending` is the first target whose point is not settled yet. A target is settled by
         // the last point before the FPR first exceeds it, so each point costs O(1).
         let order = targets.indices.sorted { targets[$0] < targets[$1] }
         var pending = 0
         var previous = ROC.OperatingPoint(fprTarget: 0, tpr: 0, fpr: 0, threshold: .infinity)
         func emit(_ threshold: Float) {
-            let fpr = Double(fpCount) / Double(q), tpr = Double(tp) / Double(p)
+            let fpr = Double(fpCount) / Double(q)
+            let tpr = Double(tp) / Double(p)
             area += (fpr - lastFPR) * (tpr + lastTPR) / 2
-            lastFPR = fpr; lastTPR = tpr
+            lastFPR = fpr
+            lastTPR = tpr
             while pending < order.count && fpr > targets[order[pending]] {
-                best[order[pending]] = ROC.OperatingPoint(fprTarget: targets[order[pending]], tpr: previous.tpr, fpr: previous.fpr,
-                                                          threshold: previous.threshold)
+                best[order[pending]] = ROC.OperatingPoint(
+                    fprTarget: targets[order[pending]], tpr: previous.tpr, fpr: previous.fpr,
+                    threshold: previous.threshold)
                 pending += 1
             }
             previous = ROC.OperatingPoint(fprTarget: 0, tpr: tpr, fpr: fpr, threshold: Double(threshold))
-            let point = ThresholdPoint(threshold: Double(threshold), tp: Double(tp), fp: Double(fpCount),
-                                       positives: Double(p), negatives: Double(q))
+            let point = ThresholdPoint(
+                threshold: Double(threshold), tp: Double(tp), fp: Double(fpCount),
+                positives: Double(p), negatives: Double(q))
             if point.accuracy > bestAcc.accuracy { bestAcc = point }
             if point.f1 > bestF.f1 { bestF = point }
             // Evenly spaced in pairs called positive, plus log-spaced in false positives (for log-FPR plots).
@@ -193,13 +243,16 @@ package struct PairVerification: Sendable {
             }
         }
         for k in stride(from: buckets - 1, through: 0, by: -1) where pos[k] + neg[k] > 0 {
-            let pr = posStart[k]..<posStart[k + 1], nr = negStart[k]..<negStart[k + 1]
+            let pr = posStart[k]..<posStart[k + 1]
+            let nr = negStart[k]..<negStart[k + 1]
             if pr.count + nr.count > 4096 {
                 for i in pr { lowPos[Int(posLow[i])] += 1 }
                 for i in nr { lowNeg[Int(negLow[i])] += 1 }
                 for low in stride(from: (1 << 16) - 1, through: 0, by: -1) where lowPos[low] + lowNeg[low] > 0 {
-                    tp += lowPos[low]; fpCount += lowNeg[low]
-                    lowPos[low] = 0; lowNeg[low] = 0
+                    tp += lowPos[low]
+                    fpCount += lowNeg[low]
+                    lowPos[low] = 0
+                    lowNeg[low] = 0
                     emit(Self.value(UInt32(k) << 16 | UInt32(low)))
                 }
             } else {
@@ -217,7 +270,8 @@ package struct PairVerification: Sendable {
             }
         }
         for t in order[pending...] {
-            best[t] = ROC.OperatingPoint(fprTarget: targets[t], tpr: previous.tpr, fpr: previous.fpr, threshold: previous.threshold)
+            best[t] = ROC.OperatingPoint(
+                fprTarget: targets[t], tpr: previous.tpr, fpr: previous.fpr, threshold: previous.threshold)
         }
         auc = area
         bestAccuracy = bestAcc
@@ -227,11 +281,13 @@ package struct PairVerification: Sendable {
         negatives = q
         table = best
         // Histograms from the bucket counts (each bucket's representative value is its lowest score).
-        var ph = [Int](repeating: 0, count: histogramBins), nh = ph
+        var ph = [Int](repeating: 0, count: histogramBins)
+        var nh = ph
         for k in 0..<buckets where pos[k] + neg[k] > 0 {
             let v = Double(Self.value(UInt32(k) << 16 | 0x8000))
             let bin = min(histogramBins - 1, max(0, Int((v + 1) / 2 * Double(histogramBins))))
-            ph[bin] += pos[k]; nh[bin] += neg[k]
+            ph[bin] += pos[k]
+            nh[bin] += neg[k]
         }
         positiveHistogram = ph
         negativeHistogram = nh

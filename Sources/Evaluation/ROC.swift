@@ -14,7 +14,8 @@ package struct ROC: Codable, Equatable, Sendable {
             switch self {
             case .empty: return "no scores to evaluate"
             case .oneClass(let p, let n):
-                return "ROC needs both positives and negatives (got \(p) positive, \(n) negative); check the labels or the split"
+                return
+                    "ROC needs both positives and negatives (got \(p) positive, \(n) negative); check the labels or the split"
             case .notFinite(let i): return "score \(i) is NaN or infinite; the model produced invalid outputs"
             }
         }
@@ -26,23 +27,34 @@ package struct ROC: Codable, Equatable, Sendable {
         guard !scores.isEmpty else { throw Failure.empty }
         if let bad = scores.firstIndex(where: { !$0.isFinite }) { throw Failure.notFinite(index: bad) }
         let order = scores.indices.sorted { scores[$0] > scores[$1] }
-        let p = positive.filter { $0 }.count, n = positive.count - p
+        let p = positive.filter { $0 }.count
+        let n = positive.count - p
         guard p > 0, n > 0 else { throw Failure.oneClass(positives: p, negatives: n) }
-        var fpr = [0.0], tpr = [0.0], thresholds = [Double.infinity]
-        var tp = 0, fp = 0, i = 0
+        var fpr = [0.0]
+        var tpr = [0.0]
+        var thresholds = [Double.infinity]
+        var tp = 0
+        var fp = 0
+        var i = 0
         while i < order.count {
             let s = scores[order[i]]
             while i < order.count && scores[order[i]] == s {
                 if positive[order[i]] { tp += 1 } else { fp += 1 }
                 i += 1
             }
-            fpr.append(Double(fp) / Double(n)); tpr.append(Double(tp) / Double(p)); thresholds.append(s)
+            fpr.append(Double(fp) / Double(n))
+            tpr.append(Double(tp) / Double(p))
+            thresholds.append(s)
         }
         self.init(fpr: fpr, tpr: tpr, thresholds: thresholds, positives: p, negatives: n)
     }
 
     package init(fpr: [Double], tpr: [Double], thresholds: [Double], positives: Int, negatives: Int) {
-        self.fpr = fpr; self.tpr = tpr; self.thresholds = thresholds; self.positives = positives; self.negatives = negatives
+        self.fpr = fpr
+        self.tpr = tpr
+        self.thresholds = thresholds
+        self.positives = positives
+        self.negatives = negatives
     }
 
     /// Area under the curve by the trapezoid rule (equals Mann–Whitney U with ties counted ½).
@@ -61,7 +73,8 @@ package struct ROC: Codable, Equatable, Sendable {
     }
 
     /// The rule printed beside every table.
-    package static let rule = "TPR@FPR=f: the ROC point with the largest FPR ≤ f (ties grouped); positive means score ≥ threshold"
+    package static let rule =
+        "TPR@FPR=f: the ROC point with the largest FPR ≤ f (ties grouped); positive means score ≥ threshold"
 
     /// TPR@FPR=f: the ROC point with the largest FPR ≤ f (the last such point, so the highest TPR there).
     package func operatingPoint(atFPR target: Double) -> OperatingPoint {
@@ -72,5 +85,7 @@ package struct ROC: Codable, Equatable, Sendable {
 
     package static let standardTargets: [Double] = [1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1]
 
-    package func table(_ targets: [Double] = ROC.standardTargets) -> [OperatingPoint] { targets.map(operatingPoint(atFPR:)) }
+    package func table(_ targets: [Double] = ROC.standardTargets) -> [OperatingPoint] {
+        targets.map(operatingPoint(atFPR:))
+    }
 }

@@ -11,19 +11,25 @@ package struct EvaluationReport: Codable, Sendable {
     /// The test-time augmentation views and weights, when this report is of a TTA run.
     package var tta: String?
 
-    package init(model: String, split: String, images: Int) { self.model = model; self.split = split; self.images = images }
+    package init(model: String, split: String, images: Int) {
+        self.model = model
+        self.split = split
+        self.images = images
+    }
 
     /// JSON coders for reports: thresholds can be +∞ (the first ROC point), written as the string "inf".
     package static var encoder: JSONEncoder {
         let e = JSONEncoder()
         e.outputFormatting = [.prettyPrinted, .sortedKeys]
-        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        e.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return e
     }
 
     package static var decoder: JSONDecoder {
         let d = JSONDecoder()
-        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        d.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return d
     }
 }
@@ -48,7 +54,10 @@ package struct ClassificationEvaluation: Codable, Sendable {
     package init(logits: [[Float]], truth: [Int], classNames: [String], binary: Bool) throws {
         self.classNames = classNames
         let probabilities: [[Double]] = logits.map { row in
-            if binary { let p = 1 / (1 + exp(-Double(row[0]))); return [1 - p, p] }
+            if binary {
+                let p = 1 / (1 + exp(-Double(row[0])))
+                return [1 - p, p]
+            }
             let m = row.max() ?? 0
             let e = row.map { exp(Double($0 - m)) }
             let z = e.reduce(0, +)
@@ -65,7 +74,9 @@ package struct ClassificationEvaluation: Codable, Sendable {
         rocCurves = rocs.map { roc in
             guard let roc else { return [] }
             let every = max(1, roc.fpr.count / 400)
-            return roc.fpr.indices.filter { $0 % every == 0 || $0 == roc.fpr.count - 1 }.map { [roc.fpr[$0], roc.tpr[$0]] }
+            return roc.fpr.indices.filter { $0 % every == 0 || $0 == roc.fpr.count - 1 }.map {
+                [roc.fpr[$0], roc.tpr[$0]]
+            }
         }
         if binary, let roc = try? ROC(scores: probabilities.map { $0[1] }, positive: truth.map { $0 == 1 }) {
             tprAtFPR = roc.table()
@@ -77,24 +88,40 @@ package struct ClassificationEvaluation: Codable, Sendable {
     }
 
     package var summary: [String] {
-        var lines = [String(format: "classification: accuracy %.4f  macro-F1 %.4f  weighted-F1 %.4f", metrics.accuracy, metrics.macroF1, metrics.weightedF1)]
+        var lines = [
+            String(
+                format: "classification: accuracy %.4f  macro-F1 %.4f  weighted-F1 %.4f", metrics.accuracy,
+                metrics.macroF1, metrics.weightedF1)
+        ]
         lines.append("  class            precision  recall     F1         support  AUROC (one-vs-rest)")
         for c in 0..<metrics.classes {
             let name = c < classNames.count ? classNames[c] : "class \(c)"
-            lines.append("  " + name.padding(toLength: 16, withPad: " ", startingAt: 0)
-                + String(format: " %-10.4f %-10.4f %-10.4f %-8d ", metrics.precision[c], metrics.recall[c], metrics.f1[c], metrics.support[c])
-                + (auroc[c].map { String(format: "%.4f", $0) } ?? "n/a (one class only)"))
+            lines.append(
+                "  " + name.padding(toLength: 16, withPad: " ", startingAt: 0)
+                    + String(
+                        format: " %-10.4f %-10.4f %-10.4f %-8d ", metrics.precision[c], metrics.recall[c],
+                        metrics.f1[c], metrics.support[c])
+                    + (auroc[c].map { String(format: "%.4f", $0) } ?? "n/a (one class only)"))
         }
         lines.append("  confusion (rows true, columns predicted): \(metrics.confusion)")
         if let table = tprAtFPR, let a = bestAccuracy, let f = bestF1 {
-            lines.append("  positive-class score: TPR@FPR " + table.map { String(format: "%g→%.4f (≥ %.4f)", $0.fprTarget, $0.tpr, $0.threshold) }
-                .joined(separator: ", "))
-            lines.append(String(format: "  best accuracy %.4f at threshold %.4f; best F1 %.4f at threshold %.4f", a.accuracy, a.threshold, f.f1, f.threshold))
+            lines.append(
+                "  positive-class score: TPR@FPR "
+                    + table.map { String(format: "%g→%.4f (≥ %.4f)", $0.fprTarget, $0.tpr, $0.threshold) }
+                    .joined(separator: ", "))
+            lines.append(
+                String(
+                    format: "  best accuracy %.4f at threshold %.4f; best F1 %.4f at threshold %.4f", a.accuracy,
+                    a.threshold, f.f1, f.threshold))
         }
-        let absent = (0..<metrics.classes).filter { metrics.support[$0] == 0 }.map { $0 < classNames.count ? classNames[$0] : "class \($0)" }
+        let absent = (0..<metrics.classes).filter { metrics.support[$0] == 0 }.map {
+            $0 < classNames.count ? classNames[$0] : "class \($0)"
+        }
         if !absent.isEmpty {
-            lines.append("  note: no row of the split is " + absent.joined(separator: ", ") + "; macro-F1 still averages over all "
-                + "\(metrics.classes) classes (scikit-learn with labels=range(K)), so it is low by construction")
+            lines.append(
+                "  note: no row of the split is " + absent.joined(separator: ", ")
+                    + "; macro-F1 still averages over all "
+                    + "\(metrics.classes) classes (scikit-learn with labels=range(K)), so it is low by construction")
         }
         return lines
     }
@@ -116,29 +143,44 @@ package struct VerificationReport: Codable, Sendable {
 
     /// From an explicit ROC (sampled pairs or a pairs file); no histograms.
     package init(_ roc: ROC) {
-        pairs = roc.positives + roc.negatives; positives = roc.positives; negatives = roc.negatives
-        auroc = roc.auc; tprAtFPR = roc.table()
-        positiveHistogram = []; negativeHistogram = []
-        var bestAcc = PairVerification.ThresholdPoint(threshold: .infinity, accuracy: Double(roc.negatives) / Double(pairs), f1: 0)
+        pairs = roc.positives + roc.negatives
+        positives = roc.positives
+        negatives = roc.negatives
+        auroc = roc.auc
+        tprAtFPR = roc.table()
+        positiveHistogram = []
+        negativeHistogram = []
+        var bestAcc = PairVerification.ThresholdPoint(
+            threshold: .infinity, accuracy: Double(roc.negatives) / Double(pairs), f1: 0)
         var bestF = bestAcc
         var curve: [PairVerification.ThresholdPoint] = []
         let every = max(1, roc.fpr.count / 200)
         for i in roc.fpr.indices {
-            let tp = roc.tpr[i] * Double(roc.positives), fp = roc.fpr[i] * Double(roc.negatives)
-            let point = PairVerification.ThresholdPoint(threshold: roc.thresholds[i], tp: tp, fp: fp,
-                                                        positives: Double(roc.positives), negatives: Double(roc.negatives))
+            let tp = roc.tpr[i] * Double(roc.positives)
+            let fp = roc.fpr[i] * Double(roc.negatives)
+            let point = PairVerification.ThresholdPoint(
+                threshold: roc.thresholds[i], tp: tp, fp: fp,
+                positives: Double(roc.positives), negatives: Double(roc.negatives))
             if point.accuracy > bestAcc.accuracy { bestAcc = point }
             if point.f1 > bestF.f1 { bestF = point }
             if i % every == 0 { curve.append(point) }
         }
-        bestAccuracy = bestAcc; bestF1 = bestF; accuracyF1VersusThreshold = curve
+        bestAccuracy = bestAcc
+        bestF1 = bestF
+        accuracyF1VersusThreshold = curve
     }
 
     package init(_ v: PairVerification) {
-        bestAccuracy = v.bestAccuracy; bestF1 = v.bestF1; accuracyF1VersusThreshold = v.curve
-        pairs = v.positives + v.negatives; positives = v.positives; negatives = v.negatives
-        auroc = v.auc; tprAtFPR = v.table
-        positiveHistogram = v.positiveHistogram; negativeHistogram = v.negativeHistogram
+        bestAccuracy = v.bestAccuracy
+        bestF1 = v.bestF1
+        accuracyF1VersusThreshold = v.curve
+        pairs = v.positives + v.negatives
+        positives = v.positives
+        negatives = v.negatives
+        auroc = v.auc
+        tprAtFPR = v.table
+        positiveHistogram = v.positiveHistogram
+        negativeHistogram = v.negativeHistogram
     }
 
     package var summary: [String] {
@@ -148,8 +190,10 @@ package struct VerificationReport: Codable, Sendable {
             lines.append(String(format: "  %-12g %-10.4f %-12.3g %.6f", p.fprTarget, p.tpr, p.fpr, p.threshold))
         }
         lines.append("  rule: \(rule)")
-        lines.append(String(format: "  best accuracy %.4f at threshold %.6f; best F1 %.4f at threshold %.6f",
-                            bestAccuracy.accuracy, bestAccuracy.threshold, bestF1.f1, bestF1.threshold))
+        lines.append(
+            String(
+                format: "  best accuracy %.4f at threshold %.6f; best F1 %.4f at threshold %.6f",
+                bestAccuracy.accuracy, bestAccuracy.threshold, bestF1.f1, bestF1.threshold))
         return lines
     }
 }
@@ -159,5 +203,8 @@ package struct ZeroShotCheck: Codable, Sendable {
     package var trainSplit: String
     package var sharedIdentities: [String]
     package var holds: Bool { sharedIdentities.isEmpty }
-    package init(trainSplit: String, sharedIdentities: [String]) { self.trainSplit = trainSplit; self.sharedIdentities = sharedIdentities }
+    package init(trainSplit: String, sharedIdentities: [String]) {
+        self.trainSplit = trainSplit
+        self.sharedIdentities = sharedIdentities
+    }
 }

@@ -28,7 +28,11 @@ package struct AugmentationSettings: Codable, Equatable, Sendable {
 
     package init() {}
 
-    package static let none: AugmentationSettings = { var a = AugmentationSettings(); a.enabled = false; return a }()
+    package static let none: AugmentationSettings = {
+        var a = AugmentationSettings()
+        a.enabled = false
+        return a
+    }()
 }
 
 /// Turns a cached RGB8 image into one normalised CHW input.
@@ -43,9 +47,13 @@ package struct Augmenter: Sendable {
 
     /// `variant` (0…7) turns the source by 90°·(variant % 4) and mirrors it when variant ≥ 4 (instance mode
     /// counts each as its own identity). Writes 3·H·W floats to `destination`.
-    package func render(_ source: RGBImage, variant: Int = 0, rng: inout SeededGenerator,
-                        into destination: UnsafeMutablePointer<Float>) {
-        let w = preprocessing.width, h = preprocessing.height, plane = w * h
+    package func render(
+        _ source: RGBImage, variant: Int = 0, rng: inout SeededGenerator,
+        into destination: UnsafeMutablePointer<Float>
+    ) {
+        let w = preprocessing.width
+        let h = preprocessing.height
+        let plane = w * h
         // Output pixel → centred output coords → (augmentation) → centred source coords → source pixels.
         var hm = Homography.translation(-Double(w - 1) / 2, -Double(h - 1) / 2)
         hm = Homography.scaling(Double(source.width) / Double(w), Double(source.height) / Double(h)).after(hm)
@@ -59,7 +67,8 @@ package struct Augmenter: Sendable {
             let px = (Double(rng.uniform()) * 2 - 1) * s.perspective / side
             let py = (Double(rng.uniform()) * 2 - 1) * s.perspective / side
             hm = Homography([1, 0, 0, 0, 1, 0, px, py, 1]).after(hm)
-            hm = Homography.translation(tx, ty).after(Homography.rotation(angle).after(Homography.scaling(zoom, zoom).after(hm)))
+            hm = Homography.translation(tx, ty).after(
+                Homography.rotation(angle).after(Homography.scaling(zoom, zoom).after(hm)))
         }
         if variant % 4 != 0 { hm = Homography.rotation(Double(variant % 4) * .pi / 2).after(hm) }
         if variant >= 4 { hm = Homography.scaling(-1, 1).after(hm) }
@@ -69,18 +78,24 @@ package struct Augmenter: Sendable {
         if s.enabled {
             photometric(destination, width: w, height: h, rng: &rng)
         }
-        let mean = preprocessing.mean, std = preprocessing.std, scale = preprocessing.scale
+        let mean = preprocessing.mean
+        let std = preprocessing.std
+        let scale = preprocessing.scale
         let bgr = preprocessing.channelOrder.uppercased() == "BGR"
         if bgr { for i in 0..<plane { swap(&destination[i], &destination[2 * plane + i]) } }
         for c in 0..<3 {
-            let p = destination + c * plane, m = mean[c], inv = 1 / std[c]
+            let p = destination + c * plane
+            let m = mean[c]
+            let inv = 1 / std[c]
             for i in 0..<plane { p[i] = (min(max(p[i], 0), 255) * scale - m) * inv }
         }
     }
 
     /// Colour jitter, shadow, blur, noise and JPEG artefacts on 0…255 planes.
-    private func photometric(_ p: UnsafeMutablePointer<Float>, width w: Int, height h: Int, rng: inout SeededGenerator) {
-        let s = settings, plane = w * h
+    private func photometric(_ p: UnsafeMutablePointer<Float>, width w: Int, height h: Int, rng: inout SeededGenerator)
+    {
+        let s = settings
+        let plane = w * h
         let brightness = Float((Double(rng.uniform()) * 2 - 1) * s.brightness * 255)
         let contrast = Float(1 + (Double(rng.uniform()) * 2 - 1) * s.contrast)
         let saturation = Float(1 + (Double(rng.uniform()) * 2 - 1) * s.saturation)
@@ -88,7 +103,9 @@ package struct Augmenter: Sendable {
         for i in 0..<(3 * plane) { mean += p[i] }
         mean /= Float(3 * plane)
         for i in 0..<plane {
-            let r = p[i], g = p[plane + i], b = p[2 * plane + i]
+            let r = p[i]
+            let g = p[plane + i]
+            let b = p[2 * plane + i]
             let grey = 0.299 * r + 0.587 * g + 0.114 * b
             for (c, v) in [r, g, b].enumerated() {
                 let sat = grey + (v - grey) * saturation
@@ -100,7 +117,8 @@ package struct Augmenter: Sendable {
             let angle = Double(rng.uniform()) * 2 * .pi
             let (nx, ny) = (Float(cos(angle)), Float(sin(angle)))
             let offset = (rng.uniform() - 0.5) * Float(w)
-            let strength = 0.25 + 0.45 * rng.uniform(), softness = Float(w) * (0.05 + 0.2 * rng.uniform())
+            let strength = 0.25 + 0.45 * rng.uniform()
+            let softness = Float(w) * (0.05 + 0.2 * rng.uniform())
             for y in 0..<h {
                 for x in 0..<w {
                     let d = (Float(x) - Float(w) / 2) * nx + (Float(y) - Float(h) / 2) * ny - offset
@@ -115,14 +133,20 @@ package struct Augmenter: Sendable {
             defer { tmp.deallocate() }
             for c in 0..<3 {
                 let q = p + c * plane
-                for y in 0..<h { for x in 0..<w {
-                    let l = q[y * w + max(x - 1, 0)], r = q[y * w + min(x + 1, w - 1)]
-                    tmp[y * w + x] = 0.25 * l + 0.5 * q[y * w + x] + 0.25 * r
-                } }
-                for y in 0..<h { for x in 0..<w {
-                    let u = tmp[max(y - 1, 0) * w + x], d = tmp[min(y + 1, h - 1) * w + x]
-                    q[y * w + x] = 0.25 * u + 0.5 * tmp[y * w + x] + 0.25 * d
-                } }
+                for y in 0..<h {
+                    for x in 0..<w {
+                        let l = q[y * w + max(x - 1, 0)]
+                        let r = q[y * w + min(x + 1, w - 1)]
+                        tmp[y * w + x] = 0.25 * l + 0.5 * q[y * w + x] + 0.25 * r
+                    }
+                }
+                for y in 0..<h {
+                    for x in 0..<w {
+                        let u = tmp[max(y - 1, 0) * w + x]
+                        let d = tmp[min(y + 1, h - 1) * w + x]
+                        q[y * w + x] = 0.25 * u + 0.5 * tmp[y * w + x] + 0.25 * d
+                    }
+                }
             }
         }
         if Double(rng.uniform()) < s.noiseProbability {
@@ -130,10 +154,13 @@ package struct Augmenter: Sendable {
             for i in 0..<(3 * plane) { p[i] += rng.normal() * std }
         }
         if Double(rng.uniform()) < s.jpegProbability {
-            let lo = s.jpegQuality[0], hi = max(s.jpegQuality[1], lo)
+            let lo = s.jpegQuality[0]
+            let hi = max(s.jpegQuality[1], lo)
             let quality = lo + Int(rng.next() % UInt64(hi - lo + 1))
             var rgb = [UInt8](repeating: 0, count: 3 * plane)
-            for i in 0..<plane { for c in 0..<3 { rgb[3 * i + c] = UInt8(min(max(p[c * plane + i].rounded(), 0), 255)) } }
+            for i in 0..<plane {
+                for c in 0..<3 { rgb[3 * i + c] = UInt8(min(max(p[c * plane + i].rounded(), 0), 255)) }
+            }
             var out = [UInt8](repeating: 0, count: 3 * plane)
             var message = [CChar](repeating: 0, count: 200)
             if ce_jpeg_roundtrip_rgb8(rgb, Int32(w), Int32(h), Int32(quality), &out, &message) == Int32(CE_OK) {

@@ -24,7 +24,9 @@ package enum ExifOrientation {
             let o = ifd + 2 + 12 * e
             guard let tag = u16(o) else { return nil }
             if tag == 0x0112 {
-                guard let type = u16(o + 2), type == 3, let value = u16(o + 8), (1...8).contains(value) else { return nil }
+                guard let type = u16(o + 2), type == 3, let value = u16(o + 8), (1...8).contains(value) else {
+                    return nil
+                }
                 return value
             }
         }
@@ -35,9 +37,11 @@ package enum ExifOrientation {
     /// 6: rotate 90° clockwise, 7: transverse, 8: rotate 90° counter-clockwise).
     package static func apply(_ orientation: Int, to image: RGBImage) -> RGBImage {
         guard (2...8).contains(orientation) else { return image }
-        let w = image.width, h = image.height
+        let w = image.width
+        let h = image.height
         let swaps = orientation >= 5
-        let ow = swaps ? h : w, oh = swaps ? w : h
+        let ow = swaps ? h : w
+        let oh = swaps ? w : h
         var out = [UInt8](repeating: 0, count: ow * oh * 3)
         image.pixels.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
@@ -54,8 +58,11 @@ package enum ExifOrientation {
                         case 7: (sx, sy) = (w - 1 - y, h - 1 - x)
                         default: (sx, sy) = (w - 1 - y, x)  // 8
                         }
-                        let s = 3 * (sy * w + sx), d = 3 * (y * ow + x)
-                        dst[d] = src[s]; dst[d + 1] = src[s + 1]; dst[d + 2] = src[s + 2]
+                        let s = 3 * (sy * w + sx)
+                        let d = 3 * (y * ow + x)
+                        dst[d] = src[s]
+                        dst[d + 1] = src[s + 1]
+                        dst[d + 2] = src[s + 2]
                     }
                 }
             }

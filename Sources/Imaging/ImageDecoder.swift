@@ -17,7 +17,9 @@ package struct ImageDecoder: Sendable {
     package enum Format: String, Sendable { case png, jpeg }
 
     package static func format(of bytes: [UInt8]) -> Format? {
-        if bytes.count >= 8, bytes[0..<8].elementsEqual([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return .png }
+        if bytes.count >= 8, bytes[0..<8].elementsEqual([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) {
+            return .png
+        }
         if bytes.count >= 3, bytes[0] == 0xFF, bytes[1] == 0xD8, bytes[2] == 0xFF { return .jpeg }
         return nil
     }
@@ -35,14 +37,18 @@ package struct ImageDecoder: Sendable {
     /// Width and height from the header only.
     package func size(of bytes: [UInt8], file: String) throws -> (width: Int, height: Int) {
         guard let format = Self.format(of: bytes) else { throw ImageError.notAnImage(file: file) }
-        var w: Int32 = 0, h: Int32 = 0
+        var w: Int32 = 0
+        var h: Int32 = 0
         var message = [CChar](repeating: 0, count: 200)
         let rc = bytes.withUnsafeBufferPointer { b in
-            format == .png ? ce_png_header(b.baseAddress, b.count, &w, &h, &message)
-                           : ce_jpeg_header(b.baseAddress, b.count, &w, &h, &message)
+            format == .png
+                ? ce_png_header(b.baseAddress, b.count, &w, &h, &message)
+                : ce_jpeg_header(b.baseAddress, b.count, &w, &h, &message)
         }
         guard Int(rc) == CE_OK else {
-            throw ImageError.corrupt(file: file, reason: String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            throw ImageError.corrupt(
+                file: file,
+                reason: String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
         }
         return (Int(w), Int(h))
     }
@@ -56,7 +62,9 @@ package struct ImageDecoder: Sendable {
     /// EXIF orientation is not applied here: it is for cut-out graphics, not camera photos.
     package func decodeWithAlpha(contentsOf url: URL) throws -> (image: RGBImage, alpha: [UInt8]?) {
         let data: Data
-        do { data = try Data(contentsOf: url) } catch { throw ImageError.unreadable(file: url.path, reason: error.localizedDescription) }
+        do { data = try Data(contentsOf: url) } catch {
+            throw ImageError.unreadable(file: url.path, reason: error.localizedDescription)
+        }
         return try decode([UInt8](data), file: url.path, keepAlpha: true)
     }
 
@@ -65,11 +73,16 @@ package struct ImageDecoder: Sendable {
         var result = ce_image()
         let rgba = keepAlpha && format == .png
         let rc = bytes.withUnsafeBufferPointer { b in
-            rgba ? ce_png_decode_rgba8(b.baseAddress, b.count, Int64(maxPixels), &result)
-                 : format == .png ? ce_png_decode_rgb8(b.baseAddress, b.count, Int64(maxPixels), &result)
-                                  : ce_jpeg_decode_rgb8(b.baseAddress, b.count, Int64(maxPixels), &result)
+            rgba
+                ? ce_png_decode_rgba8(b.baseAddress, b.count, Int64(maxPixels), &result)
+                : format == .png
+                    ? ce_png_decode_rgb8(b.baseAddress, b.count, Int64(maxPixels), &result)
+                    : ce_jpeg_decode_rgb8(b.baseAddress, b.count, Int64(maxPixels), &result)
         }
-        defer { ce_free(result.pixels); ce_free(result.exif) }
+        defer {
+            ce_free(result.pixels)
+            ce_free(result.exif)
+        }
         let message = withUnsafeBytes(of: result.message) { raw in
             String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
         }
@@ -82,12 +95,17 @@ package struct ImageDecoder: Sendable {
         case CE_ERR_NOMEM: throw ImageError.unsupported(file: file, reason: message)
         default: throw ImageError.corrupt(file: file, reason: message)
         }
-        let w = Int(result.width), h = Int(result.height)
+        let w = Int(result.width)
+        let h = Int(result.height)
         if rgba {
             let raw = UnsafeBufferPointer(start: result.pixels, count: w * h * 4)
-            var rgb = [UInt8](repeating: 0, count: w * h * 3), alpha = [UInt8](repeating: 0, count: w * h)
+            var rgb = [UInt8](repeating: 0, count: w * h * 3)
+            var alpha = [UInt8](repeating: 0, count: w * h)
             for i in 0..<(w * h) {
-                rgb[3 * i] = raw[4 * i]; rgb[3 * i + 1] = raw[4 * i + 1]; rgb[3 * i + 2] = raw[4 * i + 2]; alpha[i] = raw[4 * i + 3]
+                rgb[3 * i] = raw[4 * i]
+                rgb[3 * i + 1] = raw[4 * i + 1]
+                rgb[3 * i + 2] = raw[4 * i + 2]
+                alpha[i] = raw[4 * i + 3]
             }
             return (RGBImage(width: w, height: h, pixels: rgb), alpha)
         }

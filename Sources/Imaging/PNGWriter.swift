@@ -13,7 +13,9 @@ package enum PNGWriter {
         }
         defer { ce_free(out) }
         guard Int(rc) == CE_OK, let out else {
-            throw ImageError.unwritable(file: file, reason: String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            throw ImageError.unwritable(
+                file: file,
+                reason: String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
         }
         return Data(bytes: out, count: length)
     }

@@ -18,12 +18,14 @@ package struct Preprocessing: Codable, Equatable, Sendable {
         let resized = Resize.bilinear(image, width: width, height: height)
         let plane = width * height
         let bgr = channelOrder.uppercased() == "BGR"
-        let m = mean.map { $0 }, s = std.map { 1 / $0 }
+        let m = mean.map { $0 }
+        let s = std.map { 1 / $0 }
         resized.pixels.withUnsafeBufferPointer { px in
             for c in 0..<3 {
                 let src = bgr ? 2 - c : c
                 let dst = destination + c * plane
-                let mc = m[c], sc = s[c]
+                let mc = m[c]
+                let sc = s[c]
                 for i in 0..<plane { dst[i] = (Float(px[3 * i + src]) * scale - mc) * sc }
             }
         }

@@ -6,12 +6,18 @@ package struct RGBImage: Equatable, Sendable {
 
     package init(width: Int, height: Int, pixels: [UInt8]) {
         precondition(pixels.count == width * height * 3, "RGB buffer of \(pixels.count) bytes for \(width)×\(height)")
-        self.width = width; self.height = height; self.pixels = pixels
+        self.width = width
+        self.height = height
+        self.pixels = pixels
     }
 
     package init(width: Int, height: Int, fill: (r: UInt8, g: UInt8, b: UInt8) = (0, 0, 0)) {
         var p = [UInt8](repeating: 0, count: width * height * 3)
-        for i in 0..<(width * height) { p[3 * i] = fill.r; p[3 * i + 1] = fill.g; p[3 * i + 2] = fill.b }
+        for i in 0..<(width * height) {
+            p[3 * i] = fill.r
+            p[3 * i + 1] = fill.g
+            p[3 * i + 2] = fill.b
+        }
         self.init(width: width, height: height, pixels: p)
     }
 

@@ -32,7 +32,8 @@ package enum Resize {
                 var w = x < xmax ? row[x] : 0
                 if x < xmax && ww != 0 { w /= ww }
                 let scaled = w * Double(1 << precisionBits)
-                weights[xx * ksize + x] = Int32(w < 0 ? (-0.5 + scaled).rounded(.towardZero) : (0.5 + scaled).rounded(.towardZero))
+                weights[xx * ksize + x] = Int32(
+                    w < 0 ? (-0.5 + scaled).rounded(.towardZero) : (0.5 + scaled).rounded(.towardZero))
             }
             bounds.append((xmin, xmax))
         }
@@ -58,15 +59,23 @@ package enum Resize {
             image.pixels.withUnsafeBufferPointer { src in
                 out.withUnsafeMutableBufferPointer { dst in
                     for y in 0..<image.height {
-                        let srow = y * image.width * 3, drow = y * width * 3
+                        let srow = y * image.width * 3
+                        let drow = y * width * 3
                         for xx in 0..<width {
                             let (xmin, n) = bounds[xx]
-                            var r = initial, g = initial, b = initial
+                            var r = initial
+                            var g = initial
+                            var b = initial
                             for x in 0..<n {
-                                let w = k[xx * ksize + x], s = srow + 3 * (xmin + x)
-                                r += Int32(src[s]) * w; g += Int32(src[s + 1]) * w; b += Int32(src[s + 2]) * w
+                                let w = k[xx * ksize + x]
+                                let s = srow + 3 * (xmin + x)
+                                r += Int32(src[s]) * w
+                                g += Int32(src[s + 1]) * w
+                                b += Int32(src[s + 2]) * w
                             }
-                            dst[drow + 3 * xx] = clip8(r); dst[drow + 3 * xx + 1] = clip8(g); dst[drow + 3 * xx + 2] = clip8(b)
+                            dst[drow + 3 * xx] = clip8(r)
+                            dst[drow + 3 * xx + 1] = clip8(g)
+                            dst[drow + 3 * xx + 2] = clip8(b)
                         }
                     }
                 }

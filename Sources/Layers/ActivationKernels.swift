@@ -39,13 +39,20 @@ package enum HardSigmoidKernel: ActivationKernel {
 package enum BatchNormKernels {
     /// y = f(x·scale + shift) over n elements.
     @inline(__always)
-    package static func affine<A: ActivationKernel>(_: A.Type, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
-                                                    _ n: Int, scale: Float, shift: Float) {
-        let a = Vec(repeating: scale), b = Vec(repeating: shift)
+    package static func affine<A: ActivationKernel>(
+        _: A.Type, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+        _ n: Int, scale: Float, shift: Float
+    ) {
+        let a = Vec(repeating: scale)
+        let b = Vec(repeating: shift)
         var i = 0
-        while i + 16 <= n { Vectorized.store(A.apply(b.addingProduct(Vectorized.load(x + i), a)), y + i); i += 16 }
+        while i + 16 <= n {
+            Vectorized.store(A.apply(b.addingProduct(Vectorized.load(x + i), a)), y + i)
+            i += 16
+        }
         while i < n {
-            var t = Vec(); t[0] = x[i] * scale + shift
+            var t = Vec()
+            t[0] = x[i] * scale + shift
             y[i] = A.apply(t)[0]
             i += 1
         }
@@ -53,11 +60,16 @@ package enum BatchNormKernels {
 
     /// dz = dy·f'(x·scale + shift) written to `dz`; returns (Σ dz, Σ dz·x).
     @inline(__always)
-    package static func activationBackward<A: ActivationKernel>(_: A.Type, _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
-                                                                _ dz: UnsafeMutablePointer<Float>, _ n: Int,
-                                                                scale: Float, shift: Float) -> (Float, Float) {
-        let a = Vec(repeating: scale), b = Vec(repeating: shift)
-        var s1 = Vec(), s2 = Vec(), i = 0
+    package static func activationBackward<A: ActivationKernel>(
+        _: A.Type, _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
+        _ dz: UnsafeMutablePointer<Float>, _ n: Int,
+        scale: Float, shift: Float
+    ) -> (Float, Float) {
+        let a = Vec(repeating: scale)
+        let b = Vec(repeating: shift)
+        var s1 = Vec()
+        var s2 = Vec()
+        var i = 0
         while i + 16 <= n {
             let xv = Vectorized.load(x + i)
             let d = Vectorized.load(dy + i) * A.derivative(xv * a + b)
@@ -66,12 +78,15 @@ package enum BatchNormKernels {
             s2 = s2.addingProduct(d, xv)
             i += 16
         }
-        var r1 = s1.sum(), r2 = s2.sum()
+        var r1 = s1.sum()
+        var r2 = s2.sum()
         while i < n {
-            var t = Vec(); t[0] = x[i] * scale + shift
+            var t = Vec()
+            t[0] = x[i] * scale + shift
             let d = dy[i] * A.derivative(t)[0]
             dz[i] = d
-            r1 += d; r2 += d * x[i]
+            r1 += d
+            r2 += d * x[i]
             i += 1
         }
         return (r1, r2)
@@ -79,14 +94,21 @@ package enum BatchNormKernels {
 
     /// dx = c1·dz + c2·x + c3 in place over dz (the BatchNorm input gradient, linear in dz and x).
     @inline(__always)
-    package static func inputGradient(_ x: UnsafePointer<Float>, _ dz: UnsafeMutablePointer<Float>, _ n: Int,
-                                      c1: Float, c2: Float, c3: Float) {
-        let v1 = Vec(repeating: c1), v2 = Vec(repeating: c2), v3 = Vec(repeating: c3)
+    package static func inputGradient(
+        _ x: UnsafePointer<Float>, _ dz: UnsafeMutablePointer<Float>, _ n: Int,
+        c1: Float, c2: Float, c3: Float
+    ) {
+        let v1 = Vec(repeating: c1)
+        let v2 = Vec(repeating: c2)
+        let v3 = Vec(repeating: c3)
         var i = 0
         while i + 16 <= n {
             Vectorized.store((Vectorized.load(dz + i) * v1).addingProduct(Vectorized.load(x + i), v2) + v3, dz + i)
             i += 16
         }
-        while i < n { dz[i] = c1 * dz[i] + c2 * x[i] + c3; i += 1 }
+        while i < n {
+            dz[i] = c1 * dz[i] + c2 * x[i] + c3
+            i += 1
+        }
     }
 }

@@ -31,7 +31,11 @@ package enum Activation: String, Codable, Sendable {
         switch self {
         case .identity: if UnsafePointer(y) != x { y.update(from: x, count: count) }
         case .relu: for i in 0..<count { y[i] = max(x[i], 0) }
-        case .hardSwish: for i in 0..<count { let z = x[i]; y[i] = z * min(max(z + 3, 0), 6) * (1 / 6) }
+        case .hardSwish:
+            for i in 0..<count {
+                let z = x[i]
+                y[i] = z * min(max(z + 3, 0), 6) * (1 / 6)
+            }
         case .hardSigmoid: for i in 0..<count { y[i] = min(max(x[i] + 3, 0), 6) * (1 / 6) }
         }
     }
@@ -50,7 +54,9 @@ package final class ActivationLayer: Layer {
         input = x
         let y = Tensor.reuse(output, shape: x.shape)
         output = y
-        let a = activation, xs = SendablePointer(x.data), ys = SendablePointer(y.data)
+        let a = activation
+        let xs = SendablePointer(x.data)
+        let ys = SendablePointer(y.data)
         let n = x.count
         Parallel.chunks(n, minimumPerWorker: 1 << 15) { _, r in
             a.apply(xs.pointer + r.lowerBound, ys.pointer + r.lowerBound, count: r.count)
@@ -62,7 +68,10 @@ package final class ActivationLayer: Layer {
         guard let x = input else { fatalError("\(activation) backward before forward") }
         let dx = Tensor.reuse(gradInput, shape: x.shape)
         gradInput = dx
-        let a = activation, xs = SendablePointer(x.data), gs = SendablePointer(dy.data), ds = SendablePointer(dx.data)
+        let a = activation
+        let xs = SendablePointer(x.data)
+        let gs = SendablePointer(dy.data)
+        let ds = SendablePointer(dx.data)
         Parallel.chunks(x.count, minimumPerWorker: 1 << 15) { _, r in
             for i in r { ds.pointer[i] = gs.pointer[i] * a.derivative(xs.pointer[i]) }
         }

@@ -24,9 +24,15 @@ package final class BatchNormAct2d: Layer {
     private let mean: Tensor
     private let invStd: Tensor
 
-    package init(_ name: String, arena: ParameterArena, channels: Int, activation: Activation = .identity,
-                 eps: Float = 1e-5, momentum: Float = 0.1) {
-        self.name = name; self.channels = channels; self.activation = activation; self.eps = eps; self.momentum = momentum
+    package init(
+        _ name: String, arena: ParameterArena, channels: Int, activation: Activation = .identity,
+        eps: Float = 1e-5, momentum: Float = 0.1
+    ) {
+        self.name = name
+        self.channels = channels
+        self.activation = activation
+        self.eps = eps
+        self.momentum = momentum
         weight = arena.declare(join(name, "weight"), shape: [channels], initializer: .ones, decay: false)
         bias = arena.declare(join(name, "bias"), shape: [channels], initializer: .zeros, decay: false)
         runningMean = Tensor(shape: [channels])
@@ -39,29 +45,38 @@ package final class BatchNormAct2d: Layer {
 
     package var parameters: [Parameter] { [weight, bias] }
     package var buffers: [(name: String, tensor: Tensor)] {
-        [(join(name, "running_mean"), runningMean), (join(name, "running_var"), runningVar),
-         (join(name, "num_batches_tracked"), numBatchesTracked)]
+        [
+            (join(name, "running_mean"), runningMean), (join(name, "running_var"), runningVar),
+            (join(name, "num_batches_tracked"), numBatchesTracked),
+        ]
     }
 
     package func forward(_ x: Tensor, training: Bool) -> Tensor {
         precondition(x.rank >= 2 && x[1] == channels, "\(name): input \(x.shape), expected [N, \(channels), …]")
         input = x
         trainedForward = training
-        let n = x[0], c = channels, hw = x.count / (n * c)
+        let n = x[0]
+        let c = channels
+        let hw = x.count / (n * c)
         let y = Tensor.reuse(output, shape: x.shape)
         output = y
         if training {
             precondition(n * hw > 1, "\(name): batch statistics need more than one value per channel (got \(x.shape))")
             let m = Double(n * hw)
-            let xs = SendablePointer(x.data), mp = SendablePointer(mean.data), ip = SendablePointer(invStd.data)
-            let rm = SendablePointer(runningMean.data), rv = SendablePointer(runningVar.data)
+            let xs = SendablePointer(x.data)
+            let mp = SendablePointer(mean.data)
+            let ip = SendablePointer(invStd.data)
+            let rm = SendablePointer(runningMean.data)
+            let rv = SendablePointer(runningVar.data)
             let (e, mom) = (Double(eps), momentum)
             Parallel.forEach(c) { ch in
                 let shift = xs.pointer[ch * hw]
-                var s1 = 0.0, s2 = 0.0
+                var s1 = 0.0
+                var s2 = 0.0
                 for i in 0..<n {
                     let (a, b) = Vectorized.shiftedMoments(xs.pointer + (i * c + ch) * hw, hw, shift: shift)
-                    s1 += Double(a); s2 += Double(b)
+                    s1 += Double(a)
+                    s2 += Double(b)
                 }
                 let d = s1 / m
                 let variance = max(s2 / m - d * d, 0)
@@ -89,14 +104,19 @@ package final class BatchNormAct2d: Layer {
 
     private func applyAffine<A: ActivationKernel>(_ kind: A.Type, _ x: Tensor, _ y: Tensor, n: Int, hw: Int) {
         let c = channels
-        let xs = SendablePointer(x.data), ys = SendablePointer(y.data)
-        let g = SendablePointer(weight.valuePointer), b = SendablePointer(bias.valuePointer)
-        let mp = SendablePointer(mean.data), ip = SendablePointer(invStd.data)
+        let xs = SendablePointer(x.data)
+        let ys = SendablePointer(y.data)
+        let g = SendablePointer(weight.valuePointer)
+        let b = SendablePointer(bias.valuePointer)
+        let mp = SendablePointer(mean.data)
+        let ip = SendablePointer(invStd.data)
         Parallel.chunks(n * c, minimumPerWorker: max(1, 4096 / max(hw, 1))) { _, planes in
             for plane in planes {
                 let ch = plane % c
-                let scale = g.pointer[ch] * ip.pointer[ch], shift = b.pointer[ch] - mp.pointer[ch] * scale
-                BatchNormKernels.affine(A.self, xs.pointer + plane * hw, ys.pointer + plane * hw, hw, scale: scale, shift: shift)
+                let scale = g.pointer[ch] * ip.pointer[ch]
+                let shift = b.pointer[ch] - mp.pointer[ch] * scale
+                BatchNormKernels.affine(
+                    A.self, xs.pointer + plane * hw, ys.pointer + plane * hw, hw, scale: scale, shift: shift)
             }
         }
     }
@@ -117,22 +137,34 @@ package final class BatchNormAct2d: Layer {
     /// Per channel: dz = dy·f'(z) with S1 = Σdz, B = Σdz·x̂; dγ += B, dβ += S1;
     /// training: dx = γ·istd/M · (M·dz − S1 − x̂·B), written as c1·dz + c2·x + c3; eval: dx = γ·istd·dz.
     private func backward<A: ActivationKernel>(_ kind: A.Type, _ x: Tensor, _ dy: Tensor, _ dx: Tensor) {
-        let n = x[0], c = channels, hw = x.count / (n * c)
+        let n = x[0]
+        let c = channels
+        let hw = x.count / (n * c)
         let m = Float(n * hw)
-        let xs = SendablePointer(x.data), gs = SendablePointer(dy.data), ds = SendablePointer(dx.data)
-        let gw = SendablePointer(weight.gradPointer), gb = SendablePointer(bias.gradPointer)
-        let g = SendablePointer(weight.valuePointer), b = SendablePointer(bias.valuePointer)
-        let mp = SendablePointer(mean.data), ip = SendablePointer(invStd.data)
+        let xs = SendablePointer(x.data)
+        let gs = SendablePointer(dy.data)
+        let ds = SendablePointer(dx.data)
+        let gw = SendablePointer(weight.gradPointer)
+        let gb = SendablePointer(bias.gradPointer)
+        let g = SendablePointer(weight.valuePointer)
+        let b = SendablePointer(bias.valuePointer)
+        let mp = SendablePointer(mean.data)
+        let ip = SendablePointer(invStd.data)
         let training = trainedForward
         Parallel.forEach(c) { ch in
-            let mu = mp.pointer[ch], istd = ip.pointer[ch]
-            let scale = g.pointer[ch] * istd, shift = b.pointer[ch] - mu * scale
-            var s1 = 0.0, sx = 0.0
+            let mu = mp.pointer[ch]
+            let istd = ip.pointer[ch]
+            let scale = g.pointer[ch] * istd
+            let shift = b.pointer[ch] - mu * scale
+            var s1 = 0.0
+            var sx = 0.0
             for i in 0..<n {
                 let off = (i * c + ch) * hw
-                let (a, bb) = BatchNormKernels.activationBackward(A.self, xs.pointer + off, gs.pointer + off, ds.pointer + off, hw,
-                                                                  scale: scale, shift: shift)
-                s1 += Double(a); sx += Double(bb)
+                let (a, bb) = BatchNormKernels.activationBackward(
+                    A.self, xs.pointer + off, gs.pointer + off, ds.pointer + off, hw,
+                    scale: scale, shift: shift)
+                s1 += Double(a)
+                sx += Double(bb)
             }
             let sumDz = Float(s1)
             let dotXhat = Float(Double(istd) * (sx - Double(mu) * s1))

@@ -10,8 +10,10 @@ package final class ClassificationHead: Layer {
     package let dropout: Dropout
     private let fc: Linear
 
-    package init(_ name: String, arena: ParameterArena, inChannels: Int = 256, hidden: Int = 256, outputs: Int,
-                 dropout: Float = 0.2, seed: UInt64 = 0) {
+    package init(
+        _ name: String, arena: ParameterArena, inChannels: Int = 256, hidden: Int = 256, outputs: Int,
+        dropout: Float = 0.2, seed: UInt64 = 0
+    ) {
         self.outputs = outputs
         conv = Conv2d(join(name, "conv"), arena: arena, inChannels: inChannels, outChannels: hidden, kernel: 1)
         bn = BatchNormAct2d(join(name, "bn"), arena: arena, channels: hidden, activation: .hardSwish)
@@ -23,13 +25,18 @@ package final class ClassificationHead: Layer {
 
     /// The head for inference (eval mode: BatchNorm folded into the conv, dropout the identity).
     package var folded: FoldedLCNet.FoldedClassifier {
-        precondition(bn.activation == .hardSwish && conv.kernel == 1 && conv.bias == nil, "classification head: unexpected layout")
-        return FoldedLCNet.FoldedClassifier(conv: FoldedLCNet.fold(conv, bn), fcWeight: Array(fc.weight.value.buffer),
-                                            fcBias: fc.bias.map { Array($0.value.buffer) } ?? [Float](repeating: 0, count: outputs))
+        precondition(
+            bn.activation == .hardSwish && conv.kernel == 1 && conv.bias == nil,
+            "classification head: unexpected layout")
+        return FoldedLCNet.FoldedClassifier(
+            conv: FoldedLCNet.fold(conv, bn), fcWeight: Array(fc.weight.value.buffer),
+            fcBias: fc.bias.map { Array($0.value.buffer) } ?? [Float](repeating: 0, count: outputs))
     }
     package var parameters: [Parameter] { layers.flatMap(\.parameters) }
     package var buffers: [(name: String, tensor: Tensor)] { layers.flatMap(\.buffers) }
 
-    package func forward(_ x: Tensor, training: Bool) -> Tensor { layers.reduce(x) { $1.forward($0, training: training) } }
+    package func forward(_ x: Tensor, training: Bool) -> Tensor {
+        layers.reduce(x) { $1.forward($0, training: training) }
+    }
     package func backward(_ dy: Tensor) -> Tensor { layers.reversed().reduce(dy) { $1.backward($0) } }
 }

@@ -13,28 +13,38 @@ package final class DepthwiseConv2d: Layer {
     private let scratch = WorkerScratch()
 
     package init(_ name: String, arena: ParameterArena, channels: Int, kernel: Int, stride: Int = 1) {
-        self.channels = channels; self.kernel = kernel; self.stride = stride; self.padding = kernel / 2
-        weight = arena.declare(join(name, "weight"), shape: [channels, 1, kernel, kernel],
-                               initializer: .kaimingNormal(fanIn: kernel * kernel))
+        self.channels = channels
+        self.kernel = kernel
+        self.stride = stride
+        self.padding = kernel / 2
+        weight = arena.declare(
+            join(name, "weight"), shape: [channels, 1, kernel, kernel],
+            initializer: .kaimingNormal(fanIn: kernel * kernel))
     }
 
     package var parameters: [Parameter] { [weight] }
 
     package func forward(_ x: Tensor, training: Bool) -> Tensor {
-        precondition(x.rank == 4 && x[1] == channels, "\(weight.name): input \(x.shape), expected [N, \(channels), H, W]")
+        precondition(
+            x.rank == 4 && x[1] == channels, "\(weight.name): input \(x.shape), expected [N, \(channels), H, W]")
         input = x
-        let n = x[0], g = DepthwiseGeometry(height: x[2], width: x[3], kernel: kernel, stride: stride)
+        let n = x[0]
+        let g = DepthwiseGeometry(height: x[2], width: x[3], kernel: kernel, stride: stride)
         let y = Tensor.reuse(output, shape: [n, channels, g.outHeight, g.outWidth])
         output = y
         scratch.reserve(workers: Parallel.workers, count: g.scratchFloats)
-        let xs = SendablePointer(x.data), ys = SendablePointer(y.data), wp = SendablePointer(weight.valuePointer)
+        let xs = SendablePointer(x.data)
+        let ys = SendablePointer(y.data)
+        let wp = SendablePointer(weight.valuePointer)
         let (c, k, scratch) = (channels, kernel, self.scratch)
-        let inPlane = g.height * g.width, outPlane = g.outHeight * g.outWidth
+        let inPlane = g.height * g.width
+        let outPlane = g.outHeight * g.outWidth
         Parallel.chunks(n * c, minimumPerWorker: 8) { worker, planes in
             let s = scratch.buffer(worker, count: g.scratchFloats)
             for plane in planes {
-                DepthwiseKernels.forward(x: xs.pointer + plane * inPlane, w: wp.pointer + (plane % c) * k * k,
-                                         y: ys.pointer + plane * outPlane, geometry: g, scratch: s)
+                DepthwiseKernels.forward(
+                    x: xs.pointer + plane * inPlane, w: wp.pointer + (plane % c) * k * k,
+                    y: ys.pointer + plane * outPlane, geometry: g, scratch: s)
             }
         }
         return y
@@ -42,24 +52,30 @@ package final class DepthwiseConv2d: Layer {
 
     package func backward(_ dy: Tensor) -> Tensor {
         guard let x = input else { fatalError("\(weight.name): backward before forward") }
-        let n = x[0], g = DepthwiseGeometry(height: x[2], width: x[3], kernel: kernel, stride: stride)
+        let n = x[0]
+        let g = DepthwiseGeometry(height: x[2], width: x[3], kernel: kernel, stride: stride)
         let dx = Tensor.reuse(gradInput, shape: x.shape)
         gradInput = dx
         let wcount = channels * kernel * kernel
         partials.reserve(workers: Parallel.workers, count: wcount)
         partials.zero(count: wcount)
         scratch.reserve(workers: Parallel.workers, count: g.scratchFloats)
-        let xs = SendablePointer(x.data), gs = SendablePointer(dy.data), ds = SendablePointer(dx.data)
+        let xs = SendablePointer(x.data)
+        let gs = SendablePointer(dy.data)
+        let ds = SendablePointer(dx.data)
         let wp = SendablePointer(weight.valuePointer)
         let (c, k, partials, scratch) = (channels, kernel, self.partials, self.scratch)
-        let inPlane = g.height * g.width, outPlane = g.outHeight * g.outWidth
+        let inPlane = g.height * g.width
+        let outPlane = g.outHeight * g.outWidth
         Parallel.chunks(n * c, minimumPerWorker: 8) { worker, planes in
-            let dw = partials.buffer(worker, count: wcount), s = scratch.buffer(worker, count: g.scratchFloats)
+            let dw = partials.buffer(worker, count: wcount)
+            let s = scratch.buffer(worker, count: g.scratchFloats)
             for plane in planes {
                 let ch = plane % c
-                DepthwiseKernels.backward(x: xs.pointer + plane * inPlane, w: wp.pointer + ch * k * k,
-                                          dy: gs.pointer + plane * outPlane, dx: ds.pointer + plane * inPlane,
-                                          dw: dw + ch * k * k, geometry: g, scratch: s)
+                DepthwiseKernels.backward(
+                    x: xs.pointer + plane * inPlane, w: wp.pointer + ch * k * k,
+                    dy: gs.pointer + plane * outPlane, dx: ds.pointer + plane * inPlane,
+                    dw: dw + ch * k * k, geometry: g, scratch: s)
             }
         }
         partials.sum(0..<wcount, into: weight.gradPointer)

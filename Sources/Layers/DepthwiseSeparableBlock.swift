@@ -9,14 +9,21 @@ package final class DepthwiseSeparableBlock: Layer {
     package let convPW: Conv2d
     package let bn2: BatchNormAct2d
 
-    package init(_ name: String, arena: ParameterArena, inChannels: Int, outChannels: Int, kernel: Int,
-                 stride: Int, squeezeExcite: Bool) {
-        convDW = DepthwiseConv2d(join(name, "conv_dw"), arena: arena, channels: inChannels, kernel: kernel, stride: stride)
+    package init(
+        _ name: String, arena: ParameterArena, inChannels: Int, outChannels: Int, kernel: Int,
+        stride: Int, squeezeExcite: Bool
+    ) {
+        convDW = DepthwiseConv2d(
+            join(name, "conv_dw"), arena: arena, channels: inChannels, kernel: kernel, stride: stride)
         bn1 = BatchNormAct2d(join(name, "bn1"), arena: arena, channels: inChannels, activation: .hardSwish)
         // timm: reduced channels = round(C * 0.25)
-        se = squeezeExcite ? SqueezeExcite(join(name, "se"), arena: arena, channels: inChannels,
-                                           reduced: Int((Double(inChannels) * 0.25).rounded())) : nil
-        convPW = Conv2d(join(name, "conv_pw"), arena: arena, inChannels: inChannels, outChannels: outChannels, kernel: 1)
+        se =
+            squeezeExcite
+            ? SqueezeExcite(
+                join(name, "se"), arena: arena, channels: inChannels,
+                reduced: Int((Double(inChannels) * 0.25).rounded())) : nil
+        convPW = Conv2d(
+            join(name, "conv_pw"), arena: arena, inChannels: inChannels, outChannels: outChannels, kernel: 1)
         bn2 = BatchNormAct2d(join(name, "bn2"), arena: arena, channels: outChannels, activation: .hardSwish)
     }
 

@@ -25,9 +25,13 @@ package final class EmbeddingNeck: Layer {
     package let dimension: Int
     private let layers: [any Layer]
 
-    package init(_ name: String, arena: ParameterArena, kind: NeckKind, norm: NeckNorm, dimension: Int,
-                 inChannels: Int = 256, spatial: Int = 16) {
-        self.kind = kind; self.norm = norm; self.dimension = dimension
+    package init(
+        _ name: String, arena: ParameterArena, kind: NeckKind, norm: NeckNorm, dimension: Int,
+        inChannels: Int = 256, spatial: Int = 16
+    ) {
+        self.kind = kind
+        self.norm = norm
+        self.dimension = dimension
         var layers: [any Layer] = []
         let flatIn: Int
         switch kind {
@@ -35,7 +39,8 @@ package final class EmbeddingNeck: Layer {
             layers.append(Flatten())
             flatIn = inChannels * spatial
         case .squeeze:
-            layers.append(Conv2d(join(name, "squeeze"), arena: arena, inChannels: inChannels, outChannels: 64, kernel: 1))
+            layers.append(
+                Conv2d(join(name, "squeeze"), arena: arena, inChannels: inChannels, outChannels: 64, kernel: 1))
             layers.append(Flatten())
             flatIn = 64 * spatial
         case .gap:
@@ -46,14 +51,18 @@ package final class EmbeddingNeck: Layer {
             switch norm {
             case .ln: return [LayerNorm(join(name, "norm\(index)"), arena: arena, features: dimension)]
             case .bn: return [BatchNormAct2d(join(name, "bn\(index)"), arena: arena, channels: dimension)]
-            case .lnbn: return [LayerNorm(join(name, "norm\(index)"), arena: arena, features: dimension),
-                                BatchNormAct2d(join(name, "bn\(index)"), arena: arena, channels: dimension)]
+            case .lnbn:
+                return [
+                    LayerNorm(join(name, "norm\(index)"), arena: arena, features: dimension),
+                    BatchNormAct2d(join(name, "bn\(index)"), arena: arena, channels: dimension),
+                ]
             case .none: return []
             }
         }
         layers.append(Linear(join(name, "fc1"), arena: arena, inFeatures: flatIn, outFeatures: dimension, bias: false))
         layers += norms(1)
-        layers.append(Linear(join(name, "fc2"), arena: arena, inFeatures: dimension, outFeatures: dimension, bias: false))
+        layers.append(
+            Linear(join(name, "fc2"), arena: arena, inFeatures: dimension, outFeatures: dimension, bias: false))
         layers += norms(2)
         self.layers = layers
     }
@@ -61,7 +70,9 @@ package final class EmbeddingNeck: Layer {
     package var parameters: [Parameter] { layers.flatMap(\.parameters) }
     package var buffers: [(name: String, tensor: Tensor)] { layers.flatMap(\.buffers) }
 
-    package func forward(_ x: Tensor, training: Bool) -> Tensor { layers.reduce(x) { $1.forward($0, training: training) } }
+    package func forward(_ x: Tensor, training: Bool) -> Tensor {
+        layers.reduce(x) { $1.forward($0, training: training) }
+    }
 
     /// Eval-mode forward whose Linear layers split a single sample over both cores of `team`.
     package func forward(_ x: Tensor, team: SpinTeam?) -> Tensor {
@@ -75,7 +86,8 @@ package final class EmbeddingNeck: Layer {
 
 /// Row-wise L2 normalisation of `[N, D]` (the user-facing embedding).
 package func l2Normalized(_ x: Tensor) -> Tensor {
-    let n = x[0], d = x.count / n
+    let n = x[0]
+    let d = x.count / n
     let y = Tensor(shape: [n, d])
     for i in 0..<n {
         let src = x.data + i * d

@@ -51,12 +51,19 @@ package final class FoldedLCNet: @unchecked Sendable {
             let kk = b.convDW.kernel * b.convDW.kernel
             var w = Array(b.convDW.weight.value.buffer)
             for c in 0..<b.convDW.channels { for j in 0..<kk { w[c * kk + j] *= scale[c] } }
-            ops.append(.depthwise(Depthwise(weight: w, bias: shift, channels: b.convDW.channels, kernel: b.convDW.kernel, stride: b.convDW.stride)))
+            ops.append(
+                .depthwise(
+                    Depthwise(
+                        weight: w, bias: shift, channels: b.convDW.channels, kernel: b.convDW.kernel,
+                        stride: b.convDW.stride)))
             if let se = b.se {
                 let p = se.parameters
-                ops.append(.se(SE(reduceWeight: Array(p[0].value.buffer), reduceBias: Array(p[1].value.buffer),
-                                  expandWeight: Array(p[2].value.buffer), expandBias: Array(p[3].value.buffer),
-                                  channels: se.channels, reduced: se.reduced)))
+                ops.append(
+                    .se(
+                        SE(
+                            reduceWeight: Array(p[0].value.buffer), reduceBias: Array(p[1].value.buffer),
+                            expandWeight: Array(p[2].value.buffer), expandBias: Array(p[3].value.buffer),
+                            channels: se.channels, reduced: se.reduced)))
             }
             ops.append(.conv(Self.fold(b.convPW, b.bn2)))
         }
@@ -67,16 +74,20 @@ package final class FoldedLCNet: @unchecked Sendable {
         backboneSteps = steps.count
         if let head = classifier?.folded {
             self.classifier = head
-            steps.append(head.conv.weight.withUnsafeBufferPointer {
-                .pointwise(BlockedPointwiseWeights(weight: $0.baseAddress!, bias: head.conv.bias, outChannels: head.conv.outChannels,
-                                                   inChannels: head.conv.inChannels))
-            })
+            steps.append(
+                head.conv.weight.withUnsafeBufferPointer {
+                    .pointwise(
+                        BlockedPointwiseWeights(
+                            weight: $0.baseAddress!, bias: head.conv.bias, outChannels: head.conv.outChannels,
+                            inChannels: head.conv.inChannels))
+                })
         }
     }
 
     /// BatchNorm in eval mode as a per-channel affine map: scale γ/√(σ²+ε), shift β − μ·scale.
     package static func fold(_ bn: BatchNormAct2d) -> (scale: [Float], shift: [Float]) {
-        var scale = [Float](), shift = [Float]()
+        var scale = [Float]()
+        var shift = [Float]()
         for c in 0..<bn.channels {
             let s = bn.weight.valuePointer[c] / (bn.runningVar.data[c] + bn.eps).squareRoot()
             scale.append(s)
@@ -91,7 +102,9 @@ package final class FoldedLCNet: @unchecked Sendable {
         let per = c.inChannels * c.kernel * c.kernel
         var w = Array(c.weight.value.buffer)
         for o in 0..<c.outChannels { for j in 0..<per { w[o * per + j] *= scale[o] } }
-        return Conv(weight: w, bias: shift, inChannels: c.inChannels, outChannels: c.outChannels, kernel: c.kernel, stride: c.stride)
+        return Conv(
+            weight: w, bias: shift, inChannels: c.inChannels, outChannels: c.outChannels, kernel: c.kernel,
+            stride: c.stride)
     }
 
     /// The classification head folded for inference: its 1×1 conv with BatchNorm folded in (then hard-swish,
@@ -123,7 +136,9 @@ package final class FoldedLCNet: @unchecked Sendable {
     private final class Workspace {
         let a: AlignedStorage, b: AlignedStorage, gates: AlignedStorage
         init(floats: Int, gateFloats: Int) {
-            a = AlignedStorage(count: floats); b = AlignedStorage(count: floats); gates = AlignedStorage(count: gateFloats)
+            a = AlignedStorage(count: floats)
+            b = AlignedStorage(count: floats)
+            gates = AlignedStorage(count: gateFloats)
         }
     }
 
@@ -132,21 +147,31 @@ package final class FoldedLCNet: @unchecked Sendable {
             switch op {
             case .conv(let c) where c.kernel == 1 && c.stride == 1:
                 return c.weight.withUnsafeBufferPointer {
-                    .pointwise(BlockedPointwiseWeights(weight: $0.baseAddress!, bias: c.bias, outChannels: c.outChannels, inChannels: c.inChannels))
+                    .pointwise(
+                        BlockedPointwiseWeights(
+                            weight: $0.baseAddress!, bias: c.bias, outChannels: c.outChannels, inChannels: c.inChannels)
+                    )
                 }
             case .conv(let c):
                 precondition(index == 0, "FoldedLCNet: a k×k dense convolution is only supported as the stem")
                 return c.weight.withUnsafeBufferPointer {
-                    .dense(BlockedDenseWeights(weight: $0.baseAddress!, bias: c.bias, outChannels: c.outChannels,
-                                               inChannels: c.inChannels, kernel: c.kernel, stride: c.stride))
+                    .dense(
+                        BlockedDenseWeights(
+                            weight: $0.baseAddress!, bias: c.bias, outChannels: c.outChannels,
+                            inChannels: c.inChannels, kernel: c.kernel, stride: c.stride))
                 }
             case .depthwise(let d):
                 return d.weight.withUnsafeBufferPointer {
-                    .depthwise(BlockedDepthwiseWeights(weight: $0.baseAddress!, bias: d.bias, channels: d.channels, kernel: d.kernel, stride: d.stride))
+                    .depthwise(
+                        BlockedDepthwiseWeights(
+                            weight: $0.baseAddress!, bias: d.bias, channels: d.channels, kernel: d.kernel,
+                            stride: d.stride))
                 }
             case .se(let se):
-                return .se(BlockedSqueezeExcite(reduceWeight: se.reduceWeight, reduceBias: se.reduceBias, expandWeight: se.expandWeight,
-                                                expandBias: se.expandBias, channels: se.channels, reduced: se.reduced))
+                return .se(
+                    BlockedSqueezeExcite(
+                        reduceWeight: se.reduceWeight, reduceBias: se.reduceBias, expandWeight: se.expandWeight,
+                        expandBias: se.expandBias, channels: se.channels, reduced: se.reduced))
             }
         }
     }
@@ -159,15 +184,20 @@ package final class FoldedLCNet: @unchecked Sendable {
             if i + 1 < steps.count, case .depthwise(let next) = steps[i + 1] { pad = next.kernel / 2 }
             let blocks: Int
             switch step {
-            case .dense(let d): (h, w) = (d.outputSize(h), d.outputSize(w)); blocks = d.outBlocks
-            case .depthwise(let d): (h, w) = (d.outputSize(h), d.outputSize(w)); blocks = d.blocks
+            case .dense(let d):
+                (h, w) = (d.outputSize(h), d.outputSize(w))
+                blocks = d.outBlocks
+            case .depthwise(let d):
+                (h, w) = (d.outputSize(h), d.outputSize(w))
+                blocks = d.blocks
             case .se(let se): blocks = se.blocks
             case .pointwise(let p): blocks = p.outBlocks
             }
             planes.append(BlockedPlane(blocks: blocks, height: h, width: w, pad: pad))
         }
         let solo = steps.indices.map { i -> Bool in
-            let out = planes[i], lanes = out.pixels * out.blocks * 8
+            let out = planes[i]
+            let lanes = out.pixels * out.blocks * 8
             switch steps[i] {
             case .dense(let d): return lanes * d.inChannels * d.kernel * d.kernel < 80_000
             case .depthwise(let d): return lanes * d.kernel * d.kernel < 80_000
@@ -184,60 +214,81 @@ package final class FoldedLCNet: @unchecked Sendable {
     /// `[N, 3, H, W]` images → backbone features `[N, C, H/32, W/32]` and, when built with a classifier,
     /// its logits `[N, K]`.
     package func callAsFunction(_ x: Tensor) -> (features: Tensor, logits: Tensor?) {
-        let n = x[0], h = x[2], w = x[3]
+        let n = x[0]
+        let h = x[2]
+        let w = x[3]
         precondition(x[1] == inChannels, "FoldedLCNet expects \(inChannels) input channels, got \(x[1])")
         if plan?.height != h || plan?.width != w {
             plan = makePlan(height: h, width: w)
-            workspaces = []; helperGates = nil
+            workspaces = []
+            helperGates = nil
         }
         let plan = plan!
         let workers = min(Parallel.workers, n)
         if workspaces.count < workers {
-            workspaces += (workspaces.count..<workers).map { _ in Workspace(floats: plan.floats, gateFloats: gateFloats) }
+            workspaces += (workspaces.count..<workers).map { _ in Workspace(floats: plan.floats, gateFloats: gateFloats)
+            }
         }
         let last = plan.planes[backboneSteps - 1]
         let out = Tensor(shape: [n, outChannels, last.height, last.width])
         let logits = classifier.map { Tensor(shape: [n, $0.outputs]) }
-        let xs = SendablePointer(x.data), os = SendablePointer(out.data), ls = logits.map { SendablePointer($0.data) }
-        let outCount = outChannels * last.pixels, k = classifier?.outputs ?? 0
+        let xs = SendablePointer(x.data)
+        let os = SendablePointer(out.data)
+        let ls = logits.map { SendablePointer($0.data) }
+        let outCount = outChannels * last.pixels
+        let k = classifier?.outputs ?? 0
         if n == 1 && Parallel.workers >= 2 {
             if team == nil { team = SpinTeam() }
             if helperGates == nil { helperGates = AlignedStorage(count: gateFloats) }
-            run(x.data, plan, workspaces[0], features: out.data, logits: logits?.data, team: team, helperGates: helperGates)
+            run(
+                x.data, plan, workspaces[0], features: out.data, logits: logits?.data, team: team,
+                helperGates: helperGates)
             return (out, logits)
         }
         Parallel.dynamic(n) { worker, i in
-            self.run(xs.pointer + i * 3 * h * w, plan, self.workspaces[worker], features: os.pointer + i * outCount,
-                     logits: ls.map { $0.pointer + i * k })
+            self.run(
+                xs.pointer + i * 3 * h * w, plan, self.workspaces[worker], features: os.pointer + i * outCount,
+                logits: ls.map { $0.pointer + i * k })
         }
         return (out, logits)
     }
 
     /// One sample through every step, writing its NCHW features and logits. With a `team`, every step's work
     /// items are split in two and the halves run on both cores.
-    private func run(_ input: UnsafePointer<Float>, _ plan: Plan, _ ws: Workspace, features: UnsafeMutablePointer<Float>,
-                     logits: UnsafeMutablePointer<Float>?, team: SpinTeam? = nil, helperGates: AlignedStorage? = nil) {
-        var src = input, dst = ws.a.pointer
+    private func run(
+        _ input: UnsafePointer<Float>, _ plan: Plan, _ ws: Workspace, features: UnsafeMutablePointer<Float>,
+        logits: UnsafeMutablePointer<Float>?, team: SpinTeam? = nil, helperGates: AlignedStorage? = nil
+    ) {
+        var src = input
+        var dst = ws.a.pointer
         for index in steps.indices {
             let (from, to) = (SendablePointer(UnsafeMutablePointer(mutating: src)), SendablePointer(dst))
             if let team, let helperGates {
                 let gates = (SendablePointer(ws.gates.pointer), SendablePointer(helperGates.pointer))
                 team.run { part in
-                    self.execute(index, plan, from.pointer, to.pointer, part: part, parts: 2, gates: part == 0 ? gates.0.pointer : gates.1.pointer)
+                    self.execute(
+                        index, plan, from.pointer, to.pointer, part: part, parts: 2,
+                        gates: part == 0 ? gates.0.pointer : gates.1.pointer)
                 }
             } else {
                 execute(index, plan, src, dst, part: 0, parts: 1, gates: ws.gates.pointer)
             }
-            if index == backboneSteps - 1 { Blocked.unpack(dst, plan.planes[index], channels: outChannels, into: features) }
+            if index == backboneSteps - 1 {
+                Blocked.unpack(dst, plan.planes[index], channels: outChannels, into: features)
+            }
             src = UnsafePointer(dst)
             dst = dst == ws.a.pointer ? ws.b.pointer : ws.a.pointer
         }
-        if let classifier, let logits { Self.poolAndClassify(src, plan.planes[steps.count - 1], classifier, into: logits) }
+        if let classifier, let logits {
+            Self.poolAndClassify(src, plan.planes[steps.count - 1], classifier, into: logits)
+        }
     }
 
     /// Global mean of the classifier's hidden features, then its Linear layer.
-    private static func poolAndClassify(_ x: UnsafePointer<Float>, _ g: BlockedPlane, _ head: FoldedClassifier,
-                                        into logits: UnsafeMutablePointer<Float>) {
+    private static func poolAndClassify(
+        _ x: UnsafePointer<Float>, _ g: BlockedPlane, _ head: FoldedClassifier,
+        into logits: UnsafeMutablePointer<Float>
+    ) {
         let hidden = head.conv.outChannels
         var pooled = [Float](repeating: 0, count: g.blocks * 8)
         let inv = V8(repeating: 1 / Float(g.pixels))
@@ -249,14 +300,18 @@ package final class FoldedLCNet: @unchecked Sendable {
         }
         pooled.withUnsafeBufferPointer { p in
             head.fcWeight.withUnsafeBufferPointer { w in
-                for j in 0..<head.outputs { logits[j] = head.fcBias[j] + Vectorized.dot(w.baseAddress! + j * hidden, p.baseAddress!, hidden) }
+                for j in 0..<head.outputs {
+                    logits[j] = head.fcBias[j] + Vectorized.dot(w.baseAddress! + j * hidden, p.baseAddress!, hidden)
+                }
             }
         }
     }
 
     /// Share `part` of `parts` of step `index`, from `src` into `dst`.
-    private func execute(_ index: Int, _ plan: Plan, _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
-                         part: Int, parts: Int, gates: UnsafeMutablePointer<Float>) {
+    private func execute(
+        _ index: Int, _ plan: Plan, _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
+        part: Int, parts: Int, gates: UnsafeMutablePointer<Float>
+    ) {
         var (part, parts) = (part, parts)
         if plan.solo[index] && parts > 1 {
             guard part == 0 else { return }
@@ -267,41 +322,52 @@ package final class FoldedLCNet: @unchecked Sendable {
         out.zeroBorder(dst, blocks: Blocked.share(out.blocks, part: part, parts: parts))
         switch steps[index] {
         case .dense(let d):
-            BlockedDenseConvolution.forward(x: src, height: plan.height, width: plan.width, d, y: dst, out: out,
-                                            items: Blocked.share(BlockedDenseConvolution.items(d, outHeight: out.height), part: part, parts: parts))
+            BlockedDenseConvolution.forward(
+                x: src, height: plan.height, width: plan.width, d, y: dst, out: out,
+                items: Blocked.share(BlockedDenseConvolution.items(d, outHeight: out.height), part: part, parts: parts))
         case .depthwise(let d):
-            BlockedDepthwise.forward(x: src, in: input, d, y: dst, out: out,
-                                     items: Blocked.share(BlockedDepthwise.items(d, outHeight: out.height), part: part, parts: parts))
+            BlockedDepthwise.forward(
+                x: src, in: input, d, y: dst, out: out,
+                items: Blocked.share(BlockedDepthwise.items(d, outHeight: out.height), part: part, parts: parts))
         case .se(let se):
             se.gates(x: src, input, scratch: gates)
-            se.scale(x: src, input, gates: gates, y: dst, out: out, blocks: Blocked.share(out.blocks, part: part, parts: parts))
+            se.scale(
+                x: src, input, gates: gates, y: dst, out: out,
+                blocks: Blocked.share(out.blocks, part: part, parts: parts))
         case .pointwise(let p):
             precondition(input.pad == 0, "pointwise input must be unpadded")
             // Split by pixels where the activations outweigh the weights (early layers), else by output channels,
             // so that each core reads half of the larger operand.
             let pixelMajor = out.pixels * p.inBlocks >= p.outBlocks * p.inBlocks * 8
-            BlockedPointwise.forward(x: src, pixels: out.pixels, p, y: dst, out: out, pixelMajor: pixelMajor,
-                                     items: Blocked.share(BlockedPointwise.items(p, pixels: out.pixels), part: part, parts: parts))
+            BlockedPointwise.forward(
+                x: src, pixels: out.pixels, p, y: dst, out: out, pixelMajor: pixelMajor,
+                items: Blocked.share(BlockedPointwise.items(p, pixels: out.pixels), part: part, parts: parts))
         }
     }
 
     /// Median time of every step for one sample on one core (or split over both, as batch 1 runs it) (`runs` repetitions), to see where the time goes.
-    package func profile(height: Int, width: Int, runs: Int = 200, bothCores: Bool = false) -> [(step: String, plane: BlockedPlane, milliseconds: Double)] {
+    package func profile(
+        height: Int, width: Int, runs: Int = 200, bothCores: Bool = false
+    ) -> [(step: String, plane: BlockedPlane, milliseconds: Double)] {
         let plan = makePlan(height: height, width: width)
-        let ws = Workspace(floats: plan.floats, gateFloats: gateFloats), helper = AlignedStorage(count: gateFloats)
+        let ws = Workspace(floats: plan.floats, gateFloats: gateFloats)
+        let helper = AlignedStorage(count: gateFloats)
         let team = bothCores ? SpinTeam() : nil
         let image = AlignedStorage(count: inChannels * height * width)
         for i in 0..<image.count { image.pointer[i] = Float(i % 17) / 17 - 0.5 }
         var times = [[Double]](repeating: [], count: steps.count)
         for _ in 0..<runs {
-            var src = UnsafePointer(image.pointer), dst = ws.a.pointer
+            var src = UnsafePointer(image.pointer)
+            var dst = ws.a.pointer
             for index in steps.indices {
                 let t0 = System.now()
                 if let team {
                     let (from, to) = (SendablePointer(UnsafeMutablePointer(mutating: src)), SendablePointer(dst))
                     let gates = (SendablePointer(ws.gates.pointer), SendablePointer(helper.pointer))
                     team.run { part in
-                        self.execute(index, plan, from.pointer, to.pointer, part: part, parts: 2, gates: part == 0 ? gates.0.pointer : gates.1.pointer)
+                        self.execute(
+                            index, plan, from.pointer, to.pointer, part: part, parts: 2,
+                            gates: part == 0 ? gates.0.pointer : gates.1.pointer)
                     }
                 } else {
                     execute(index, plan, src, dst, part: 0, parts: 1, gates: ws.gates.pointer)

@@ -35,11 +35,13 @@ package final class JointModel {
         arena = ParameterArena()
         backbone = LCNetBackbone(arena: arena)
         let side = spec.inputSize / 32
-        neck = EmbeddingNeck("neck", arena: arena, kind: spec.neck, norm: spec.neckNorm, dimension: spec.embeddingSize,
-                             inChannels: LCNetBackbone.outChannels, spatial: side * side)
-        classifier = ClassificationHead("cls_head", arena: arena, inChannels: LCNetBackbone.outChannels,
-                                        hidden: spec.classHeadHidden, outputs: spec.classOutputs,
-                                        dropout: spec.classHeadDropout, seed: seed &+ 17)
+        neck = EmbeddingNeck(
+            "neck", arena: arena, kind: spec.neck, norm: spec.neckNorm, dimension: spec.embeddingSize,
+            inChannels: LCNetBackbone.outChannels, spatial: side * side)
+        classifier = ClassificationHead(
+            "cls_head", arena: arena, inChannels: LCNetBackbone.outChannels,
+            hidden: spec.classHeadHidden, outputs: spec.classOutputs,
+            dropout: spec.classHeadDropout, seed: seed &+ 17)
         arena.seal(seed: seed)
         backbone.computesInputGradient = false
     }

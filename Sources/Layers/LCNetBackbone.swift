@@ -21,16 +21,19 @@ package final class LCNetBackbone: Layer {
     package let blocks: [DepthwiseSeparableBlock]
 
     package init(arena: ParameterArena, prefix: String = "") {
-        convStem = Conv2d(join(prefix, "conv_stem"), arena: arena, inChannels: 3, outChannels: Self.stemChannels,
-                          kernel: 3, stride: 2)
+        convStem = Conv2d(
+            join(prefix, "conv_stem"), arena: arena, inChannels: 3, outChannels: Self.stemChannels,
+            kernel: 3, stride: 2)
         bn1 = BatchNormAct2d(join(prefix, "bn1"), arena: arena, channels: Self.stemChannels, activation: .hardSwish)
         var blocks: [DepthwiseSeparableBlock] = []
         var channels = Self.stemChannels
         for (stage, specs) in Self.architecture.enumerated() {
             for (index, spec) in specs.enumerated() {
-                blocks.append(DepthwiseSeparableBlock(join(prefix, "blocks.\(stage).\(index)"), arena: arena,
-                                                      inChannels: channels, outChannels: spec.out,
-                                                      kernel: spec.kernel, stride: spec.stride, squeezeExcite: spec.se))
+                blocks.append(
+                    DepthwiseSeparableBlock(
+                        join(prefix, "blocks.\(stage).\(index)"), arena: arena,
+                        inChannels: channels, outChannels: spec.out,
+                        kernel: spec.kernel, stride: spec.stride, squeezeExcite: spec.se))
                 channels = spec.out
             }
         }

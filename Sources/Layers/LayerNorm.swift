@@ -13,7 +13,8 @@ package final class LayerNorm: Layer {
     private var invStd: [Float] = []
 
     package init(_ name: String, arena: ParameterArena, features: Int, eps: Float = 1e-5) {
-        self.features = features; self.eps = eps
+        self.features = features
+        self.eps = eps
         weight = arena.declare(join(name, "weight"), shape: [features], initializer: .ones, decay: false)
         bias = arena.declare(join(name, "bias"), shape: [features], initializer: .zeros, decay: false)
     }
@@ -21,22 +22,32 @@ package final class LayerNorm: Layer {
     package var parameters: [Parameter] { [weight, bias] }
 
     package func forward(_ x: Tensor, training: Bool) -> Tensor {
-        let n = x[0], f = features
+        let n = x[0]
+        let f = features
         precondition(x.count == n * f, "\(weight.name): input \(x.shape), expected [N, \(f)]")
         input = x
         let y = Tensor.reuse(output, shape: x.shape)
         output = y
-        if mean.count != n { mean = .init(repeating: 0, count: n); invStd = .init(repeating: 0, count: n) }
-        let g = weight.valuePointer, b = bias.valuePointer
+        if mean.count != n {
+            mean = .init(repeating: 0, count: n)
+            invStd = .init(repeating: 0, count: n)
+        }
+        let g = weight.valuePointer
+        let b = bias.valuePointer
         for i in 0..<n {
-            let xr = x.data + i * f, yr = y.data + i * f
+            let xr = x.data + i * f
+            let yr = y.data + i * f
             var s: Float = 0
             for j in 0..<f { s += xr[j] }
             let mu = s / Float(f)
             var v: Float = 0
-            for j in 0..<f { let d = xr[j] - mu; v += d * d }
+            for j in 0..<f {
+                let d = xr[j] - mu
+                v += d * d
+            }
             let istd = 1 / (v / Float(f) + eps).squareRoot()
-            mean[i] = mu; invStd[i] = istd
+            mean[i] = mu
+            invStd[i] = istd
             for j in 0..<f { yr[j] = (xr[j] - mu) * istd * g[j] + b[j] }
         }
         return y
@@ -44,18 +55,27 @@ package final class LayerNorm: Layer {
 
     package func backward(_ dy: Tensor) -> Tensor {
         guard let x = input else { fatalError("\(weight.name): backward before forward") }
-        let n = x[0], f = features, ff = Float(f)
+        let n = x[0]
+        let f = features
+        let ff = Float(f)
         let dx = Tensor.reuse(gradInput, shape: x.shape)
         gradInput = dx
-        let g = weight.valuePointer, gw = weight.gradPointer, gb = bias.gradPointer
+        let g = weight.valuePointer
+        let gw = weight.gradPointer
+        let gb = bias.gradPointer
         for i in 0..<n {
-            let xr = x.data + i * f, gr = dy.data + i * f, dr = dx.data + i * f
-            let mu = mean[i], istd = invStd[i]
-            var sumG: Float = 0, sumGX: Float = 0
+            let xr = x.data + i * f
+            let gr = dy.data + i * f
+            let dr = dx.data + i * f
+            let mu = mean[i]
+            let istd = invStd[i]
+            var sumG: Float = 0
+            var sumGX: Float = 0
             for j in 0..<f {
                 let xhat = (xr[j] - mu) * istd
                 let gh = gr[j] * g[j]
-                sumG += gh; sumGX += gh * xhat
+                sumG += gh
+                sumGX += gh * xhat
                 gw[j] += gr[j] * xhat
                 gb[j] += gr[j]
             }

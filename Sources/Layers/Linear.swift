@@ -10,14 +10,21 @@ package final class Linear: Layer {
     private var output: Tensor?
     private var gradInput: Tensor?
 
-    package init(_ name: String, arena: ParameterArena, inFeatures: Int, outFeatures: Int, bias: Bool = true,
-                 weightShape: [Int]? = nil, initializer: ParameterInit? = nil) {
-        self.inFeatures = inFeatures; self.outFeatures = outFeatures
+    package init(
+        _ name: String, arena: ParameterArena, inFeatures: Int, outFeatures: Int, bias: Bool = true,
+        weightShape: [Int]? = nil, initializer: ParameterInit? = nil
+    ) {
+        self.inFeatures = inFeatures
+        self.outFeatures = outFeatures
         let bound = 1 / Float(inFeatures).squareRoot()
-        weight = arena.declare(join(name, "weight"), shape: weightShape ?? [outFeatures, inFeatures],
-                               initializer: initializer ?? .uniform(bound: bound))
-        self.bias = bias ? arena.declare(join(name, "bias"), shape: [outFeatures], initializer: .uniform(bound: bound),
-                                         decay: false) : nil
+        weight = arena.declare(
+            join(name, "weight"), shape: weightShape ?? [outFeatures, inFeatures],
+            initializer: initializer ?? .uniform(bound: bound))
+        self.bias =
+            bias
+            ? arena.declare(
+                join(name, "bias"), shape: [outFeatures], initializer: .uniform(bound: bound),
+                decay: false) : nil
     }
 
     package var parameters: [Parameter] { bias.map { [weight, $0] } ?? [weight] }
@@ -34,10 +41,14 @@ package final class Linear: Layer {
         output = y
         let (fin, fout) = (inFeatures, outFeatures)
         if n == 1, let team {
-            let xs = SendablePointer(x.data), ys = SendablePointer(y.data), ws = SendablePointer(weight.valuePointer)
+            let xs = SendablePointer(x.data)
+            let ys = SendablePointer(y.data)
+            let ws = SendablePointer(weight.valuePointer)
             team.run { part in
                 let r = Blocked.share(fout, part: part, parts: 2)
-                BLAS.gemv(m: r.count, n: fin, a: ws.pointer + r.lowerBound * fin, lda: fin, x: xs.pointer, y: ys.pointer + r.lowerBound)
+                BLAS.gemv(
+                    m: r.count, n: fin, a: ws.pointer + r.lowerBound * fin, lda: fin, x: xs.pointer,
+                    y: ys.pointer + r.lowerBound)
             }
         } else if n == 1 {
             // One sample: OpenBLAS's sgemv (its sgemm with M = 1 is 4× slower at 4096 × 256), one thread:
@@ -45,10 +56,13 @@ package final class Linear: Layer {
             BLAS.gemv(m: fout, n: fin, a: weight.valuePointer, lda: fin, x: x.data, y: y.data)
         } else {
             // Split the output features across workers (each a 1-thread GEMM) when the layer is big enough.
-            let xs = SendablePointer(x.data), ys = SendablePointer(y.data), ws = SendablePointer(weight.valuePointer)
+            let xs = SendablePointer(x.data)
+            let ys = SendablePointer(y.data)
+            let ws = SendablePointer(weight.valuePointer)
             Parallel.chunks(fout, minimumPerWorker: n * fin * fout >= 1 << 20 ? 16 : fout) { _, r in
-                BLAS.gemm(transB: true, m: n, n: r.count, k: fin, a: xs.pointer, lda: fin,
-                          b: ws.pointer + r.lowerBound * fin, ldb: fin, c: ys.pointer + r.lowerBound, ldc: fout)
+                BLAS.gemm(
+                    transB: true, m: n, n: r.count, k: fin, a: xs.pointer, lda: fin,
+                    b: ws.pointer + r.lowerBound * fin, ldb: fin, c: ys.pointer + r.lowerBound, ldc: fout)
             }
         }
         if let bias {
@@ -65,11 +79,15 @@ package final class Linear: Layer {
         guard let x = input else { fatalError("\(weight.name): backward before forward") }
         let n = x[0]
         // dW += dyᵀ · x ; dx = dy · W ; db += Σ dy
-        let (fin, fout) = (inFeatures, outFeatures), big = n * fin * fout >= 1 << 20
-        let xs = SendablePointer(x.data), gs = SendablePointer(dy.data), gw = SendablePointer(weight.gradPointer)
+        let (fin, fout) = (inFeatures, outFeatures)
+        let big = n * fin * fout >= 1 << 20
+        let xs = SendablePointer(x.data)
+        let gs = SendablePointer(dy.data)
+        let gw = SendablePointer(weight.gradPointer)
         Parallel.chunks(fout, minimumPerWorker: big ? 16 : fout) { _, r in
-            BLAS.gemm(transA: true, m: r.count, n: fin, k: n, a: gs.pointer + r.lowerBound, lda: fout,
-                      b: xs.pointer, ldb: fin, beta: 1, c: gw.pointer + r.lowerBound * fin, ldc: fin)
+            BLAS.gemm(
+                transA: true, m: r.count, n: fin, k: n, a: gs.pointer + r.lowerBound, lda: fout,
+                b: xs.pointer, ldb: fin, beta: 1, c: gw.pointer + r.lowerBound * fin, ldc: fin)
         }
         if let bias {
             let g = bias.gradPointer
@@ -80,10 +98,12 @@ package final class Linear: Layer {
         }
         let dx = Tensor.reuse(gradInput, shape: x.shape)
         gradInput = dx
-        let ds = SendablePointer(dx.data), ws = SendablePointer(weight.valuePointer)
+        let ds = SendablePointer(dx.data)
+        let ws = SendablePointer(weight.valuePointer)
         Parallel.chunks(fin, minimumPerWorker: big ? 64 : fin) { _, r in
-            BLAS.gemm(m: n, n: r.count, k: fout, a: gs.pointer, lda: fout,
-                      b: ws.pointer + r.lowerBound, ldb: fin, c: ds.pointer + r.lowerBound, ldc: fin)
+            BLAS.gemm(
+                m: n, n: r.count, k: fout, a: gs.pointer, lda: fout,
+                b: ws.pointer + r.lowerBound, ldb: fin, c: ds.pointer + r.lowerBound, ldc: fin)
         }
         return dx
     }

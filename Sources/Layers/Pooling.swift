@@ -10,7 +10,9 @@ package final class GlobalAvgPool: Layer {
 
     package func forward(_ x: Tensor, training: Bool) -> Tensor {
         inputShape = x.shape
-        let n = x[0], c = x[1], hw = x.count / (n * c)
+        let n = x[0]
+        let c = x[1]
+        let hw = x.count / (n * c)
         let y = Tensor.reuse(output, shape: [n, c])
         output = y
         let inv = 1 / Float(hw)
@@ -26,7 +28,9 @@ package final class GlobalAvgPool: Layer {
     package func backward(_ dy: Tensor) -> Tensor {
         let dx = Tensor.reuse(gradInput, shape: inputShape)
         gradInput = dx
-        let n = inputShape[0], c = inputShape[1], hw = dx.count / (n * c)
+        let n = inputShape[0]
+        let c = inputShape[1]
+        let hw = dx.count / (n * c)
         let inv = 1 / Float(hw)
         for plane in 0..<(n * c) {
             let v = dy.data[plane] * inv
@@ -69,8 +73,10 @@ package final class Dropout: Layer {
     package func forward(_ x: Tensor, training: Bool) -> Tensor {
         wasTraining = training && p > 0
         guard wasTraining else { return x }
-        let m = Tensor.reuse(mask, shape: x.shape), y = Tensor.reuse(output, shape: x.shape)
-        mask = m; output = y
+        let m = Tensor.reuse(mask, shape: x.shape)
+        let y = Tensor.reuse(output, shape: x.shape)
+        mask = m
+        output = y
         let keep = 1 / (1 - p)
         for i in 0..<x.count {
             let k: Float = generator.uniform() >= p ? keep : 0

@@ -25,22 +25,32 @@ package enum StateDict {
     /// Copies `prefix + name` from `file` into every parameter and buffer of `layer`. Keys of the file under
     /// `prefix` that the layer does not have are errors unless they start with one of `ignoring`.
     /// All problems are collected and thrown together.
-    package static func load(_ layer: any Layer, from file: SafeTensorsFile, prefix: String = "",
-                             ignoring: [String] = []) throws {
+    package static func load(
+        _ layer: any Layer, from file: SafeTensorsFile, prefix: String = "",
+        ignoring: [String] = []
+    ) throws {
         try load(tensors(of: layer), from: file, prefix: prefix, ignoring: ignoring)
     }
 
     /// The same for an explicit list of named tensors (a model made of several layers).
-    package static func load(_ named: [(name: String, tensor: Tensor)], from file: SafeTensorsFile, prefix: String = "",
-                             ignoring: [String] = []) throws {
-        var missing: [String] = [], misshaped: [String] = []
+    package static func load(
+        _ named: [(name: String, tensor: Tensor)], from file: SafeTensorsFile, prefix: String = "",
+        ignoring: [String] = []
+    ) throws {
+        var missing: [String] = []
+        var misshaped: [String] = []
         var wanted = Set<String>()
         var loads: [(Tensor, String)] = []
         for (name, tensor) in named {
             let key = prefix + name
             wanted.insert(key)
-            guard let entry = file.entries[key] else { missing.append(key); continue }
-            guard entry.shape.reduce(1, *) == tensor.count, entry.shape == tensor.shape || (entry.shape.isEmpty && tensor.count == 1) else {
+            guard let entry = file.entries[key] else {
+                missing.append(key)
+                continue
+            }
+            guard entry.shape.reduce(1, *) == tensor.count,
+                entry.shape == tensor.shape || (entry.shape.isEmpty && tensor.count == 1)
+            else {
                 misshaped.append("\(key) is \(entry.shape), expected \(tensor.shape)")
                 continue
             }
@@ -51,7 +61,8 @@ package enum StateDict {
                 && !ignoring.contains(where: { String(key.dropFirst(prefix.count)).hasPrefix($0) })
         }.sorted()
         guard missing.isEmpty, misshaped.isEmpty, unexpected.isEmpty else {
-            throw StateDictError.mismatch(file: file.file, missing: missing, misshaped: misshaped, unexpected: unexpected)
+            throw StateDictError.mismatch(
+                file: file.file, missing: missing, misshaped: misshaped, unexpected: unexpected)
         }
         for (tensor, key) in loads {
             let values = try file.floats(key).values

@@ -20,10 +20,12 @@ package struct CrossEntropy: Sendable {
     /// Returns the mean loss (0 when every row is masked) and writes dL/dlogits into `gradient`
     /// (same shape as `logits`; masked rows get 0). `scale` multiplies both (the loss weight).
     package func callAsFunction(logits: Tensor, labels: [Int], gradient: Tensor, scale: Float = 1) -> Float {
-        let b = logits[0], k = logits.count / b
+        let b = logits[0]
+        let k = logits.count / b
         precondition(labels.count == b, "cross-entropy: \(labels.count) labels for \(b) rows")
         gradient.fill(0)
-        var total = 0.0, weightSum = 0.0
+        var total = 0.0
+        var weightSum = 0.0
         for i in 0..<b where labels[i] >= 0 { weightSum += Double(classWeights?[labels[i]] ?? 1) }
         guard weightSum > 0 else { return 0 }
         let norm = Float(1 / weightSum) * scale
@@ -31,7 +33,8 @@ package struct CrossEntropy: Sendable {
             let y = labels[i]
             guard y >= 0 else { continue }
             let w = classWeights?[y] ?? 1
-            let row = logits.data + i * k, g = gradient.data + i * k
+            let row = logits.data + i * k
+            let g = gradient.data + i * k
             switch mode {
             case .multiclass:
                 precondition(y < k, "label \(y) outside \(k) classes")

@@ -36,7 +36,9 @@ package final class MarginClassifier {
     package init(classes: Int, dimension: Int, settings: MarginSettings, seed: UInt64 = 0) {
         precondition(classes >= 1 && dimension >= 1 && settings.subCenters >= 1, "margin classifier needs N, D, k ≥ 1")
         precondition(settings.sampleRate > 0 && settings.sampleRate <= 1, "PartialFC sample rate must be in (0, 1]")
-        self.classes = classes; self.dimension = dimension; self.settings = settings
+        self.classes = classes
+        self.dimension = dimension
+        self.settings = settings
         let count = classes * settings.subCenters * dimension
         weight = AlignedStorage(count: count)
         moment1 = AlignedStorage(count: count)
@@ -57,12 +59,15 @@ package final class MarginClassifier {
         } else {
             var chosen = Set<Int>()
             for y in labels where y >= 0 { chosen.insert(y) }
-            let target = max(chosen.count, min(classes, Int((Double(settings.sampleRate) * Double(classes)).rounded(.down))))
+            let target = max(
+                chosen.count, min(classes, Int((Double(settings.sampleRate) * Double(classes)).rounded(.down))))
             while chosen.count < target { chosen.insert(Int(generator.next() % UInt64(classes))) }
             sampled = chosen.sorted()
         }
         for (slot, c) in sampled.enumerated() { slotOfClass[c] = Int32(slot) }
-        let k = settings.subCenters, d = dimension, n = sampled.count * k
+        let k = settings.subCenters
+        let d = dimension
+        let n = sampled.count * k
         if normalizedCentres.count < n * d {
             normalizedCentres = AlignedStorage(count: n * d)
             centreGrads = AlignedStorage(count: n * d)
@@ -70,14 +75,16 @@ package final class MarginClassifier {
         if centreNorms.count < n { centreNorms = Array(repeating: 0, count: n) }
         centreGrads.pointer.update(repeating: 0, count: n * d)
         gradientsFinished = false
-        let w = SendablePointer(weight.pointer), out = SendablePointer(normalizedCentres.pointer)
+        let w = SendablePointer(weight.pointer)
+        let out = SendablePointer(normalizedCentres.pointer)
         let sampledRows = sampled
         centreNorms.withUnsafeMutableBufferPointer { norms in
             let np = SendablePointer(norms.baseAddress!)
             Parallel.chunks(n, minimumPerWorker: 256) { _, range in
                 for slotRow in range {
                     let row = sampledRows[slotRow / k] * k + slotRow % k
-                    let src = w.pointer + row * d, dst = out.pointer + slotRow * d
+                    let src = w.pointer + row * d
+                    let dst = out.pointer + slotRow * d
                     let norm = max(Vectorized.dot(src, src, d).squareRoot(), 1e-12)
                     np.pointer[slotRow] = norm
                     let inv = 1 / norm
@@ -90,8 +97,14 @@ package final class MarginClassifier {
     /// Margin-softmax cross-entropy of `embeddings` `[B, D]` (un-normalised) against `labels` (class ids,
     /// −1 = no identity label). Returns `lossWeight ×` the mean loss over labelled rows, writes
     /// d(loss)/d(embeddings) into `gradient` and adds the centres' gradient to the step's accumulator.
-    package func forwardBackward(embeddings x: Tensor, labels: [Int], lossWeight: Float = 1, gradient dx: Tensor) -> Float {
-        let b = x[0], d = dimension, k = settings.subCenters, s = sampled.count, n = s * k
+    package func forwardBackward(
+        embeddings x: Tensor, labels: [Int], lossWeight: Float = 1, gradient dx: Tensor
+    ) -> Float {
+        let b = x[0]
+        let d = dimension
+        let k = settings.subCenters
+        let s = sampled.count
+        let n = s * k
         precondition(x.count == b * d && labels.count == b, "margin: embeddings \(x.shape), \(labels.count) labels")
         dx.fill(0)
         let valid = labels.filter { $0 >= 0 }.count
@@ -102,7 +115,9 @@ package final class MarginClassifier {
         if cosines.count < b * n { cosines = AlignedStorage(count: b * n) }
         if logits.count < b * s { logits = AlignedStorage(count: b * s) }
         if normalizedInput.count < b * d { normalizedInput = AlignedStorage(count: b * d) }
-        let xn = normalizedInput.pointer, cosP = cosines.pointer, lg = logits.pointer
+        let xn = normalizedInput.pointer
+        let cosP = cosines.pointer
+        let lg = logits.pointer
         var xNorms = [Float](repeating: 1, count: b)
         for i in 0..<b {
             let src = x.data + i * d
@@ -111,27 +126,37 @@ package final class MarginClassifier {
             for j in 0..<d { xn[i * d + j] = src[j] / norm }
         }
         // cos[B, n] = x̂ · ŵᵀ, split over the centre rows.
-        let wn = SendablePointer(normalizedCentres.pointer), cs = SendablePointer(cosP), xs = SendablePointer(xn)
+        let wn = SendablePointer(normalizedCentres.pointer)
+        let cs = SendablePointer(cosP)
+        let xs = SendablePointer(xn)
         Parallel.chunks(n, minimumPerWorker: 512) { _, r in
-            BLAS.gemm(transB: true, m: b, n: r.count, k: d, a: xs.pointer, lda: d, b: wn.pointer + r.lowerBound * d, ldb: d,
-                      c: cs.pointer + r.lowerBound, ldc: n)
+            BLAS.gemm(
+                transB: true, m: b, n: r.count, k: d, a: xs.pointer, lda: d, b: wn.pointer + r.lowerBound * d, ldb: d,
+                c: cs.pointer + r.lowerBound, ldc: n)
         }
         // Per row: best sub-centre, clamp, margin on the target, scale, softmax, gradient w.r.t. cos.
-        let scale = settings.scale, settings = self.settings
+        let scale = settings.scale
+        let settings = self.settings
         let norm = lossWeight / Float(valid)
         var total = 0.0
-        var best = [Int](repeating: 0, count: s), raw = [Float](repeating: 0, count: s)
+        var best = [Int](repeating: 0, count: s)
+        var raw = [Float](repeating: 0, count: s)
         for i in 0..<b {
             let y = labels[i]
-            let crow = cosP + i * n, lrow = lg + i * s
+            let crow = cosP + i * n
+            let lrow = lg + i * s
             guard y >= 0 else {
                 crow.update(repeating: 0, count: n)
                 continue
             }
             let slotY = Int(slotOfClass[y])
             for j in 0..<s {
-                var c = crow[j * k], arg = 0
-                for t in 1..<k where crow[j * k + t] > c { c = crow[j * k + t]; arg = t }
+                var c = crow[j * k]
+                var arg = 0
+                for t in 1..<k where crow[j * k + t] > c {
+                    c = crow[j * k + t]
+                    arg = t
+                }
                 best[j] = arg
                 raw[j] = c
                 lrow[j] = min(max(c, -1), 1)
@@ -139,9 +164,16 @@ package final class MarginClassifier {
             let (tv, dt) = settings.target(lrow[slotY])
             lrow[slotY] = tv
             var mx = -Float.infinity
-            for j in 0..<s { lrow[j] *= scale; mx = max(mx, lrow[j]) }
+            for j in 0..<s {
+                lrow[j] *= scale
+                mx = max(mx, lrow[j])
+            }
             var z: Float = 0
-            for j in 0..<s { let e = expf(lrow[j] - mx); lrow[j] = e; z += e }
+            for j in 0..<s {
+                let e = expf(lrow[j] - mx)
+                lrow[j] = e
+                z += e
+            }
             total += Double(logf(z) + mx - tv * scale)
             // dL/dcos = s·(p − onehot), the margin's chain rule on the target, 0 where the clamp was active,
             // routed to the winning sub-centre.
@@ -156,12 +188,15 @@ package final class MarginClassifier {
         BLAS.gemm(m: b, n: d, k: n, a: cosP, lda: n, b: normalizedCentres.pointer, ldb: d, c: dxn.data, ldc: d)
         let gw = SendablePointer(centreGrads.pointer)
         Parallel.chunks(n, minimumPerWorker: 512) { _, r in
-            BLAS.gemm(transA: true, m: r.count, n: d, k: b, a: cs.pointer + r.lowerBound, lda: n, b: xs.pointer, ldb: d,
-                      beta: 1, c: gw.pointer + r.lowerBound * d, ldc: d)
+            BLAS.gemm(
+                transA: true, m: r.count, n: d, k: b, a: cs.pointer + r.lowerBound, lda: n, b: xs.pointer, ldb: d,
+                beta: 1, c: gw.pointer + r.lowerBound * d, ldc: d)
         }
         // Through the L2 normalisation: dx = (dx̂ − x̂(x̂·dx̂)) / ‖x‖.
         for i in 0..<b {
-            let xr = xn + i * d, gr = dxn.data + i * d, out = dx.data + i * d
+            let xr = xn + i * d
+            let gr = dxn.data + i * d
+            let out = dx.data + i * d
             let proj = Vectorized.dot(xr, gr, d)
             for j in 0..<d { out[j] = (gr[j] - xr[j] * proj) / xNorms[i] }
         }
@@ -173,7 +208,10 @@ package final class MarginClassifier {
     /// The scaled, margin-adjusted logits `[B, sampled classes]` of the current step (forward only; rows
     /// without a label get plain scaled cosines).
     package func logits(embeddings x: Tensor, labels: [Int]) -> Tensor {
-        let b = x[0], d = dimension, k = settings.subCenters, s = sampled.count
+        let b = x[0]
+        let d = dimension
+        let k = settings.subCenters
+        let s = sampled.count
         let out = Tensor(shape: [b, s])
         for i in 0..<b {
             let src = x.data + i * d
@@ -194,14 +232,18 @@ package final class MarginClassifier {
     package func finishGradients() {
         guard !gradientsFinished else { return }
         gradientsFinished = true
-        let d = dimension, n = sampled.count * settings.subCenters
-        let gn = SendablePointer(centreGrads.pointer), wn = SendablePointer(normalizedCentres.pointer)
+        let d = dimension
+        let n = sampled.count * settings.subCenters
+        let gn = SendablePointer(centreGrads.pointer)
+        let wn = SendablePointer(normalizedCentres.pointer)
         centreNorms.withUnsafeBufferPointer { norms in
             let np = SendablePointer(UnsafeMutablePointer(mutating: norms.baseAddress!))
             Parallel.chunks(n, minimumPerWorker: 256) { _, range in
                 for slotRow in range {
-                    let g = gn.pointer + slotRow * d, u = wn.pointer + slotRow * d
-                    let proj = Vectorized.dot(u, g, d), inv = 1 / np.pointer[slotRow]
+                    let g = gn.pointer + slotRow * d
+                    let u = wn.pointer + slotRow * d
+                    let proj = Vectorized.dot(u, g, d)
+                    let inv = 1 / np.pointer[slotRow]
                     for j in 0..<d { g[j] = (g[j] - u[j] * proj) * inv }
                 }
             }
@@ -212,15 +254,20 @@ package final class MarginClassifier {
     /// `optimizer.update(arena)` has counted this step).
     package func update(with optimizer: AdamW) {
         finishGradients()
-        let k = settings.subCenters, d = dimension, n = sampled.count * k
-        let w = SendablePointer(weight.pointer), m1 = SendablePointer(moment1.pointer), m2 = SendablePointer(moment2.pointer)
+        let k = settings.subCenters
+        let d = dimension
+        let n = sampled.count * k
+        let w = SendablePointer(weight.pointer)
+        let m1 = SendablePointer(moment1.pointer)
+        let m2 = SendablePointer(moment2.pointer)
         let gn = SendablePointer(centreGrads.pointer)
         let sampledRows = sampled
         Parallel.chunks(n, minimumPerWorker: 256) { _, range in
             for slotRow in range {
                 let row = sampledRows[slotRow / k] * k + slotRow % k
-                optimizer.apply(values: w.pointer + row * d, grads: gn.pointer + slotRow * d, moment1: m1.pointer + row * d,
-                                moment2: m2.pointer + row * d, count: d, decay: true)
+                optimizer.apply(
+                    values: w.pointer + row * d, grads: gn.pointer + slotRow * d, moment1: m1.pointer + row * d,
+                    moment2: m2.pointer + row * d, count: d, decay: true)
             }
         }
     }
@@ -229,7 +276,9 @@ package final class MarginClassifier {
     /// was not sampled.
     package func centreGradient(ofClass c: Int) -> [Float]? {
         guard c < classes, slotOfClass[c] >= 0 else { return nil }
-        let k = settings.subCenters, d = dimension, slot = Int(slotOfClass[c])
+        let k = settings.subCenters
+        let d = dimension
+        let slot = Int(slotOfClass[c])
         return Array(UnsafeBufferPointer(start: centreGrads.pointer + slot * k * d, count: k * d))
     }
 }

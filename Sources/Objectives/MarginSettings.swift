@@ -1,3 +1,5 @@
+import Glibc
+
 /// The margin-softmax family on normalised features and class centres: the target logit becomes
 /// `cos(m1·θ + m2) − m3` and every logit is multiplied by `s`. Softmax = (1, 0, 0), CosFace = (1, 0, 0.4),
 /// ArcFace = (1, 0.5, 0); any other triple is a combined margin.
@@ -11,8 +13,15 @@ package struct MarginSettings: Codable, Equatable, Sendable {
     /// PartialFC: fraction of classes whose centres take part in a step (positives always do).
     package var sampleRate: Float = 1
 
-    package init(scale: Float = 64, m1: Float = 1, m2: Float = 0, m3: Float = 0.4, subCenters: Int = 1, sampleRate: Float = 1) {
-        self.scale = scale; self.m1 = m1; self.m2 = m2; self.m3 = m3; self.subCenters = subCenters; self.sampleRate = sampleRate
+    package init(
+        scale: Float = 64, m1: Float = 1, m2: Float = 0, m3: Float = 0.4, subCenters: Int = 1, sampleRate: Float = 1
+    ) {
+        self.scale = scale
+        self.m1 = m1
+        self.m2 = m2
+        self.m3 = m3
+        self.subCenters = subCenters
+        self.sampleRate = sampleRate
     }
 
     package static let softmax = MarginSettings(m1: 1, m2: 0, m3: 0)
@@ -33,5 +42,3 @@ package struct MarginSettings: Codable, Equatable, Sendable {
         return (cosf(angle) - m3, m1 * sinf(angle) / (1 - c * c + 1e-7).squareRoot())
     }
 }
-
-import Glibc

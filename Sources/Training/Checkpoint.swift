@@ -24,10 +24,13 @@ package struct TrainerState: Codable, Sendable {
 /// the arena, margin centres and their moments) and `trainer.json`. A folder is written beside its final
 /// name and swapped in with renames, so an interrupted save leaves the previous checkpoint intact.
 package enum Checkpoint {
-    package static func save(to folder: URL, model: JointModel, preprocessing: Preprocessing, margin: MarginClassifier?,
-                             state: TrainerState) throws {
+    package static func save(
+        to folder: URL, model: JointModel, preprocessing: Preprocessing, margin: MarginClassifier?,
+        state: TrainerState
+    ) throws {
         let fm = FileManager.default
-        let temp = folder.deletingLastPathComponent().appendingPathComponent(".\(folder.lastPathComponent).tmp-\(getpid())")
+        let temp = folder.deletingLastPathComponent().appendingPathComponent(
+            ".\(folder.lastPathComponent).tmp-\(getpid())")
         try? fm.removeItem(at: temp)
         try fm.createDirectory(at: temp, withIntermediateDirectories: true)
         try ModelFile.write(model, preprocessing: preprocessing, to: temp.appendingPathComponent("model.safetensors"))
@@ -36,10 +39,13 @@ package enum Checkpoint {
         opt.add("moment1", shape: [a.count], values: UnsafeBufferPointer(start: a.moment1Pointer, count: a.count))
         opt.add("moment2", shape: [a.count], values: UnsafeBufferPointer(start: a.moment2Pointer, count: a.count))
         if let margin {
-            let shape = [margin.rows, margin.dimension], n = margin.rows * margin.dimension
+            let shape = [margin.rows, margin.dimension]
+            let n = margin.rows * margin.dimension
             opt.add("margin.weight", shape: shape, values: UnsafeBufferPointer(start: margin.weight.pointer, count: n))
-            opt.add("margin.moment1", shape: shape, values: UnsafeBufferPointer(start: margin.moment1.pointer, count: n))
-            opt.add("margin.moment2", shape: shape, values: UnsafeBufferPointer(start: margin.moment2.pointer, count: n))
+            opt.add(
+                "margin.moment1", shape: shape, values: UnsafeBufferPointer(start: margin.moment1.pointer, count: n))
+            opt.add(
+                "margin.moment2", shape: shape, values: UnsafeBufferPointer(start: margin.moment2.pointer, count: n))
         }
         try opt.write(to: temp.appendingPathComponent("optimizer.safetensors"))
         let encoder = JSONEncoder()
@@ -68,13 +74,19 @@ package enum Checkpoint {
             throw TrainingError.badCheckpoint(stateURL.path, "\(error)")
         }
         guard state.arenaCount == model.arena.count else {
-            throw TrainingError.badCheckpoint(folder.path, "it was made for a different model (\(state.arenaCount) parameters, this config has \(model.arena.count))")
+            throw TrainingError.badCheckpoint(
+                folder.path,
+                "it was made for a different model (\(state.arenaCount) parameters, this config has \(model.arena.count))"
+            )
         }
-        try ModelFile.load(into: model, from: SafeTensorsFile(contentsOf: folder.appendingPathComponent("model.safetensors")))
+        try ModelFile.load(
+            into: model, from: SafeTensorsFile(contentsOf: folder.appendingPathComponent("model.safetensors")))
         let opt = try SafeTensorsFile(contentsOf: folder.appendingPathComponent("optimizer.safetensors"))
         func copy(_ name: String, into p: UnsafeMutablePointer<Float>, count: Int) throws {
             let v = try opt.floats(name).values
-            guard v.count == count else { throw TrainingError.badCheckpoint(opt.file, "\(name) has \(v.count) values, expected \(count)") }
+            guard v.count == count else {
+                throw TrainingError.badCheckpoint(opt.file, "\(name) has \(v.count) values, expected \(count)")
+            }
             v.withUnsafeBufferPointer { p.update(from: $0.baseAddress!, count: count) }
         }
         try copy("moment1", into: model.arena.moment1Pointer, count: model.arena.count)
@@ -100,8 +112,10 @@ package enum TrainingError: Error, CustomStringConvertible {
     package var description: String {
         switch self {
         case .nonFiniteLoss(let step, let epoch, let c, let e, let last):
-            let keep = last.map { "The last good checkpoint is intact: \($0)." } ?? "No checkpoint had been written yet."
-            return "training stopped: the loss became NaN/Inf at step \(step) (epoch \(epoch + 1); classification \(c), embedding \(e)). "
+            let keep =
+                last.map { "The last good checkpoint is intact: \($0)." } ?? "No checkpoint had been written yet."
+            return
+                "training stopped: the loss became NaN/Inf at step \(step) (epoch \(epoch + 1); classification \(c), embedding \(e)). "
                 + "\(keep) Lower train.learning_rate, check the data, or raise train.warmup_steps, then resume with --resume."
         case .badCheckpoint(let f, let r): return "\(f): cannot resume from this checkpoint: \(r)"
         case .nothingToTrain(let r): return "nothing to train: \(r)"

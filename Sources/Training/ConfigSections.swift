@@ -15,10 +15,14 @@ package struct LossSection: Codable, Sendable {
 
         package init(from decoder: Decoder) throws {
             let c = try decoder.singleValueContainer()
-            if c.decodeNil() { self = .none; return }
+            if c.decodeNil() {
+                self = .none
+                return
+            }
             if let s = try? c.decode(String.self) {
                 guard s == "balanced" || s == "none" else {
-                    throw DecodingError.dataCorruptedError(in: c, debugDescription: "class_weights: a list, 'balanced' or 'none'")
+                    throw DecodingError.dataCorruptedError(
+                        in: c, debugDescription: "class_weights: a list, 'balanced' or 'none'")
                 }
                 self = s == "balanced" ? .balanced : .none
                 return
@@ -37,7 +41,8 @@ package struct LossSection: Codable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case classificationWeight = "classification_weight", embeddingWeight = "embedding_weight", classWeights = "class_weights"
+        case classificationWeight = "classification_weight", embeddingWeight = "embedding_weight", classWeights =
+            "class_weights"
     }
 
     package init(from decoder: Decoder) throws {
@@ -68,7 +73,8 @@ package struct DataSection: Codable, Sendable {
     enum AugmentationKeys: String, CodingKey, CaseIterable {
         case enabled, scale, shift, rotation, perspective, brightness, contrast, saturation
         case blurProbability = "blur_probability", noiseProbability = "noise_probability", noiseStd = "noise_std"
-        case jpegProbability = "jpeg_probability", jpegQuality = "jpeg_quality", shadowProbability = "shadow_probability"
+        case jpegProbability = "jpeg_probability", jpegQuality = "jpeg_quality", shadowProbability =
+            "shadow_probability"
     }
 
     package init(from decoder: Decoder) throws {
@@ -102,7 +108,8 @@ package struct DataSection: Codable, Sendable {
             s.jpegQuality = try a.value(.jpegQuality, or: s.jpegQuality)
             s.shadowProbability = try a.value(.shadowProbability, or: s.shadowProbability)
             guard s.scale.count == 2, s.jpegQuality.count == 2 else {
-                throw DecodingError.dataCorruptedError(forKey: .augmentation, in: c, debugDescription: "scale and jpeg_quality are [low, high] pairs")
+                throw DecodingError.dataCorruptedError(
+                    forKey: .augmentation, in: c, debugDescription: "scale and jpeg_quality are [low, high] pairs")
             }
             augmentation = s
         }
@@ -157,7 +164,8 @@ package struct TrainSection: Codable, Sendable {
     package init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case epochs, steps, batchSize = "batch_size", accumulation, learningRate = "learning_rate", weightDecay = "weight_decay"
+        case epochs, steps, batchSize = "batch_size", accumulation, learningRate = "learning_rate", weightDecay =
+            "weight_decay"
         case warmupSteps = "warmup_steps", schedule, polyPower = "poly_power", minLearningRate = "min_learning_rate"
         case clipNorm = "clip_norm", seed, validationMetric = "validation_metric", output
     }
@@ -169,7 +177,8 @@ package struct TrainSection: Codable, Sendable {
         steps = try c.decodeIfPresent(Int.self, forKey: .steps)
         batchSize = try c.value(.batchSize, or: batchSize)
         guard batchSize >= 2 else {
-            throw DecodingError.dataCorruptedError(forKey: .batchSize, in: c, debugDescription: "must be at least 2 (BatchNorm)")
+            throw DecodingError.dataCorruptedError(
+                forKey: .batchSize, in: c, debugDescription: "must be at least 2 (BatchNorm)")
         }
         accumulation = try c.value(.accumulation, or: accumulation)
         learningRate = try c.value(.learningRate, or: learningRate)
@@ -185,7 +194,8 @@ package struct TrainSection: Codable, Sendable {
         seed = try c.value(.seed, or: seed)
         validationMetric = try c.value(.validationMetric, or: validationMetric)
         guard ["macro_f1", "tpr_at_fpr_1e-4"].contains(validationMetric) else {
-            throw DecodingError.dataCorruptedError(forKey: .validationMetric, in: c, debugDescription: "must be macro_f1 or tpr_at_fpr_1e-4")
+            throw DecodingError.dataCorruptedError(
+                forKey: .validationMetric, in: c, debugDescription: "must be macro_f1 or tpr_at_fpr_1e-4")
         }
         output = try c.value(.output, or: output)
     }

@@ -10,8 +10,12 @@ package struct LearningRateSchedule: Sendable {
     package var power: Double
 
     package init(base: Float, minimum: Float, warmupSteps: Int, totalSteps: Int, kind: String, power: Double) {
-        self.base = base; self.minimum = minimum; self.warmupSteps = warmupSteps; self.totalSteps = totalSteps
-        self.kind = kind; self.power = power
+        self.base = base
+        self.minimum = minimum
+        self.warmupSteps = warmupSteps
+        self.totalSteps = totalSteps
+        self.kind = kind
+        self.power = power
     }
 
     /// The rate for optimizer step `step` (0-based).

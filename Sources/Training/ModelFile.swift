@@ -9,7 +9,9 @@ import Layers
 package enum ModelFile {
     package static let format = "classify-embed/1"
 
-    package static func write(_ model: JointModel, preprocessing: Preprocessing, extra: [String: String] = [:], to url: URL) throws {
+    package static func write(
+        _ model: JointModel, preprocessing: Preprocessing, extra: [String: String] = [:], to url: URL
+    ) throws {
         var writer = SafeTensorsWriter()
         for part in model.parts { StateDict.add(part, to: &writer) }
         let encoder = JSONEncoder()
@@ -23,13 +25,20 @@ package enum ModelFile {
 
     /// Reads the architecture and preprocessing from a model file's metadata.
     package static func spec(of file: SafeTensorsFile) throws -> (ModelSpec, Preprocessing) {
-        guard file.metadata["format"] == format, let s = file.metadata["model_spec"], let p = file.metadata["preprocessing"] else {
-            throw SafeTensorsError.malformedHeader(file: file.file,
-                reason: "not a ClassifyEmbed model (metadata 'format' is \(file.metadata["format"] ?? "missing"), expected \(format))")
+        guard file.metadata["format"] == format, let s = file.metadata["model_spec"],
+            let p = file.metadata["preprocessing"]
+        else {
+            throw SafeTensorsError.malformedHeader(
+                file: file.file,
+                reason:
+                    "not a ClassifyEmbed model (metadata 'format' is \(file.metadata["format"] ?? "missing"), expected \(format))"
+            )
         }
         do {
-            return (try JSONDecoder().decode(ModelSpec.self, from: Data(s.utf8)),
-                    try JSONDecoder().decode(Preprocessing.self, from: Data(p.utf8)))
+            return (
+                try JSONDecoder().decode(ModelSpec.self, from: Data(s.utf8)),
+                try JSONDecoder().decode(Preprocessing.self, from: Data(p.utf8))
+            )
         } catch {
             throw SafeTensorsError.malformedHeader(file: file.file, reason: "model metadata is not valid: \(error)")
         }

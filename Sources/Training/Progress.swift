@@ -12,14 +12,18 @@ package final class ProgressReporter {
         self.plainEvery = plainEvery
     }
 
-    package func step(epoch: Int, epochs: Int, batch: Int, batches: Int, classificationLoss: Float, embeddingLoss: Float,
-                      learningRate: Float, imagesPerSecond: Double, etaSeconds: Double) {
+    package func step(
+        epoch: Int, epochs: Int, batch: Int, batches: Int, classificationLoss: Float, embeddingLoss: Float,
+        learningRate: Float, imagesPerSecond: Double, etaSeconds: Double
+    ) {
         let eta = etaSeconds.isFinite ? String(format: "%d:%02d", Int(etaSeconds) / 60, Int(etaSeconds) % 60) : "?"
-        let text = String(format: "epoch %d/%d  step %d/%d  cls %.4f  emb %.4f  lr %.2e  %.0f img/s  ETA %@",
-                          epoch + 1, epochs, batch + 1, batches, classificationLoss, embeddingLoss, learningRate,
-                          imagesPerSecond, eta)
+        let text = String(
+            format: "epoch %d/%d  step %d/%d  cls %.4f  emb %.4f  lr %.2e  %.0f img/s  ETA %@",
+            epoch + 1, epochs, batch + 1, batches, classificationLoss, embeddingLoss, learningRate,
+            imagesPerSecond, eta)
         if interactive {
-            let width = 28, filled = batches > 0 ? width * (batch + 1) / batches : width
+            let width = 28
+            let filled = batches > 0 ? width * (batch + 1) / batches : width
             let bar = "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] "
             let line = bar + text
             print("\r" + line + String(repeating: " ", count: max(0, lastLength - line.count)), terminator: "")
@@ -32,7 +36,10 @@ package final class ProgressReporter {
     }
 
     package func line(_ text: String) {
-        if interactive && lastLength > 0 { print(""); lastLength = 0 }
+        if interactive && lastLength > 0 {
+            print("")
+            lastLength = 0
+        }
         print(text)
         fflush(nil)
     }

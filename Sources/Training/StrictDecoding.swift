@@ -19,10 +19,12 @@ package struct UnknownKeyError: Error, CustomStringConvertible {
 }
 
 func editDistance(_ a: String, _ b: String) -> Int {
-    let a = Array(a), b = Array(b)
+    let a = Array(a)
+    let b = Array(b)
     var row = Array(0...b.count)
     for i in 1...max(a.count, 1) where !a.isEmpty {
-        var prev = row[0]; row[0] = i
+        var prev = row[0]
+        row[0] = i
         for j in 1...max(b.count, 1) where !b.isEmpty {
             let cur = row[j]
             row[j] = min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] == b[j - 1] ? 0 : 1))
@@ -38,7 +40,8 @@ extension Decoder {
         let container = try self.container(keyedBy: AnyKey.self)
         let known = Keys.allCases.map(\.stringValue)
         for key in container.allKeys where !known.contains(key.stringValue) {
-            throw UnknownKeyError(path: (codingPath.map(\.stringValue) + [key.stringValue]).joined(separator: "."), known: known)
+            throw UnknownKeyError(
+                path: (codingPath.map(\.stringValue) + [key.stringValue]).joined(separator: "."), known: known)
         }
     }
 }

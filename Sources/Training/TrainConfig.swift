@@ -70,19 +70,27 @@ package struct TrainConfig: Codable, Sendable {
         }
         let text: String
         do { text = try String(contentsOf: url, encoding: .utf8) } catch {
-            throw ConfigError(file: url.path, message: FileManager.default.fileExists(atPath: url.path) ? "not readable" : "no such file")
+            throw ConfigError(
+                file: url.path,
+                message: FileManager.default.fileExists(atPath: url.path) ? "not readable" : "no such file")
         }
         let node: Node
         do { node = try Yams.compose(yaml: text) ?? Node.mapping([:]) } catch {
             throw ConfigError(file: url.path, message: "not valid YAML: \(error)")
         }
         guard case .mapping(var mapping) = node else {
-            throw ConfigError(file: url.path, message: "the top level must be a mapping of sections (model, margin, loss, data, train)")
+            throw ConfigError(
+                file: url.path,
+                message: "the top level must be a mapping of sections (model, margin, loss, data, train)")
         }
         guard let base = mapping["extends"] else { return node }
-        guard let name = base.string else { throw ConfigError(file: url.path, message: "`extends` must be a file name") }
+        guard let name = base.string else {
+            throw ConfigError(file: url.path, message: "`extends` must be a file name")
+        }
         mapping["extends"] = nil
-        let parentURL = name.hasPrefix("/") ? URL(fileURLWithPath: name) : url.deletingLastPathComponent().appendingPathComponent(name)
+        let parentURL =
+            name.hasPrefix("/")
+            ? URL(fileURLWithPath: name) : url.deletingLastPathComponent().appendingPathComponent(name)
         let parent = try loadTree(parentURL, seen: &seen)
         return merge(parent, .mapping(mapping))
     }
@@ -123,7 +131,8 @@ package struct ModelSection: Codable, Sendable {
     package init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case backbone, neck, neckNorm = "neck_norm", embeddingSize = "embedding_size", classHeadHidden = "class_head_hidden"
+        case backbone, neck, neckNorm = "neck_norm", embeddingSize = "embedding_size", classHeadHidden =
+            "class_head_hidden"
         case classHeadDropout = "class_head_dropout", classMode = "class_mode", classNames = "class_names"
         case positiveClass = "positive_class", inputSize = "input_size", pretrained
     }
@@ -134,7 +143,8 @@ package struct ModelSection: Codable, Sendable {
         var s = ModelSpec()
         s.backbone = try c.value(.backbone, or: s.backbone)
         guard s.backbone == "lcnet_050" else {
-            throw DecodingError.dataCorruptedError(forKey: .backbone, in: c, debugDescription: "only lcnet_050 is supported")
+            throw DecodingError.dataCorruptedError(
+                forKey: .backbone, in: c, debugDescription: "only lcnet_050 is supported")
         }
         s.neck = try c.value(.neck, or: s.neck)
         s.neckNorm = try c.value(.neckNorm, or: s.neckNorm)
@@ -143,19 +153,22 @@ package struct ModelSection: Codable, Sendable {
         s.classHeadDropout = try c.value(.classHeadDropout, or: s.classHeadDropout)
         s.classMode = try c.value(.classMode, or: s.classMode)
         guard ["multiclass", "binary"].contains(s.classMode) else {
-            throw DecodingError.dataCorruptedError(forKey: .classMode, in: c, debugDescription: "must be multiclass or binary")
+            throw DecodingError.dataCorruptedError(
+                forKey: .classMode, in: c, debugDescription: "must be multiclass or binary")
         }
         s.classNames = try c.value(.classNames, or: s.classNames)
         s.positiveClass = try c.decodeIfPresent(String.self, forKey: .positiveClass)
         if s.classMode == "binary" {
             guard s.classNames.count == 2, let p = s.positiveClass, s.classNames.contains(p) else {
-                throw DecodingError.dataCorruptedError(forKey: .positiveClass, in: c,
+                throw DecodingError.dataCorruptedError(
+                    forKey: .positiveClass, in: c,
                     debugDescription: "a binary head needs two class_names and positive_class set to one of them")
             }
         }
         s.inputSize = try c.value(.inputSize, or: s.inputSize)
         guard s.inputSize >= 32 && s.inputSize % 32 == 0 else {
-            throw DecodingError.dataCorruptedError(forKey: .inputSize, in: c, debugDescription: "must be a multiple of 32")
+            throw DecodingError.dataCorruptedError(
+                forKey: .inputSize, in: c, debugDescription: "must be a multiple of 32")
         }
         spec = s
         pretrained = try c.decodeIfPresent(String.self, forKey: .pretrained)
@@ -195,7 +208,9 @@ struct MarginSection: Codable {
         case "arcface": s = .arcFace
         case "combined": s = MarginSettings(m1: 1, m2: 0, m3: 0)
         case let other:
-            throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "unknown margin type '\(other)' (softmax, cosface, arcface, combined)")
+            throw DecodingError.dataCorruptedError(
+                forKey: .type, in: c,
+                debugDescription: "unknown margin type '\(other)' (softmax, cosface, arcface, combined)")
         }
         s.scale = try c.value(.scale, or: s.scale)
         s.m1 = try c.value(.m1, or: s.m1)

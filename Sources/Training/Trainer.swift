@@ -30,54 +30,69 @@ package final class Trainer {
         output = URL(fileURLWithPath: config.train.output)
         let spec = config.model.spec
         var pre = Preprocessing()
-        pre.width = spec.inputSize; pre.height = spec.inputSize
+        pre.width = spec.inputSize
+        pre.height = spec.inputSize
         preprocessing = pre
         let classNames = spec.classNames
-        let train = try Split(file: URL(fileURLWithPath: config.data.train), classNames: classNames, identityMode: config.data.identityMode)
+        let train = try Split(
+            file: URL(fileURLWithPath: config.data.train), classNames: classNames,
+            identityMode: config.data.identityMode)
         let side = Int((Double(spec.inputSize) * config.data.cacheScale).rounded())
         let trainCache = try ImageCache(split: train, side: side)
-        trainLoader = BatchLoader(split: train, cache: trainCache, batchSize: config.train.batchSize,
-                                  augmenter: Augmenter(settings: config.data.augmentation, preprocessing: pre),
-                                  seed: config.train.seed, shuffle: true, variants: config.data.variants)
+        trainLoader = BatchLoader(
+            split: train, cache: trainCache, batchSize: config.train.batchSize,
+            augmenter: Augmenter(settings: config.data.augmentation, preprocessing: pre),
+            seed: config.train.seed, shuffle: true, variants: config.data.variants)
         guard trainLoader.batchesPerEpoch > 0 else {
-            throw TrainingError.nothingToTrain("\(config.data.train) has \(train.rows.count) rows, fewer than one batch of \(config.train.batchSize)")
+            throw TrainingError.nothingToTrain(
+                "\(config.data.train) has \(train.rows.count) rows, fewer than one batch of \(config.train.batchSize)")
         }
         if let v = config.data.val {
-            let val = try Split(file: URL(fileURLWithPath: v), classNames: classNames, identityMode: config.data.identityMode)
-            valLoader = BatchLoader(split: val, cache: try ImageCache(split: val, side: spec.inputSize), batchSize: config.train.batchSize,
-                                    augmenter: Augmenter(settings: .none, preprocessing: pre), seed: 0, shuffle: false)
+            let val = try Split(
+                file: URL(fileURLWithPath: v), classNames: classNames, identityMode: config.data.identityMode)
+            valLoader = BatchLoader(
+                split: val, cache: try ImageCache(split: val, side: spec.inputSize), batchSize: config.train.batchSize,
+                augmenter: Augmenter(settings: .none, preprocessing: pre), seed: 0, shuffle: false)
         } else {
             valLoader = nil
         }
         model = JointModel(spec: spec, seed: config.train.seed)
         if let path = config.model.pretrained {
-            try StateDict.load(model.backbone, from: SafeTensorsFile(contentsOf: URL(fileURLWithPath: path)),
-                               ignoring: ["conv_head", "classifier"])
+            try StateDict.load(
+                model.backbone, from: SafeTensorsFile(contentsOf: URL(fileURLWithPath: path)),
+                ignoring: ["conv_head", "classifier"])
         }
         let identities = trainLoader.identityCount
-        margin = identities > 0 && config.loss.embeddingWeight > 0
-            ? MarginClassifier(classes: identities, dimension: spec.embeddingSize, settings: config.margin, seed: config.train.seed)
+        margin =
+            identities > 0 && config.loss.embeddingWeight > 0
+            ? MarginClassifier(
+                classes: identities, dimension: spec.embeddingSize, settings: config.margin, seed: config.train.seed)
             : nil
         switch config.loss.classWeights {
         case .none: crossEntropy = CrossEntropy(mode: spec.classMode == "binary" ? .binary : .multiclass)
-        case .explicit(let w): crossEntropy = CrossEntropy(mode: spec.classMode == "binary" ? .binary : .multiclass, classWeights: w)
+        case .explicit(let w):
+            crossEntropy = CrossEntropy(mode: spec.classMode == "binary" ? .binary : .multiclass, classWeights: w)
         case .balanced:
-            let counts = train.classCounts, total = counts.reduce(0, +)
+            let counts = train.classCounts
+            let total = counts.reduce(0, +)
             let w = counts.map { $0 == 0 ? Float(0) : Float(total) / Float(counts.count * $0) }
             crossEntropy = CrossEntropy(mode: spec.classMode == "binary" ? .binary : .multiclass, classWeights: w)
         }
         let stepsPerEpoch = trainLoader.batchesPerEpoch / config.train.accumulation
         let total = config.train.steps ?? stepsPerEpoch * config.train.epochs
-        schedule = LearningRateSchedule(base: config.train.learningRate, minimum: config.train.minLearningRate,
-                                        warmupSteps: config.train.warmupSteps, totalSteps: total,
-                                        kind: config.train.schedule, power: config.train.polyPower)
-        state = TrainerState(metricName: config.train.validationMetric,
-                             optimizer: AdamW(learningRate: config.train.learningRate, weightDecay: config.train.weightDecay),
-                             marginGenerator: margin?.generator, dropoutGenerator: model.classifier.dropout.generator,
-                             arenaCount: model.arena.count)
+        schedule = LearningRateSchedule(
+            base: config.train.learningRate, minimum: config.train.minLearningRate,
+            warmupSteps: config.train.warmupSteps, totalSteps: total,
+            kind: config.train.schedule, power: config.train.polyPower)
+        state = TrainerState(
+            metricName: config.train.validationMetric,
+            optimizer: AdamW(learningRate: config.train.learningRate, weightDecay: config.train.weightDecay),
+            marginGenerator: margin?.generator, dropoutGenerator: model.classifier.dropout.generator,
+            arenaCount: model.arena.count)
         if resume {
             guard let folder = Checkpoint.existing(output.appendingPathComponent("last")) else {
-                throw TrainingError.badCheckpoint(output.appendingPathComponent("last").path, "no checkpoint there to resume from")
+                throw TrainingError.badCheckpoint(
+                    output.appendingPathComponent("last").path, "no checkpoint there to resume from")
             }
             state = try Checkpoint.restore(from: folder, model: model, margin: margin)
         }
@@ -93,13 +108,15 @@ package final class Trainer {
     /// (the schedule still spans the whole configured run, so stopping and resuming changes nothing).
     package func run(untilEpoch: Int? = nil) throws {
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
-        try AtomicFile.write(Data(try YAMLEncoder().encode(config).utf8), to: output.appendingPathComponent("config.yaml"))
+        try AtomicFile.write(
+            Data(try YAMLEncoder().encode(config).utf8), to: output.appendingPathComponent("config.yaml"))
         let log = try JSONLog(output.appendingPathComponent("log.jsonl"))
         let accumulation = config.train.accumulation
         let totalSteps = config.train.steps ?? stepsPerEpoch * epochs
-        progress.line("training \(trainLoader.split.rows.count) images, \(trainLoader.identityCount) identities, "
-                      + "\(model.arena.count) parameters\(margin.map { " + \($0.rows * $0.dimension) margin" } ?? ""), "
-                      + "\(stepsPerEpoch) steps/epoch → \(output.path)")
+        progress.line(
+            "training \(trainLoader.split.rows.count) images, \(trainLoader.identityCount) identities, "
+                + "\(model.arena.count) parameters\(margin.map { " + \($0.rows * $0.dimension) margin" } ?? ""), "
+                + "\(stepsPerEpoch) steps/epoch → \(output.path)")
         while state.epoch < min(epochs, untilEpoch ?? .max) && state.globalStep < totalSteps {
             let epoch = state.epoch
             trainLoader.start(epoch: epoch, from: 0)
@@ -112,37 +129,57 @@ package final class Trainer {
                 images += micro.reduce(0) { $0 + $1.rows.count }
                 let elapsed = System.now() - started
                 let rate = Double(images) / max(elapsed, 1e-9)
-                let remaining = Double(totalSteps - state.globalStep) * Double(config.train.batchSize * accumulation) / rate
-                progress.step(epoch: epoch, epochs: epochs, batch: stepInEpoch, batches: stepsPerEpoch, classificationLoss: cls,
-                              embeddingLoss: emb, learningRate: state.optimizer.learningRate, imagesPerSecond: rate, etaSeconds: remaining)
-                log.write(["kind": "step", "epoch": epoch, "step": state.globalStep, "loss_cls": Double(cls), "loss_emb": Double(emb),
-                           "lr": Double(state.optimizer.learningRate), "img_per_s": rate])
+                let remaining =
+                    Double(totalSteps - state.globalStep) * Double(config.train.batchSize * accumulation) / rate
+                progress.step(
+                    epoch: epoch, epochs: epochs, batch: stepInEpoch, batches: stepsPerEpoch, classificationLoss: cls,
+                    embeddingLoss: emb, learningRate: state.optimizer.learningRate, imagesPerSecond: rate,
+                    etaSeconds: remaining)
+                log.write([
+                    "kind": "step", "epoch": epoch, "step": state.globalStep, "loss_cls": Double(cls),
+                    "loss_emb": Double(emb),
+                    "lr": Double(state.optimizer.learningRate), "img_per_s": rate,
+                ])
             }
             state.epoch += 1
             let validation = valLoader.map { Validation.run(model, loader: $0) } ?? ValidationResult()
             let metric = validation.metric(config.train.validationMetric)
             var improved = false
             if let metric, metric > (state.bestMetric ?? -.infinity) {
-                state.bestMetric = metric; state.bestEpoch = epoch; improved = true
+                state.bestMetric = metric
+                state.bestEpoch = epoch
+                improved = true
             } else if metric == nil && valLoader == nil {
                 improved = true  // no validation split: the newest model is the best we know
                 state.bestEpoch = epoch
             }
             saveState()
-            try Checkpoint.save(to: output.appendingPathComponent("last"), model: model, preprocessing: preprocessing, margin: margin, state: state)
+            try Checkpoint.save(
+                to: output.appendingPathComponent("last"), model: model, preprocessing: preprocessing, margin: margin,
+                state: state)
             if improved {
-                try Checkpoint.save(to: output.appendingPathComponent("best"), model: model, preprocessing: preprocessing, margin: margin, state: state)
+                try Checkpoint.save(
+                    to: output.appendingPathComponent("best"), model: model, preprocessing: preprocessing,
+                    margin: margin, state: state)
             }
-            var entry: [String: Any] = ["kind": "epoch", "epoch": epoch, "step": state.globalStep, "seconds": System.now() - started]
+            var entry: [String: Any] = [
+                "kind": "epoch", "epoch": epoch, "step": state.globalStep, "seconds": System.now() - started,
+            ]
             if let m = validation.macroF1 { entry["val_macro_f1"] = m }
             if let a = validation.accuracy { entry["val_accuracy"] = a }
             if let t = validation.tprAtFPR1e4 { entry["val_tpr_at_fpr_1e-4"] = t }
             if let a = validation.auroc { entry["val_auroc"] = a }
             log.write(entry)
-            let shown = [validation.macroF1.map { String(format: "macro-F1 %.4f", $0) }, validation.accuracy.map { String(format: "accuracy %.4f", $0) },
-                         validation.tprAtFPR1e4.map { String(format: "TPR@FPR=1e-4 %.4f", $0) }, validation.auroc.map { String(format: "AUROC %.4f", $0) }]
-                .compactMap { $0 }.joined(separator: "  ")
-            progress.line("epoch \(epoch + 1)/\(epochs) done\(shown.isEmpty ? "" : ": " + shown)\(improved ? "  (best so far)" : "")")
+            let shown = [
+                validation.macroF1.map { String(format: "macro-F1 %.4f", $0) },
+                validation.accuracy.map { String(format: "accuracy %.4f", $0) },
+                validation.tprAtFPR1e4.map { String(format: "TPR@FPR=1e-4 %.4f", $0) },
+                validation.auroc.map { String(format: "AUROC %.4f", $0) },
+            ]
+            .compactMap { $0 }.joined(separator: "  ")
+            progress.line(
+                "epoch \(epoch + 1)/\(epochs) done\(shown.isEmpty ? "" : ": " + shown)\(improved ? "  (best so far)" : "")"
+            )
             onEpoch?(epoch, validation)
         }
     }
@@ -157,30 +194,38 @@ package final class Trainer {
         let k = Float(micro.count)
         model.arena.zeroGrads()
         margin?.beginStep(labels: micro.flatMap(\.identities))
-        var clsTotal: Float = 0, embTotal: Float = 0
+        var clsTotal: Float = 0
+        var embTotal: Float = 0
         for batch in micro {
             let (embedding, logits) = model.forward(batch.images, training: true)
             let dLogits = Tensor(shape: logits.shape)
-            let cls = crossEntropy(logits: logits, labels: batch.labels, gradient: dLogits, scale: config.loss.classificationWeight / k)
+            let cls = crossEntropy(
+                logits: logits, labels: batch.labels, gradient: dLogits, scale: config.loss.classificationWeight / k)
             var dEmbedding: Tensor?
             var emb: Float = 0
             if let margin, batch.identities.contains(where: { $0 >= 0 }) {
                 let g = Tensor(shape: embedding.shape)
-                emb = margin.forwardBackward(embeddings: embedding, labels: batch.identities,
-                                             lossWeight: config.loss.embeddingWeight / k, gradient: g)
+                emb = margin.forwardBackward(
+                    embeddings: embedding, labels: batch.identities,
+                    lossWeight: config.loss.embeddingWeight / k, gradient: g)
                 dEmbedding = g
             }
             guard cls.isFinite && emb.isFinite else {
                 let last = Checkpoint.existing(output.appendingPathComponent("last"))?.path
-                throw TrainingError.nonFiniteLoss(step: state.globalStep, epoch: state.epoch, classification: cls, embedding: emb, lastCheckpoint: last)
+                throw TrainingError.nonFiniteLoss(
+                    step: state.globalStep, epoch: state.epoch, classification: cls, embedding: emb,
+                    lastCheckpoint: last)
             }
-            clsTotal += cls; embTotal += emb
-            model.backward(embeddingGradient: dEmbedding, logitGradient: batch.labels.contains { $0 >= 0 } ? dLogits : nil)
+            clsTotal += cls
+            embTotal += emb
+            model.backward(
+                embeddingGradient: dEmbedding, logitGradient: batch.labels.contains { $0 >= 0 } ? dLogits : nil)
         }
         let norm = model.arena.clipGradNorm(maxNorm: config.train.clipNorm)
         guard norm.isFinite else {
             let last = Checkpoint.existing(output.appendingPathComponent("last"))?.path
-            throw TrainingError.nonFiniteLoss(step: state.globalStep, epoch: state.epoch, classification: .nan, embedding: .nan, lastCheckpoint: last)
+            throw TrainingError.nonFiniteLoss(
+                step: state.globalStep, epoch: state.epoch, classification: .nan, embedding: .nan, lastCheckpoint: last)
         }
         state.optimizer.learningRate = schedule.rate(at: state.globalStep)
         state.optimizer.update(model.arena)
@@ -195,7 +240,9 @@ final class JSONLog {
     private let handle: FileHandle
 
     init(_ url: URL) throws {
-        if !FileManager.default.fileExists(atPath: url.path) { _ = FileManager.default.createFile(atPath: url.path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: url.path) {
+            _ = FileManager.default.createFile(atPath: url.path, contents: nil)
+        }
         handle = try FileHandle(forWritingTo: url)
         handle.seekToEndOfFile()
     }

@@ -20,14 +20,17 @@ package struct ValidationResult: Codable, Sendable {
 package enum Validation {
     /// Runs `model` over every batch of `loader` (which must not shuffle).
     package static func run(_ model: JointModel, loader: BatchLoader) -> ValidationResult {
-        var truth: [Int] = [], predicted: [Int] = [], identities: [Int] = []
+        var truth: [Int] = []
+        var predicted: [Int] = []
+        var identities: [Int] = []
         var embeddings: [Float] = []
         let binary = model.spec.classMode == "binary"
         for index in 0..<loader.batchesPerEpoch {
             let batch = loader.batch(epoch: 0, index: index, parallel: true)
             let (e, logits) = model.forward(batch.images, training: false)
             let normalized = l2Normalized(e)
-            let k = logits.count / logits[0], d = normalized.count / normalized[0]
+            let k = logits.count / logits[0]
+            let d = normalized.count / normalized[0]
             for i in 0..<batch.rows.count {
                 if batch.labels[i] >= 0 {
                     truth.append(batch.labels[i])
@@ -47,14 +50,18 @@ package enum Validation {
         }
         var result = ValidationResult()
         if !truth.isEmpty {
-            let m = ClassificationMetrics(truth: truth, predicted: predicted, classes: binary ? 2 : model.spec.classNames.count)
+            let m = ClassificationMetrics(
+                truth: truth, predicted: predicted, classes: binary ? 2 : model.spec.classNames.count)
             result.macroF1 = m.macroF1
             result.accuracy = m.accuracy
         }
-        if identities.count >= 2, let v = try? embeddings.withUnsafeBufferPointer({
-            try PairVerification(embeddings: $0.baseAddress!, count: identities.count,
-                                 dimension: embeddings.count / identities.count, identities: identities, targets: [1e-4])
-        }) {
+        if identities.count >= 2,
+            let v = try? embeddings.withUnsafeBufferPointer({
+                try PairVerification(
+                    embeddings: $0.baseAddress!, count: identities.count,
+                    dimension: embeddings.count / identities.count, identities: identities, targets: [1e-4])
+            })
+        {
             result.tprAtFPR1e4 = v.table[0].tpr
             result.auroc = v.auc
         }

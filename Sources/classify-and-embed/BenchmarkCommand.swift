@@ -7,11 +7,11 @@ struct BenchmarkCommand: ParsableCommand {
         commandName: "benchmark",
         abstract: "Measure training and inference speed of the backbone (build with -c release).",
         discussion: """
-        Prints the training throughput (forward + backward + AdamW), batch-1 eval latency and batched eval \
-        throughput, each the median of several runs, and the process's peak RSS. Compare against the PyTorch \
-        and ONNX Runtime reference measured on the same machine in the same session: machines are shared \
-        and noisy, so only ratios measured side by side mean much.
-        """)
+            Prints the training throughput (forward + backward + AdamW), batch-1 eval latency and batched eval \
+            throughput, each the median of several runs, and the process's peak RSS. Compare against the PyTorch \
+            and ONNX Runtime reference measured on the same machine in the same session: machines are shared \
+            and noisy, so only ratios measured side by side mean much.
+            """)
 
     @Option(help: "Batch size for the training step and the throughput run.") var batch = 64
     @Option(help: "Input height and width.") var size = 128
@@ -20,15 +20,22 @@ struct BenchmarkCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of a table.") var json = false
     @Option(parsing: .upToNextOption, help: "Identity counts N for the two-head training step (0 skips it).")
     var classes: [Int] = [1000, 100_000]
-    @Option(help: "Also time a PartialFC step with this many identities (e.g. 1000000), D = 256.") var partialFCClasses: Int?
+    @Option(help: "Also time a PartialFC step with this many identities (e.g. 1000000), D = 256.") var partialFCClasses:
+        Int?
     @Option(help: "PartialFC sample rate for --partial-fc-classes.") var sampleRate: Float = 0.1
     @Option(help: "Only time exact verification over all pairs of this many random 256-d embeddings (e.g. 25000).")
     var pairs: Int?
-    @Flag(help: "Only time inference of the full two-head model (--model, default the shipped one): batch-1 latency and batch throughput.")
+    @Flag(
+        help:
+            "Only time inference of the full two-head model (--model, default the shipped one): batch-1 latency and batch throughput."
+    )
     var inference = false
     @Option(help: "Model file for --inference (default: the shipped model).") var model: String?
     @Flag(help: "Also print per-layer forward/backward times of the training step.") var profile = false
-    @Flag(help: "Print per-layer eval-mode forward times at batch 1 instead of the training profile (with --inference: per step of the folded, channel-blocked network on one core).") var profileEval = false
+    @Flag(
+        help:
+            "Print per-layer eval-mode forward times at batch 1 instead of the training profile (with --inference: per step of the folded, channel-blocked network on one core)."
+    ) var profileEval = false
 
     func validate() throws {
         guard batch >= 2 else { throw ValidationError("--batch must be at least 2 (BatchNorm needs batch statistics)") }
@@ -44,85 +51,122 @@ struct BenchmarkCommand: ParsableCommand {
             let both = predictor.folded.profile(height: size, width: size, bothCores: true)
             print("step                  output (blocks×h×w+pad)   ms, one core   ms, both cores (batch 1)")
             for (i, row) in predictor.folded.profile(height: size, width: size).enumerated() {
-                total += row.milliseconds; total2 += both[i].milliseconds
+                total += row.milliseconds
+                total2 += both[i].milliseconds
                 let shape = "\(row.plane.blocks)×\(row.plane.height)×\(row.plane.width)+\(row.plane.pad)"
-                print(row.step.padding(toLength: 22, withPad: " ", startingAt: 0) + shape.padding(toLength: 22, withPad: " ", startingAt: 0)
-                      + fmt(row.milliseconds, 4).leftPadded(10) + fmt(both[i].milliseconds, 4).leftPadded(15))
+                print(
+                    row.step.padding(toLength: 22, withPad: " ", startingAt: 0)
+                        + shape.padding(toLength: 22, withPad: " ", startingAt: 0)
+                        + fmt(row.milliseconds, 4).leftPadded(10) + fmt(both[i].milliseconds, 4).leftPadded(15))
             }
-            print("total" + String(repeating: " ", count: 39) + fmt(total, 4).leftPadded(10) + fmt(total2, 4).leftPadded(15))
+            print(
+                "total" + String(repeating: " ", count: 39) + fmt(total, 4).leftPadded(10)
+                    + fmt(total2, 4).leftPadded(15))
             return
         }
         if inference {
             var b = InferenceBenchmark(model: model)
-            b.batch = batch; b.latencyRuns = latencyRuns
+            b.batch = batch
+            b.latencyRuns = latencyRuns
             let r = try b.run()
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
                 print(String(decoding: try encoder.encode(r), as: UTF8.self))
             } else {
-                print("""
-                two-head model \(r.model) (id \(r.modelID)), \(r.inputSize)×\(r.inputSize), \(r.threads) worker threads
-                  inference latency, batch 1:        \(fmt(r.latencyBatch1Milliseconds, 3)) ms (median of \(latencyRuns); backbone + classification head \(fmt(r.foldedNetworkMilliseconds, 3)), embedding neck \(fmt(r.embeddingNeckMilliseconds, 3)))
-                  inference throughput, batch \(r.batch):  \(fmt(r.imagesPerSecond)) img/s
-                  peak RSS:                          \(fmt(r.peakRSSMebibytes)) MiB
-                """)
+                print(
+                    """
+                    two-head model \(r.model) (id \(r.modelID)), \(r.inputSize)×\(r.inputSize), \(r.threads) worker threads
+                      inference latency, batch 1:        \(fmt(r.latencyBatch1Milliseconds, 3)) ms (median of \(latencyRuns); backbone + classification head \(fmt(r.foldedNetworkMilliseconds, 3)), embedding neck \(fmt(r.embeddingNeckMilliseconds, 3)))
+                      inference throughput, batch \(r.batch):  \(fmt(r.imagesPerSecond)) img/s
+                      peak RSS:                          \(fmt(r.peakRSSMebibytes)) MiB
+                    """)
             }
             return
         }
         if let pairs {
             let r = PairBenchmark(count: pairs).run()
-            print(String(format: "all-pairs verification: %d embeddings × 256 → %d pairs, exact AUROC %.6f and TPR@FPR table in %.2f s, peak RSS %.0f MiB",
-                         pairs, r.pairs, r.auc, r.seconds, r.peakRSSMebibytes))
+            print(
+                String(
+                    format:
+                        "all-pairs verification: %d embeddings × 256 → %d pairs, exact AUROC %.6f and TPR@FPR table in %.2f s, peak RSS %.0f MiB",
+                    pairs, r.pairs, r.auc, r.seconds, r.peakRSSMebibytes))
             return
         }
         if profile || profileEval {
             var p = LayerProfile()
-            p.batch = profileEval ? 1 : batch; p.imageSize = size; p.evalOnly = profileEval
+            p.batch = profileEval ? 1 : batch
+            p.imageSize = size
+            p.evalOnly = profileEval
             var totals = (0.0, 0.0)
             print("layer          output shape          forward ms  backward ms")
             for row in p.run() {
-                totals.0 += row.forwardMilliseconds; totals.1 += row.backwardMilliseconds
-                print(row.layer.padding(toLength: 14, withPad: " ", startingAt: 0)
-                      + "\(row.outputShape)".padding(toLength: 22, withPad: " ", startingAt: 0)
-                      + fmt(row.forwardMilliseconds, 2).leftPadded(10) + fmt(row.backwardMilliseconds, 2).leftPadded(13))
+                totals.0 += row.forwardMilliseconds
+                totals.1 += row.backwardMilliseconds
+                print(
+                    row.layer.padding(toLength: 14, withPad: " ", startingAt: 0)
+                        + "\(row.outputShape)".padding(toLength: 22, withPad: " ", startingAt: 0)
+                        + fmt(row.forwardMilliseconds, 2).leftPadded(10)
+                        + fmt(row.backwardMilliseconds, 2).leftPadded(13))
             }
-            print("total" + String(repeating: " ", count: 31) + fmt(totals.0, 2).leftPadded(10) + fmt(totals.1, 2).leftPadded(13))
+            print(
+                "total" + String(repeating: " ", count: 31) + fmt(totals.0, 2).leftPadded(10)
+                    + fmt(totals.1, 2).leftPadded(13))
         }
         var bench = BackboneBenchmark()
-        bench.batch = batch; bench.imageSize = size; bench.trainSteps = steps; bench.latencyRuns = latencyRuns
+        bench.batch = batch
+        bench.imageSize = size
+        bench.trainSteps = steps
+        bench.latencyRuns = latencyRuns
         let result = bench.run { message in if !json { FileHandle.standardError.write(Data((message + "\n").utf8)) } }
         var steps: [TrainingStepBenchmark.Result] = []
         for n in classes where n > 0 {
             if !json { FileHandle.standardError.write(Data("two-head training step, N = \(n)…\n".utf8)) }
             var t = TrainingStepBenchmark()
-            t.batch = batch; t.imageSize = size; t.classes = n; t.steps = steps.count == 0 ? self.steps : max(3, self.steps / 2)
+            t.batch = batch
+            t.imageSize = size
+            t.classes = n
+            t.steps = steps.count == 0 ? self.steps : max(3, self.steps / 2)
             steps.append(t.run())
         }
         if let n = partialFCClasses {
-            if !json { FileHandle.standardError.write(Data("PartialFC step, N = \(n), sample rate \(sampleRate)…\n".utf8)) }
+            if !json {
+                FileHandle.standardError.write(Data("PartialFC step, N = \(n), sample rate \(sampleRate)…\n".utf8))
+            }
             var t = TrainingStepBenchmark()
-            t.batch = batch; t.imageSize = size; t.classes = n; t.sampleRate = sampleRate; t.steps = 3; t.warmup = 1
+            t.batch = batch
+            t.imageSize = size
+            t.classes = n
+            t.sampleRate = sampleRate
+            t.steps = 3
+            t.warmup = 1
             steps.append(t.run())
         }
         if json {
-            struct Report: Encodable { var backbone: BackboneBenchmark.Result; var twoHeadTraining: [TrainingStepBenchmark.Result] }
+            struct Report: Encodable {
+                var backbone: BackboneBenchmark.Result
+                var twoHeadTraining: [TrainingStepBenchmark.Result]
+            }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             print(String(decoding: try encoder.encode(Report(backbone: result, twoHeadTraining: steps)), as: UTF8.self))
             return
         }
-        print("""
-        \(result.model), \(result.imageSize)×\(result.imageSize), \(result.threads) worker threads, \(result.blas)
-          training  (fwd+bwd+AdamW, batch \(result.batch)):  \(fmt(result.trainImagesPerSecond)) img/s   (\(fmt(result.trainStepMilliseconds)) ms/step)
-          inference latency, batch 1:               \(fmt(result.latencyBatch1Milliseconds, 3)) ms
-          inference throughput, batch \(result.batch):         \(fmt(result.inferenceImagesPerSecond)) img/s
-          peak RSS:                                 \(fmt(result.peakRSSMebibytes)) MiB
-        """)
+        print(
+            """
+            \(result.model), \(result.imageSize)×\(result.imageSize), \(result.threads) worker threads, \(result.blas)
+              training  (fwd+bwd+AdamW, batch \(result.batch)):  \(fmt(result.trainImagesPerSecond)) img/s   (\(fmt(result.trainStepMilliseconds)) ms/step)
+              inference latency, batch 1:               \(fmt(result.latencyBatch1Milliseconds, 3)) ms
+              inference throughput, batch \(result.batch):         \(fmt(result.inferenceImagesPerSecond)) img/s
+              peak RSS:                                 \(fmt(result.peakRSSMebibytes)) MiB
+            """)
         for s in steps {
-            let label = "two-head training, N = \(s.classes)" + (s.sampleRate < 1 ? ", PartialFC \(s.sampleRate)" : "") + ":"
-            print("  " + label.padding(toLength: 41, withPad: " ", startingAt: 0)
-                  + "\(fmt(s.imagesPerSecond)) img/s   (\(fmt(s.stepMilliseconds)) ms/step, peak RSS so far \(fmt(s.peakRSSMebibytes)) MiB)")
+            let label =
+                "two-head training, N = \(s.classes)" + (s.sampleRate < 1 ? ", PartialFC \(s.sampleRate)" : "") + ":"
+            print(
+                "  " + label.padding(toLength: 41, withPad: " ", startingAt: 0)
+                    + "\(fmt(s.imagesPerSecond)) img/s   (\(fmt(s.stepMilliseconds)) ms/step, peak RSS so far \(fmt(s.peakRSSMebibytes)) MiB)"
+            )
         }
     }
 }
@@ -130,5 +174,7 @@ struct BenchmarkCommand: ParsableCommand {
 func fmt(_ x: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", x) }
 
 extension String {
-    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
+    func leftPadded(_ width: Int) -> String {
+        count >= width ? self : String(repeating: " ", count: width - count) + self
+    }
 }

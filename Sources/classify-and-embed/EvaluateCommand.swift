@@ -8,21 +8,26 @@ struct EvaluateCommand: ParsableCommand {
         commandName: "evaluate",
         abstract: "Score each head of a model on a CSV split and write report.json.",
         discussion: """
-        The classification head: accuracy, per-class precision/recall/F1/support, macro and weighted F1, the \
-        confusion matrix (rows true, columns predicted) and one-vs-rest AUROC. The embedding head: cosine \
-        similarity over all unordered pairs of rows with an identity, exact AUROC and the TPR@FPR table with \
-        thresholds (the ROC point with the largest FPR ≤ target; positive means score ≥ threshold).
-        """)
+            The classification head: accuracy, per-class precision/recall/F1/support, macro and weighted F1, the \
+            confusion matrix (rows true, columns predicted) and one-vs-rest AUROC. The embedding head: cosine \
+            similarity over all unordered pairs of rows with an identity, exact AUROC and the TPR@FPR table with \
+            thresholds (the ROC point with the largest FPR ≤ target; positive means score ≥ threshold).
+            """)
 
     @Option(help: "Model file (.safetensors written by train). Default: the shipped model.") var model: String?
     @Option(help: "CSV split to score.") var split: String
     @Option(help: "classification, embedding or both.") var head: EvaluationRun.Head = .both
     @Option(help: "Output folder for report.json and report.html.") var out: String
-    @Option(help: "Training split: report test identities that also occur there (zero-shot check).") var trainSplit: String?
+    @Option(help: "Training split: report test identities that also occur there (zero-shot check).") var trainSplit:
+        String?
     @Flag(help: "Store the TPR@FPR threshold table in the model file's metadata.") var writeThresholds = false
     @Option(help: "Score this many random pairs instead of all pairs.") var pairs: Int?
-    @Flag(help: "Also score with test-time augmentation (flip/blur for classes, small crops for embeddings), side by side.") var tta = false
-    @Option(help: "Score the pairs listed in this file (`pathA | pathB [| same]`, paths relative to it).") var pairsFile: String?
+    @Flag(
+        help:
+            "Also score with test-time augmentation (flip/blur for classes, small crops for embeddings), side by side.")
+    var tta = false
+    @Option(help: "Score the pairs listed in this file (`pathA | pathB [| same]`, paths relative to it).")
+    var pairsFile: String?
 
     func run() throws {
         var run = EvaluationRun(model: model ?? Predictor.defaultModelPath, split: split, head: head, output: out)

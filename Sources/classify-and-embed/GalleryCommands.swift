@@ -7,11 +7,11 @@ struct RegisterCommand: ParsableCommand {
         commandName: "register",
         abstract: "Register template images into a gallery (SQLite).",
         discussion: """
-        Every PNG/JPEG under DIR becomes a template labelled by its sub-path and file stem (a/b/form.png → \
-        a/b/form). Registering a label again replaces it. Templates that (nearly) duplicate one already in the \
-        gallery, or one earlier in the same run, are flagged: similarity ≥ 0.995 as duplicates, ≥ the threshold \
-        of --near-fpr (default 1e-4) as near-duplicates.
-        """)
+            Every PNG/JPEG under DIR becomes a template labelled by its sub-path and file stem (a/b/form.png → \
+            a/b/form). Registering a label again replaces it. Templates that (nearly) duplicate one already in the \
+            gallery, or one earlier in the same run, are flagged: similarity ≥ 0.995 as duplicates, ≥ the threshold \
+            of --near-fpr (default 1e-4) as near-duplicates.
+            """)
 
     @Argument(help: "Folder of template images.") var directory: String
     @Option(help: "Gallery file (created when missing).") var gallery: String
@@ -28,13 +28,18 @@ struct RegisterCommand: ParsableCommand {
         }
         let urls = ImageInputs.images(under: root)
         guard !urls.isEmpty else { throw ValidationError("\(directory): no PNG or JPEG images inside") }
-        let near = try nearThreshold ?? (predictor.thresholds.isEmpty ? 0.9 : Float(predictor.threshold(atFPR: nearFpr).threshold))
+        let near =
+            try nearThreshold
+            ?? (predictor.thresholds.isEmpty ? 0.9 : Float(predictor.threshold(atFPR: nearFpr).threshold))
         let store = try Gallery(path: gallery, predictor: predictor, create: true)
-        var items: [(label: String, file: String, prediction: Prediction)] = [], failed = 0
+        var items: [(label: String, file: String, prediction: Prediction)] = []
+        var failed = 0
         let rootPath = root.standardizedFileURL.path
         for (url, result) in zip(urls, predictor.predict(files: urls)) {
             switch result {
-            case .failure(let e): failed += 1; FileHandle.standardError.write(Data("\(url.path): error: \(e)\n".utf8))
+            case .failure(let e):
+                failed += 1
+                FileHandle.standardError.write(Data("\(url.path): error: \(e)\n".utf8))
             case .success(let p):
                 var rel = String(url.standardizedFileURL.deletingPathExtension().path.dropFirst(rootPath.count))
                 while rel.hasPrefix("/") { rel.removeFirst() }
@@ -44,7 +49,9 @@ struct RegisterCommand: ParsableCommand {
         for r in try store.register(items, nearDuplicate: near) {
             var line = "registered \(r.label)"
             if let d = r.duplicateOf, let s = r.similarity {
-                line += String(format: r.exactDuplicate ? "  DUPLICATE of %@ (similarity %.4f)" : "  near-duplicate of %@ (similarity %.4f)", d, s)
+                line += String(
+                    format: r.exactDuplicate
+                        ? "  DUPLICATE of %@ (similarity %.4f)" : "  near-duplicate of %@ (similarity %.4f)", d, s)
             }
             print(line)
         }
@@ -66,13 +73,15 @@ struct MatchCommand: ParsableCommand {
     @Flag(help: "One JSON object per image and line.") var json = false
 
     func run() throws {
-        try PredictCommand.execute(images: images, predictor: try modelOptions.predictor(), gallery: gallery, fpr: fpr,
-                                   threshold: threshold, json: json, embedding: .none, batchSize: 32)
+        try PredictCommand.execute(
+            images: images, predictor: try modelOptions.predictor(), gallery: gallery, fpr: fpr,
+            threshold: threshold, json: json, embedding: .none, batchSize: 32)
     }
 }
 
 struct RemoveCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove templates from a gallery by label.")
+    static let configuration = CommandConfiguration(
+        commandName: "remove", abstract: "Remove templates from a gallery by label.")
 
     @Argument(help: "Labels to remove.") var labels: [String]
     @Option(help: "Gallery file.") var gallery: String

@@ -8,11 +8,11 @@ struct GradCAMCommand: ParsableCommand {
         commandName: "gradcam",
         abstract: "Grad-CAM heat map over an image, as a PNG: which regions drove a class score or a similarity.",
         discussion: """
-        Without --reference it explains the classification head (the predicted class, or --class). With \
-        --reference it explains the embedding head: the cosine similarity between IMAGE's embedding and the \
-        reference image's. The map comes from the backbone's last feature map (1/32 of the input size) and is \
-        upsampled over the original image.
-        """)
+            Without --reference it explains the classification head (the predicted class, or --class). With \
+            --reference it explains the embedding head: the cosine similarity between IMAGE's embedding and the \
+            reference image's. The map comes from the backbone's last feature map (1/32 of the input size) and is \
+            upsampled over the original image.
+            """)
 
     @Argument(help: "Image to explain.") var image: String
     @OptionGroup var modelOptions: ModelOptions
@@ -23,7 +23,9 @@ struct GradCAMCommand: ParsableCommand {
     func run() throws {
         let cam = GradCAM(predictor: try modelOptions.predictor())
         let url = URL(fileURLWithPath: image)
-        let map = try reference.map { try cam.embedding(url, reference: URL(fileURLWithPath: $0)) } ?? cam.classification(url, className: className)
+        let map =
+            try reference.map { try cam.embedding(url, reference: URL(fileURLWithPath: $0)) }
+            ?? cam.classification(url, className: className)
         try AtomicFile.write(try GradCAM.overlay(map, on: url), to: URL(fileURLWithPath: out))
         print("\(image): Grad-CAM of \(map.explains) → \(out) (\(map.width)×\(map.height) feature grid)")
     }

@@ -10,7 +10,9 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Model file (.safetensors). Default: the shipped Data/models/default.safetensors.") var model: String?
 
     func predictor() throws -> Predictor {
-        do { return try Predictor(modelPath: model) } catch let e as PredictorError { throw ValidationError(e.description) }
+        do { return try Predictor(modelPath: model) } catch let e as PredictorError {
+            throw ValidationError(e.description)
+        }
     }
 }
 
@@ -37,11 +39,11 @@ struct PredictCommand: ParsableCommand {
         commandName: "predict",
         abstract: "Classify images and embed them (the default command).",
         discussion: """
-        IMAGE may be files, folders (searched recursively for PNG/JPEG) or quoted glob patterns. Prints per \
-        image the class with every class probability and an embedding preview; with --gallery also the best \
-        registered template, its similarity and whether it passes the threshold of the chosen FPR level. \
-        A bad image is reported and the others still run; the exit status is 1 when any image failed.
-        """)
+            IMAGE may be files, folders (searched recursively for PNG/JPEG) or quoted glob patterns. Prints per \
+            image the class with every class probability and an embedding preview; with --gallery also the best \
+            registered template, its similarity and whether it passes the threshold of the chosen FPR level. \
+            A bad image is reported and the others still run; the exit status is 1 when any image failed.
+            """)
 
     @Argument(help: "Images, folders or glob patterns.") var images: [String]
     @OptionGroup var modelOptions: ModelOptions
@@ -58,20 +60,27 @@ struct PredictCommand: ParsableCommand {
     }
 
     func run() throws {
-        try Self.execute(images: images, predictor: try modelOptions.predictor(), gallery: gallery, fpr: fpr, threshold: threshold,
-                         json: json, embedding: embedding, batchSize: batchSize)
+        try Self.execute(
+            images: images, predictor: try modelOptions.predictor(), gallery: gallery, fpr: fpr, threshold: threshold,
+            json: json, embedding: embedding, batchSize: batchSize)
     }
 
     /// The command's work, shared with `match`.
-    static func execute(images: [String], predictor: Predictor, gallery: String?, fpr: Double, threshold: Float?, json: Bool,
-                        embedding: EmbeddingOutput, batchSize: Int) throws {
+    static func execute(
+        images: [String], predictor: Predictor, gallery: String?, fpr: Double, threshold: Float?, json: Bool,
+        embedding: EmbeddingOutput, batchSize: Int
+    ) throws {
         let urls = ImageInputs.expand(images)
-        guard !urls.isEmpty else { throw ValidationError("no PNG or JPEG images found in \(images.joined(separator: " "))") }
+        guard !urls.isEmpty else {
+            throw ValidationError("no PNG or JPEG images found in \(images.joined(separator: " "))")
+        }
         var store: Gallery?
         var cut: (threshold: Float, fpr: Double?) = (0, nil)
         if let gallery {
             store = try Gallery(path: gallery, predictor: predictor, create: false)
-            if let threshold { cut = (threshold, nil) } else {
+            if let threshold {
+                cut = (threshold, nil)
+            } else {
                 let t = try predictor.threshold(atFPR: fpr)
                 cut = (Float(t.threshold), t.fpr)
             }
@@ -90,7 +99,9 @@ struct PredictCommand: ParsableCommand {
                 failed += 1
                 record.ok = false
                 record.error = "\(e)"
-                if json { print(String(decoding: try encoder.encode(record), as: UTF8.self)) } else {
+                if json {
+                    print(String(decoding: try encoder.encode(record), as: UTF8.self))
+                } else {
                     FileHandle.standardError.write(Data("\(url.relativePath): error: \(e)\n".utf8))
                 }
                 continue
@@ -100,7 +111,8 @@ struct PredictCommand: ParsableCommand {
                     record.class = p.label
                     record.probabilities = Dictionary(uniqueKeysWithValues: zip(predictor.classNames, p.probabilities))
                     record.embeddingSize = p.embedding.count
-                    record.embedding = embedding == .full ? p.embedding : (embedding == .short ? Array(p.embedding.prefix(8)) : nil)
+                    record.embedding =
+                        embedding == .full ? p.embedding : (embedding == .short ? Array(p.embedding.prefix(8)) : nil)
                     record.match = match
                     print(String(decoding: try encoder.encode(record), as: UTF8.self))
                 } else {
@@ -114,8 +126,10 @@ struct PredictCommand: ParsableCommand {
         }
     }
 
-    static func text(_ url: URL, _ p: Prediction, _ names: [String], _ match: GalleryMatch?, hasGallery: Bool,
-                     embedding: EmbeddingOutput) -> String {
+    static func text(
+        _ url: URL, _ p: Prediction, _ names: [String], _ match: GalleryMatch?, hasGallery: Bool,
+        embedding: EmbeddingOutput
+    ) -> String {
         let probs = zip(names, p.probabilities).map { String(format: "%@ %.3f", $0.0, $0.1) }.joined(separator: ", ")
         var lines = ["\(url.relativePath): \(p.label) (\(probs))"]
         if embedding != .none {
@@ -126,9 +140,14 @@ struct PredictCommand: ParsableCommand {
         if hasGallery {
             if let m = match {
                 let level = m.fpr.map { String(format: " (FPR %g)", $0) } ?? ""
-                lines.append(m.matched
-                    ? String(format: "  match: %@  similarity %.4f ≥ threshold %.4f%@", m.label, m.similarity, m.threshold, level)
-                    : String(format: "  no match (best %@, similarity %.4f < threshold %.4f%@)", m.label, m.similarity, m.threshold, level))
+                lines.append(
+                    m.matched
+                        ? String(
+                            format: "  match: %@  similarity %.4f ≥ threshold %.4f%@", m.label, m.similarity,
+                            m.threshold, level)
+                        : String(
+                            format: "  no match (best %@, similarity %.4f < threshold %.4f%@)", m.label, m.similarity,
+                            m.threshold, level))
             } else {
                 lines.append("  no match (the gallery is empty)")
             }

@@ -6,10 +6,10 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train the two-head model from CSV splits.",
         discussion: """
-        The config (YAML, see Configs/) sets the model, margin, loss weights, data and schedule. Outputs go to \
-        train.output: the resolved config.yaml, log.jsonl, and the last/ and best/ checkpoints (best by the \
-        validation metric). --resume continues from last/ exactly where it stopped.
-        """)
+            The config (YAML, see Configs/) sets the model, margin, loss weights, data and schedule. Outputs go to \
+            train.output: the resolved config.yaml, log.jsonl, and the last/ and best/ checkpoints (best by the \
+            validation metric). --resume continues from last/ exactly where it stopped.
+            """)
 
     @Option(help: "YAML config file.") var config: String
     @Flag(help: "Continue from the run folder's last checkpoint.") var resume = false
@@ -21,7 +21,11 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         try TrainingRun.run(configFile: config, resume: resume) { o in
-            o.output = output; o.epochs = epochs; o.steps = steps; o.train = trainSplit; o.val = valSplit
+            o.output = output
+            o.epochs = epochs
+            o.steps = steps
+            o.train = trainSplit
+            o.val = valSplit
         }
     }
 }

@@ -7,9 +7,9 @@ struct VerifyCommand: ParsableCommand {
         commandName: "verify",
         abstract: "Do two captures show the same template? Cosine similarity and a same/different decision.",
         discussion: """
-        The threshold is the model's stored one for the FPR level (--fpr, default 1e-2; stored by `evaluate \
-        --write-thresholds`), or --threshold. Exit status 0 for same, 2 for different, 1 for an error.
-        """)
+            The threshold is the model's stored one for the FPR level (--fpr, default 1e-2; stored by `evaluate \
+            --write-thresholds`), or --threshold. Exit status 0 for same, 2 for different, 1 for an error.
+            """)
 
     @Argument(help: "First image.") var first: String
     @Argument(help: "Second image.") var second: String
@@ -23,20 +23,37 @@ struct VerifyCommand: ParsableCommand {
         let a = try predictor.predict(contentsOf: URL(fileURLWithPath: first))
         let b = try predictor.predict(contentsOf: URL(fileURLWithPath: second))
         let similarity = cosineSimilarity(a.embedding, b.embedding)
-        var cut: Float, level: Double?, tpr: Double?
-        if let threshold { cut = threshold } else {
+        var cut: Float
+        var level: Double?
+        var tpr: Double?
+        if let threshold {
+            cut = threshold
+        } else {
             let t = try predictor.threshold(atFPR: fpr)
             (cut, level, tpr) = (Float(t.threshold), t.fpr, t.tpr)
         }
         let same = similarity >= cut
         if json {
-            struct Out: Encodable { var first, second: String; var similarity, threshold: Float; var fpr, tpr: Double?; var same: Bool }
-            let e = JSONEncoder(); e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try e.encode(Out(first: first, second: second, similarity: similarity, threshold: cut,
-                                                    fpr: level, tpr: tpr, same: same)), as: UTF8.self))
+            struct Out: Encodable {
+                var first, second: String
+                var similarity, threshold: Float
+                var fpr, tpr: Double?
+                var same: Bool
+            }
+            let e = JSONEncoder()
+            e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            print(
+                String(
+                    decoding: try e.encode(
+                        Out(
+                            first: first, second: second, similarity: similarity, threshold: cut,
+                            fpr: level, tpr: tpr, same: same)), as: UTF8.self))
         } else {
             let at = level.map { String(format: " at FPR %g (TPR there %.3f)", $0, tpr ?? 0) } ?? ""
-            print(String(format: "similarity %.4f, threshold %.4f%@: %@", similarity, cut, at, same ? "SAME template" : "DIFFERENT templates"))
+            print(
+                String(
+                    format: "similarity %.4f, threshold %.4f%@: %@", similarity, cut, at,
+                    same ? "SAME template" : "DIFFERENT templates"))
         }
         if !same { throw ExitCode(2) }
     }

@@ -16,7 +16,9 @@ final class ExplainAndTTATests: XCTestCase {
         XCTAssertEqual(map.values.max()!, 1, accuracy: 1e-6, "scaled so the strongest cell is 1")
         let screen = try cam.classification(files[0], className: "screen")
         XCTAssertTrue(screen.explains.contains("screen"))
-        XCTAssertThrowsError(try cam.classification(files[0], className: "cat")) { XCTAssertTrue("\($0)".contains("document, not_a_document, screen")) }
+        XCTAssertThrowsError(try cam.classification(files[0], className: "cat")) {
+            XCTAssertTrue("\($0)".contains("document, not_a_document, screen"))
+        }
         // Against itself the similarity is 1 and its gradient vanishes: nothing to highlight.
         let same = try cam.embedding(files[0], reference: files[0])
         XCTAssertTrue(same.explains.contains("similarity 1.0000"), same.explains)
@@ -26,7 +28,8 @@ final class ExplainAndTTATests: XCTestCase {
         let png = try GradCAM.overlay(map, on: files[0])
         let decoded = try ImageDecoder().decode([UInt8](png), file: "cam.png")
         let original = try ImageDecoder().decode(contentsOf: files[0])
-        XCTAssertEqual(decoded.width, original.width); XCTAssertEqual(decoded.height, original.height)
+        XCTAssertEqual(decoded.width, original.width)
+        XCTAssertEqual(decoded.height, original.height)
         XCTAssertNotEqual(decoded.pixels, original.pixels)
     }
 
@@ -45,7 +48,8 @@ final class ExplainAndTTATests: XCTestCase {
         let files = ImageInputs.images(under: try PredictorTests.images(count: 2, seed: 6))
         let images = try files.map { try ImageDecoder().decode(contentsOf: $0) }
         let plain = predictor.predict(images)
-        let identity = predictor.predict(images, tta: TTASettings(classification: [(.identity, 1)], embedding: [(.identity, 2)]))
+        let identity = predictor.predict(
+            images, tta: TTASettings(classification: [(.identity, 1)], embedding: [(.identity, 2)]))
         for (a, b) in zip(plain, identity) {
             for (x, y) in zip(a.probabilities, b.probabilities) { XCTAssertEqual(x, y, accuracy: 1e-6) }
             for (x, y) in zip(a.embedding, b.embedding) { XCTAssertEqual(x, y, accuracy: 1e-6) }
@@ -55,7 +59,9 @@ final class ExplainAndTTATests: XCTestCase {
         let blurred = predictor.predict(images.map(TTAView.blur.apply))
         for i in images.indices {
             for k in 0..<3 {
-                let expected = 0.5 * plain[i].probabilities[k] + 0.3 * flipped[i].probabilities[k] + 0.2 * blurred[i].probabilities[k]
+                let expected =
+                    0.5 * plain[i].probabilities[k] + 0.3 * flipped[i].probabilities[k] + 0.2
+                    * blurred[i].probabilities[k]
                 XCTAssertEqual(tta[i].probabilities[k], expected, accuracy: 1e-5)
             }
             XCTAssertEqual(tta[i].embedding.reduce(0) { $0 + $1 * $1 }, 1, accuracy: 1e-4, "re-normalised")
@@ -64,30 +70,45 @@ final class ExplainAndTTATests: XCTestCase {
 
     func testReportHTMLHasEveryFigure() throws {
         var rng = SeededGenerator(seed: 2)
-        let n = 40, d = 8
+        let n = 40
+        let d = 8
         var vectors = [Float](repeating: 0, count: n * d)
         for i in 0..<n { for k in 0..<d { vectors[i * d + k] = (k == i % 2 ? 3 : 0) + rng.normal() * 0.1 } }
         let identities = (0..<n).map { $0 % 4 }
-        let v = try vectors.withUnsafeBufferPointer { try PairVerification(embeddings: $0.baseAddress!, count: n, dimension: d, identities: identities) }
+        let v = try vectors.withUnsafeBufferPointer {
+            try PairVerification(embeddings: $0.baseAddress!, count: n, dimension: d, identities: identities)
+        }
         var report = EvaluationReport(model: "m", split: "s", images: n)
         report.verification = VerificationReport(v)
-        report.classification = try ClassificationEvaluation(logits: (0..<n).map { [Float]($0 % 2 == 0 ? [2, 0, 0] : [0, 2, 0]) },
-                                                             truth: (0..<n).map { $0 % 3 }, classNames: ["a", "b", "c"], binary: false)
-        let sample = EmbeddingSample(vectors: vectors, dimension: d, classes: (0..<n).map { $0 % 2 == 0 ? "a" : "b" },
-                                     identities: identities.map(String.init))
+        report.classification = try ClassificationEvaluation(
+            logits: (0..<n).map { [Float]($0 % 2 == 0 ? [2, 0, 0] : [0, 2, 0]) },
+            truth: (0..<n).map { $0 % 3 }, classNames: ["a", "b", "c"], binary: false)
+        let sample = EmbeddingSample(
+            vectors: vectors, dimension: d, classes: (0..<n).map { $0 % 2 == 0 ? "a" : "b" },
+            identities: identities.map(String.init))
         let html = HTMLReport.render(report, tta: report, sample: sample)
-        for needle in ["Confusion matrix", "One-vs-rest ROC", "Verification ROC, log FPR", "Accuracy and F1 vs threshold",
-                       "Similarity of positive and negative pairs", "PCA, coloured by class", "t-SNE, coloured by identity", "(TTA)"] {
+        for needle in [
+            "Confusion matrix", "One-vs-rest ROC", "Verification ROC, log FPR", "Accuracy and F1 vs threshold",
+            "Similarity of positive and negative pairs", "PCA, coloured by class", "t-SNE, coloured by identity",
+            "(TTA)",
+        ] {
             XCTAssertTrue(html.contains(needle), needle)
         }
         XCTAssertFalse(html.contains("<script"), "self-contained and static")
         XCTAssertEqual(html.components(separatedBy: "<svg").count - 1, 2 * 6 + 4)
         // Two well separated groups stay separated in both projections.
-        for projection in [Projection.pca(vectors, count: n, dimension: d), Projection.tsne(vectors, count: n, dimension: d, iterations: 300)] {
-            let a = projection.enumerated().filter { $0.offset % 2 == 0 }.map(\.element), b = projection.enumerated().filter { $0.offset % 2 == 1 }.map(\.element)
-            func centre(_ p: [(Double, Double)]) -> (Double, Double) { (p.map(\.0).reduce(0, +) / Double(p.count), p.map(\.1).reduce(0, +) / Double(p.count)) }
+        for projection in [
+            Projection.pca(vectors, count: n, dimension: d),
+            Projection.tsne(vectors, count: n, dimension: d, iterations: 300),
+        ] {
+            let a = projection.enumerated().filter { $0.offset % 2 == 0 }.map(\.element)
+            let b = projection.enumerated().filter { $0.offset % 2 == 1 }.map(\.element)
+            func centre(_ p: [(Double, Double)]) -> (Double, Double) {
+                (p.map(\.0).reduce(0, +) / Double(p.count), p.map(\.1).reduce(0, +) / Double(p.count))
+            }
             let (ca, cb) = (centre(a), centre(b))
-            let right = a.filter { hypot($0.0 - ca.0, $0.1 - ca.1) < hypot($0.0 - cb.0, $0.1 - cb.1) }.count
+            let right =
+                a.filter { hypot($0.0 - ca.0, $0.1 - ca.1) < hypot($0.0 - cb.0, $0.1 - cb.1) }.count
                 + b.filter { hypot($0.0 - cb.0, $0.1 - cb.1) < hypot($0.0 - ca.0, $0.1 - ca.1) }.count
             XCTAssertGreaterThanOrEqual(right, n - 2, "the points are nearer their own group's centre")
         }

@@ -5,12 +5,14 @@ import XCTest
 /// Exports models to ONNX and runs them in ONNX Runtime (the venv that `Tools/setup --tests` makes):
 /// both outputs must equal this engine's within 1e-4, batched and one by one.
 final class ONNXExportTests: XCTestCase {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
     func runParity(model: String, images: [URL]) throws -> String {
         let python = Self.root.appendingPathComponent(".build/onnx-venv/bin/python").path
         guard FileManager.default.isExecutableFile(atPath: python) else {
-            XCTFail("\(python) is missing: run `Tools/setup --tests` (it installs numpy and onnxruntime into that venv)")
+            XCTFail(
+                "\(python) is missing: run `Tools/setup --tests` (it installs numpy and onnxruntime into that venv)")
             return ""
         }
         let onnx = FileManager.default.temporaryDirectory.appendingPathComponent("export-\(UUID()).onnx").path
@@ -18,7 +20,9 @@ final class ONNXExportTests: XCTestCase {
         XCTAssertTrue(summary.contains("parity"), summary)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [Self.root.appendingPathComponent("Tools/check-onnx-parity.py").path, onnx, "--tolerance", "1e-4"]
+        process.arguments = [
+            Self.root.appendingPathComponent("Tools/check-onnx-parity.py").path, onnx, "--tolerance", "1e-4",
+        ]
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
@@ -32,7 +36,8 @@ final class ONNXExportTests: XCTestCase {
     func testShippedModelMatchesONNXRuntimeOnTheSamples() throws {
         let samples = ImageInputs.images(under: Self.root.appendingPathComponent("Data/samples"))
         XCTAssertGreaterThanOrEqual(samples.count, 6)
-        let output = try runParity(model: Self.root.appendingPathComponent("Data/models/default.safetensors").path, images: samples)
+        let output = try runParity(
+            model: Self.root.appendingPathComponent("Data/models/default.safetensors").path, images: samples)
         XCTAssertTrue(output.contains("\(samples.count * 4) passed, 0 failed"), output)
     }
 

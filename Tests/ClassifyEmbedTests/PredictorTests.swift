@@ -9,10 +9,15 @@ import XCTest
 final class PredictorTests: XCTestCase {
     static func modelFile(seed: UInt64 = 3, neck: String = "flatten", norm: String = "ln") throws -> URL {
         var spec = ModelSpec()
-        spec.inputSize = 64; spec.embeddingSize = 16; spec.classHeadHidden = 16
-        spec.neck = NeckKind(rawValue: neck)!; spec.neckNorm = NeckNorm(rawValue: norm)!
+        spec.inputSize = 64
+        spec.embeddingSize = 16
+        spec.classHeadHidden = 16
+        spec.neck = NeckKind(rawValue: neck)!
+        spec.neckNorm = NeckNorm(rawValue: norm)!
         let model = JointModel(spec: spec, seed: seed)
-        var pre = Preprocessing(); pre.width = 64; pre.height = 64
+        var pre = Preprocessing()
+        pre.width = 64
+        pre.height = 64
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("model-\(UUID()).safetensors")
         try ModelFile.write(model, preprocessing: pre, to: url)
         return url
@@ -43,7 +48,8 @@ final class PredictorTests: XCTestCase {
             let p = try result.get()
             let (e, l) = model.forward(pre.tensor(from: try ImageDecoder().decode(contentsOf: file)), training: false)
             let logits = (0..<3).map { l.data[$0] }
-            let m = logits.max()!, z = logits.map { exp($0 - m) }.reduce(0, +)
+            let m = logits.max()!
+            let z = logits.map { exp($0 - m) }.reduce(0, +)
             for k in 0..<3 { XCTAssertEqual(p.probabilities[k], exp(logits[k] - m) / z, accuracy: 1e-4) }
             XCTAssertEqual(p.label, ["document", "not_a_document", "screen"][(0..<3).max { logits[$0] < logits[$1] }!])
             let norm = (0..<16).map { e.data[$0] * e.data[$0] }.reduce(0, +).squareRoot()
@@ -61,18 +67,25 @@ final class PredictorTests: XCTestCase {
         let folder = try Self.images(count: 2, seed: 2)
         let bad = folder.appendingPathComponent("bad.png")
         try Data("not an image".utf8).write(to: bad)
-        let results = predictor.predict(files: ImageInputs.images(under: folder) + [folder.appendingPathComponent("missing.jpg")])
+        let results = predictor.predict(
+            files: ImageInputs.images(under: folder) + [folder.appendingPathComponent("missing.jpg")])
         XCTAssertEqual(results.count, 4)
         XCTAssertEqual(results.filter { (try? $0.get()) != nil }.count, 2)
-        XCTAssertThrowsError(try predictor.threshold(atFPR: 1e-2)) { XCTAssertTrue("\($0)".contains("--write-thresholds"), "\($0)") }
-        XCTAssertThrowsError(try Predictor(modelPath: "/nonexistent/model.safetensors")) { XCTAssertTrue("\($0)".contains("no such model file")) }
+        XCTAssertThrowsError(try predictor.threshold(atFPR: 1e-2)) {
+            XCTAssertTrue("\($0)".contains("--write-thresholds"), "\($0)")
+        }
+        XCTAssertThrowsError(try Predictor(modelPath: "/nonexistent/model.safetensors")) {
+            XCTAssertTrue("\($0)".contains("no such model file"))
+        }
     }
 
     func testGlobsAndFoldersExpand() throws {
         let folder = try Self.images(count: 4, seed: 3)
         XCTAssertEqual(ImageInputs.expand([folder.path]).count, 4)
-        XCTAssertEqual(ImageInputs.expand([folder.path + "/a/*.png"]).map(\.lastPathComponent), ["img0.png", "img2.png"])
-        XCTAssertEqual(ImageInputs.expand([folder.path + "/nothing*.png"]).count, 1, "an unmatched pattern stays, to be reported")
+        XCTAssertEqual(
+            ImageInputs.expand([folder.path + "/a/*.png"]).map(\.lastPathComponent), ["img0.png", "img2.png"])
+        XCTAssertEqual(
+            ImageInputs.expand([folder.path + "/nothing*.png"]).count, 1, "an unmatched pattern stays, to be reported")
     }
 
     func testGalleryRegistersMatchesRemovesAndRefusesAnotherModel() throws {
@@ -83,12 +96,15 @@ final class PredictorTests: XCTestCase {
         let gallery = try Gallery(path: path, predictor: predictor, create: true)
         let files = ImageInputs.images(under: folder)
         let predictions = try files.map { try predictor.predict(contentsOf: $0) }
-        let items = zip(files, predictions).map { (label: $0.0.deletingPathExtension().lastPathComponent, file: $0.0.path, prediction: $0.1) }
+        let items = zip(files, predictions).map {
+            (label: $0.0.deletingPathExtension().lastPathComponent, file: $0.0.path, prediction: $0.1)
+        }
         var regs = try gallery.register(items, nearDuplicate: 1.5)
         XCTAssertEqual(try gallery.count(), 4)
         XCTAssertTrue(regs.allSatisfy { $0.duplicateOf == nil })
         // The same image under another label is flagged as an exact duplicate.
-        regs = try gallery.register([(label: "copy", file: files[1].path, prediction: predictions[1])], nearDuplicate: 0.9)
+        regs = try gallery.register(
+            [(label: "copy", file: files[1].path, prediction: predictions[1])], nearDuplicate: 0.9)
         XCTAssertEqual(regs[0].duplicateOf, items[1].label)
         XCTAssertTrue(regs[0].exactDuplicate)
         // Every image finds itself (or its copy) with similarity 1.
@@ -102,7 +118,8 @@ final class PredictorTests: XCTestCase {
         XCTAssertEqual(try gallery.remove(["copy", "nope"]), ["nope"])
         XCTAssertEqual(try gallery.labels(), items.map(\.label).sorted())
         // Re-registering a label replaces its embedding.
-        _ = try gallery.register([(label: items[0].label, file: files[3].path, prediction: predictions[3])], nearDuplicate: 2)
+        _ = try gallery.register(
+            [(label: items[0].label, file: files[3].path, prediction: predictions[3])], nearDuplicate: 2)
         XCTAssertEqual(try gallery.count(), 4)
         let again = try gallery.match([predictions[0].embedding], threshold: 0.999, fpr: nil)[0]!
         let expected = (1..<4).map { cosineSimilarity(predictions[0].embedding, predictions[$0].embedding) }.max()!

@@ -1,8 +1,8 @@
-import XCTest
-import Foundation
 import Datasets
 import Engine
+import Foundation
 import Imaging
+import XCTest
 
 final class BatchLoaderTests: XCTestCase {
     var dir: URL!
@@ -25,14 +25,20 @@ final class BatchLoaderTests: XCTestCase {
 
     private func loader(seed: UInt64, variants: Int = 1, mode: IdentityMode = .template) throws -> BatchLoader {
         let split = try Split(file: dir.appendingPathComponent("s.csv"), classNames: classes, identityMode: mode)
-        var pre = Preprocessing(); pre.width = 32; pre.height = 32
-        return BatchLoader(split: split, cache: try ImageCache(split: split, side: 36), batchSize: 4,
-                           augmenter: Augmenter(settings: AugmentationSettings(), preprocessing: pre), seed: seed, variants: variants)
+        var pre = Preprocessing()
+        pre.width = 32
+        pre.height = 32
+        return BatchLoader(
+            split: split, cache: try ImageCache(split: split, side: 36), batchSize: 4,
+            augmenter: Augmenter(settings: AugmentationSettings(), preprocessing: pre), seed: seed, variants: variants)
     }
 
     func testBatchesAreDeterministicForASeedAndDifferAcrossSeedsAndEpochs() throws {
-        let a = try loader(seed: 5), b = try loader(seed: 5), c = try loader(seed: 6)
-        let a0 = a.batch(epoch: 0, index: 1), b0 = b.batch(epoch: 0, index: 1, parallel: true)
+        let a = try loader(seed: 5)
+        let b = try loader(seed: 5)
+        let c = try loader(seed: 6)
+        let a0 = a.batch(epoch: 0, index: 1)
+        let b0 = b.batch(epoch: 0, index: 1, parallel: true)
         XCTAssertEqual(a0.images.array, b0.images.array, "same seed, same batch, whichever thread renders it")
         XCTAssertEqual(a0.rows, b0.rows)
         XCTAssertNotEqual(a0.images.array, c.batch(epoch: 0, index: 1).images.array)
@@ -40,9 +46,11 @@ final class BatchLoaderTests: XCTestCase {
         XCTAssertEqual(a.batchesPerEpoch, 2, "training drops the last partial batch")
         // The background prefetcher yields the same batches in order.
         a.start(epoch: 0, from: 0)
-        let first = a.next(), second = a.next()
+        let first = a.next()
+        let second = a.next()
         a.stop()
-        XCTAssertEqual(first.index, 0); XCTAssertEqual(second.index, 1)
+        XCTAssertEqual(first.index, 0)
+        XCTAssertEqual(second.index, 1)
         XCTAssertEqual(second.batch.images.array, a0.images.array)
         for (i, r) in a0.rows.enumerated() {
             XCTAssertEqual(a0.labels[i], r % 3)

@@ -1,13 +1,14 @@
-import XCTest
-import Foundation
 import Datasets
+import Foundation
+import XCTest
 
 final class SplitTests: XCTestCase {
     var dir: URL!
 
     override func setUpWithError() throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("split-\(UUID())")
-        try FileManager.default.createDirectory(at: dir.appendingPathComponent("img"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: dir.appendingPathComponent("img"), withIntermediateDirectories: true)
         for name in ["a.png", "b.png", "c.png"] {
             try Data([0]).write(to: dir.appendingPathComponent("img/" + name))
         }
@@ -24,7 +25,9 @@ final class SplitTests: XCTestCase {
     let classes = ["document", "not_a_document", "screen"]
 
     func testPipeWithHeaderNamesIndicesAndMasks() throws {
-        let url = try write("path | label | identity\n img/a.png | document | t1\nimg/b.png|2|t1\n\n# comment\nimg/c.png | - | t2\nimg/a.png|1|-\n")
+        let url = try write(
+            "path | label | identity\n img/a.png | document | t1\nimg/b.png|2|t1\n\n# comment\nimg/c.png | - | t2\nimg/a.png|1|-\n"
+        )
         let s = try Split(file: url, classNames: classes)
         XCTAssertEqual(s.rows.map(\.label), [0, 2, nil, 1])
         XCTAssertEqual(s.rows.map(\.line), [2, 3, 6, 7])
@@ -36,16 +39,20 @@ final class SplitTests: XCTestCase {
     func testCommaWithoutIdentityMakesEachImageItsOwnIdentity() throws {
         let s = try Split(file: try write("img/a.png,screen\nimg/b.png,0\nimg/a.png,0\n"), classNames: classes)
         XCTAssertEqual(s.identityIndex, [0, 1, 0])
-        let inst = try Split(file: try write("img/a.png|0|x\nimg/b.png|0|x\n", "i.csv"), classNames: classes, identityMode: .instance)
+        let inst = try Split(
+            file: try write("img/a.png|0|x\nimg/b.png|0|x\n", "i.csv"), classNames: classes, identityMode: .instance)
         XCTAssertEqual(inst.identityIndex, [0, 1])
     }
 
     func testEveryBadRowIsListedWithFileAndLine() throws {
-        let url = try write("img/a.png|0|t\nimg/b.png|banana|t\nimg/missing.png|1|t\nimg/c.png|0|t|extra\nimg/c.png|7\n")
+        let url = try write(
+            "img/a.png|0|t\nimg/b.png|banana|t\nimg/missing.png|1|t\nimg/c.png|0|t|extra\nimg/c.png|7\n")
         XCTAssertThrowsError(try Split(file: url, classNames: classes)) { error in
             let e = error as! SplitError
             XCTAssertEqual(e.problems.count, 4, "\(e)")
-            XCTAssertTrue(e.problems[0].hasSuffix("split.csv:2: unknown label 'banana' (classes: document, not_a_document, screen)"), e.problems[0])
+            XCTAssertTrue(
+                e.problems[0].hasSuffix(
+                    "split.csv:2: unknown label 'banana' (classes: document, not_a_document, screen)"), e.problems[0])
             XCTAssertTrue(e.problems[1].contains("split.csv:3: missing file"), e.problems[1])
             XCTAssertTrue(e.problems[2].contains("split.csv:4: expected 2 or 3 columns"), e.problems[2])
             XCTAssertTrue(e.problems[3].contains("split.csv:5:"), e.problems[3])

@@ -1,5 +1,5 @@
-import XCTest
 import Engine
+import XCTest
 
 /// The channel-blocked inference kernels against plain NCHW loops, on shapes that exercise every edge:
 /// channel counts that are not multiples of 8, odd block counts, planes narrower than a tile, partial
@@ -14,7 +14,9 @@ final class BlockedKernelTests: XCTestCase {
 
     /// Packs NCHW `x` into a blocked plane with a border of `pad` (borders filled with NaN first, so a
     /// kernel that reads a border it should not, or a missing zeroBorder, shows up).
-    private func blocked(_ x: [Float], channels: Int, height: Int, width: Int, pad: Int) -> (AlignedStorage, BlockedPlane) {
+    private func blocked(
+        _ x: [Float], channels: Int, height: Int, width: Int, pad: Int
+    ) -> (AlignedStorage, BlockedPlane) {
         let g = BlockedPlane(blocks: BlockedPlane.blocks(forChannels: channels), height: height, width: width, pad: pad)
         let s = AlignedStorage(count: g.floats)
         x.withUnsafeBufferPointer { Blocked.pack($0.baseAddress!, channels: channels, into: s.pointer, g) }
@@ -27,7 +29,9 @@ final class BlockedKernelTests: XCTestCase {
         return out
     }
 
-    private func assertClose(_ a: [Float], _ b: [Float], _ message: String, file: StaticString = #filePath, line: UInt = #line) {
+    private func assertClose(
+        _ a: [Float], _ b: [Float], _ message: String, file: StaticString = #filePath, line: UInt = #line
+    ) {
         XCTAssertEqual(a.count, b.count, message, file: file, line: line)
         let worst = zip(a, b).map { abs($0 - $1) }.max() ?? 0
         XCTAssertLessThan(worst, 1e-5, message, file: file, line: line)
@@ -46,7 +50,9 @@ final class BlockedKernelTests: XCTestCase {
 
     func testPointwiseMatchesReference() {
         for (cin, cout, h, w, pad) in [(20, 13, 5, 7, 0), (8, 5, 3, 3, 2), (16, 32, 8, 8, 1), (3, 24, 1, 11, 0)] {
-            let x = random(cin * h * w, seed: 2), wt = random(cout * cin, seed: 3), bias = random(cout, seed: 4)
+            let x = random(cin * h * w, seed: 2)
+            let wt = random(cout * cin, seed: 3)
+            let bias = random(cout, seed: 4)
             var expected = [Float](repeating: 0, count: cout * h * w)
             for o in 0..<cout {
                 for p in 0..<(h * w) {
@@ -55,7 +61,9 @@ final class BlockedKernelTests: XCTestCase {
                     expected[o * h * w + p] = hardSwish(s)
                 }
             }
-            let weights = wt.withUnsafeBufferPointer { BlockedPointwiseWeights(weight: $0.baseAddress!, bias: bias, outChannels: cout, inChannels: cin) }
+            let weights = wt.withUnsafeBufferPointer {
+                BlockedPointwiseWeights(weight: $0.baseAddress!, bias: bias, outChannels: cout, inChannels: cin)
+            }
             let (input, _) = blocked(x, channels: cin, height: h, width: w, pad: 0)
             for pixelMajor in [true, false] {
                 let out = BlockedPlane(blocks: weights.outBlocks, height: h, width: w, pad: pad)
@@ -64,8 +72,9 @@ final class BlockedKernelTests: XCTestCase {
                 let items = BlockedPointwise.items(weights, pixels: h * w)
                 for part in 0..<2 {  // two shares, as the two cores run them at batch 1
                     out.zeroBorder(y.pointer, blocks: Blocked.share(out.blocks, part: part, parts: 2))
-                    BlockedPointwise.forward(x: input.pointer, pixels: h * w, weights, y: y.pointer, out: out, pixelMajor: pixelMajor,
-                                             items: Blocked.share(items, part: part, parts: 2))
+                    BlockedPointwise.forward(
+                        x: input.pointer, pixels: h * w, weights, y: y.pointer, out: out, pixelMajor: pixelMajor,
+                        items: Blocked.share(items, part: part, parts: 2))
                 }
                 assertClose(unpacked(y, out, channels: cout), expected, "pointwise \(cin)→\(cout) \(h)×\(w) pad \(pad)")
                 if pad > 0 { XCTAssertEqual(y.pointer[0], 0, "border zeroed") }
@@ -76,9 +85,15 @@ final class BlockedKernelTests: XCTestCase {
     func testDepthwiseMatchesReference() {
         for (k, s) in [(3, 1), (3, 2), (5, 1), (5, 2)] {
             for (c, h, w) in [(13, 9, 11), (8, 16, 16), (16, 4, 4)] {
-                let x = random(c * h * w, seed: 5), wt = random(c * k * k, seed: 6), bias = random(c, seed: 7)
-                let weights = wt.withUnsafeBufferPointer { BlockedDepthwiseWeights(weight: $0.baseAddress!, bias: bias, channels: c, kernel: k, stride: s) }
-                let ho = weights.outputSize(h), wo = weights.outputSize(w), p = k / 2
+                let x = random(c * h * w, seed: 5)
+                let wt = random(c * k * k, seed: 6)
+                let bias = random(c, seed: 7)
+                let weights = wt.withUnsafeBufferPointer {
+                    BlockedDepthwiseWeights(weight: $0.baseAddress!, bias: bias, channels: c, kernel: k, stride: s)
+                }
+                let ho = weights.outputSize(h)
+                let wo = weights.outputSize(w)
+                let p = k / 2
                 var expected = [Float](repeating: 0, count: c * ho * wo)
                 for ch in 0..<c {
                     for oy in 0..<ho {
@@ -86,8 +101,11 @@ final class BlockedKernelTests: XCTestCase {
                             var acc = bias[ch]
                             for ky in 0..<k {
                                 for kx in 0..<k {
-                                    let iy = oy * s + ky - p, ix = ox * s + kx - p
-                                    if iy >= 0 && iy < h && ix >= 0 && ix < w { acc += wt[ch * k * k + ky * k + kx] * x[(ch * h + iy) * w + ix] }
+                                    let iy = oy * s + ky - p
+                                    let ix = ox * s + kx - p
+                                    if iy >= 0 && iy < h && ix >= 0 && ix < w {
+                                        acc += wt[ch * k * k + ky * k + kx] * x[(ch * h + iy) * w + ix]
+                                    }
                                 }
                             }
                             expected[(ch * ho + oy) * wo + ox] = hardSwish(acc)
@@ -99,7 +117,9 @@ final class BlockedKernelTests: XCTestCase {
                 let y = AlignedStorage(count: out.floats)
                 let items = BlockedDepthwise.items(weights, outHeight: ho)
                 for part in 0..<2 {
-                    BlockedDepthwise.forward(x: input.pointer, in: g, weights, y: y.pointer, out: out, items: Blocked.share(items, part: part, parts: 2))
+                    BlockedDepthwise.forward(
+                        x: input.pointer, in: g, weights, y: y.pointer, out: out,
+                        items: Blocked.share(items, part: part, parts: 2))
                 }
                 assertClose(unpacked(y, out, channels: c), expected, "depthwise \(k)×\(k)/\(s) on \(c)×\(h)×\(w)")
             }
@@ -107,12 +127,19 @@ final class BlockedKernelTests: XCTestCase {
     }
 
     func testDenseConvolutionMatchesReference() {
-        for (cin, cout, k, s, h, w) in [(3, 8, 3, 2, 128, 128), (3, 11, 3, 2, 17, 13), (2, 8, 5, 1, 9, 20), (3, 8, 3, 2, 6, 5)] {
-            let x = random(cin * h * w, seed: 8), wt = random(cout * cin * k * k, seed: 9), bias = random(cout, seed: 10)
+        for (cin, cout, k, s, h, w) in [
+            (3, 8, 3, 2, 128, 128), (3, 11, 3, 2, 17, 13), (2, 8, 5, 1, 9, 20), (3, 8, 3, 2, 6, 5),
+        ] {
+            let x = random(cin * h * w, seed: 8)
+            let wt = random(cout * cin * k * k, seed: 9)
+            let bias = random(cout, seed: 10)
             let weights = wt.withUnsafeBufferPointer {
-                BlockedDenseWeights(weight: $0.baseAddress!, bias: bias, outChannels: cout, inChannels: cin, kernel: k, stride: s)
+                BlockedDenseWeights(
+                    weight: $0.baseAddress!, bias: bias, outChannels: cout, inChannels: cin, kernel: k, stride: s)
             }
-            let ho = weights.outputSize(h), wo = weights.outputSize(w), p = k / 2
+            let ho = weights.outputSize(h)
+            let wo = weights.outputSize(w)
+            let p = k / 2
             var expected = [Float](repeating: 0, count: cout * ho * wo)
             for o in 0..<cout {
                 for oy in 0..<ho {
@@ -121,8 +148,11 @@ final class BlockedKernelTests: XCTestCase {
                         for c in 0..<cin {
                             for ky in 0..<k {
                                 for kx in 0..<k {
-                                    let iy = oy * s + ky - p, ix = ox * s + kx - p
-                                    if iy >= 0 && iy < h && ix >= 0 && ix < w { acc += wt[((o * cin + c) * k + ky) * k + kx] * x[(c * h + iy) * w + ix] }
+                                    let iy = oy * s + ky - p
+                                    let ix = ox * s + kx - p
+                                    if iy >= 0 && iy < h && ix >= 0 && ix < w {
+                                        acc += wt[((o * cin + c) * k + ky) * k + kx] * x[(c * h + iy) * w + ix]
+                                    }
                                 }
                             }
                         }
@@ -135,8 +165,9 @@ final class BlockedKernelTests: XCTestCase {
             let items = BlockedDenseConvolution.items(weights, outHeight: ho)
             x.withUnsafeBufferPointer { xp in
                 for part in 0..<2 {
-                    BlockedDenseConvolution.forward(x: xp.baseAddress!, height: h, width: w, weights, y: y.pointer, out: out,
-                                                    items: Blocked.share(items, part: part, parts: 2))
+                    BlockedDenseConvolution.forward(
+                        x: xp.baseAddress!, height: h, width: w, weights, y: y.pointer, out: out,
+                        items: Blocked.share(items, part: part, parts: 2))
                 }
             }
             assertClose(unpacked(y, out, channels: cout), expected, "dense \(cin)→\(cout) \(k)×\(k)/\(s) on \(h)×\(w)")
@@ -144,9 +175,15 @@ final class BlockedKernelTests: XCTestCase {
     }
 
     func testSqueezeExciteMatchesReference() {
-        let c = 20, r = 6, h = 3, w = 5
+        let c = 20
+        let r = 6
+        let h = 3
+        let w = 5
         let x = random(c * h * w, seed: 11)
-        let rw = random(r * c, seed: 12), rb = random(r, seed: 13), ew = random(c * r, seed: 14), eb = random(c, seed: 15)
+        let rw = random(r * c, seed: 12)
+        let rb = random(r, seed: 13)
+        let ew = random(c * r, seed: 14)
+        let eb = random(c, seed: 15)
         var expected = [Float](repeating: 0, count: c * h * w)
         let pooled = (0..<c).map { ch in (0..<(h * w)).reduce(Float(0)) { $0 + x[ch * h * w + $1] } / Float(h * w) }
         let mid = (0..<r).map { j in max(rb[j] + (0..<c).reduce(Float(0)) { $0 + rw[j * c + $1] * pooled[$1] }, 0) }
@@ -155,9 +192,11 @@ final class BlockedKernelTests: XCTestCase {
             let gate = min(max(z + 3, 0), 6) / 6
             for p in 0..<(h * w) { expected[ch * h * w + p] = x[ch * h * w + p] * gate }
         }
-        let se = BlockedSqueezeExcite(reduceWeight: rw, reduceBias: rb, expandWeight: ew, expandBias: eb, channels: c, reduced: r)
+        let se = BlockedSqueezeExcite(
+            reduceWeight: rw, reduceBias: rb, expandWeight: ew, expandBias: eb, channels: c, reduced: r)
         let (input, g) = blocked(x, channels: c, height: h, width: w, pad: 0)
-        let y = AlignedStorage(count: g.floats), scratch = AlignedStorage(count: se.scratchFloats)
+        let y = AlignedStorage(count: g.floats)
+        let scratch = AlignedStorage(count: se.scratchFloats)
         se.gates(x: input.pointer, g, scratch: scratch.pointer)
         se.scale(x: input.pointer, g, gates: scratch.pointer, y: y.pointer, out: g, blocks: 0..<g.blocks)
         assertClose(unpacked(y, g, channels: c), expected, "squeeze-excite")

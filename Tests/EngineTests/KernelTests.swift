@@ -1,5 +1,5 @@
-import XCTest
 import Engine
+import XCTest
 
 final class KernelTests: XCTestCase {
     func testGemmTransposes() {
@@ -17,9 +17,13 @@ final class KernelTests: XCTestCase {
 
     func testIm2ColRoundTripCountsTaps() {
         // col2im(im2col(1)) counts how many output taps read each pixel.
-        let h = 5, w = 4, k = 3
-        let x = Tensor(shape: [1, h, w]); x.fill(1)
-        let ho = Im2Col.outputSize(h, kernel: k, stride: 2, padding: 1), wo = Im2Col.outputSize(w, kernel: k, stride: 2, padding: 1)
+        let h = 5
+        let w = 4
+        let k = 3
+        let x = Tensor(shape: [1, h, w])
+        x.fill(1)
+        let ho = Im2Col.outputSize(h, kernel: k, stride: 2, padding: 1)
+        let wo = Im2Col.outputSize(w, kernel: k, stride: 2, padding: 1)
         XCTAssertEqual([ho, wo], [3, 2])
         let col = Tensor(shape: [k * k, ho * wo])
         Im2Col.im2col(x.data, channels: 1, height: h, width: w, kernel: k, stride: 2, padding: 1, col: col.data)
@@ -55,8 +59,12 @@ final class SmallGemmTests: XCTestCase {
         BLAS.configure()
         var rng = SeededGenerator(seed: 1)
         for (m, n, k) in [(16, 4096, 8), (13, 37, 5), (1, 16, 3), (7, 8, 128), (256, 16, 256), (5, 3, 2)] {
-            let a = Tensor(shape: [m, k]), b = Tensor(shape: [k, n]); rng.fill(a); rng.fill(b)
-            let c1 = Tensor(shape: [m, n]), c2 = Tensor(shape: [m, n])
+            let a = Tensor(shape: [m, k])
+            let b = Tensor(shape: [k, n])
+            rng.fill(a)
+            rng.fill(b)
+            let c1 = Tensor(shape: [m, n])
+            let c2 = Tensor(shape: [m, n])
             SmallGemm.multiply(m: m, n: n, k: k, a: a.data, lda: k, b: b.data, c: c1.data)
             BLAS.gemm(m: m, n: n, k: k, a: a.data, lda: k, b: b.data, ldb: n, c: c2.data, ldc: n)
             var worst: Float = 0

@@ -1,5 +1,5 @@
-import XCTest
 import Engine
+import XCTest
 
 final class OptimizerTests: XCTestCase {
     func testAdamWFirstStepByHand() {
@@ -28,7 +28,8 @@ final class OptimizerTests: XCTestCase {
         var opt = AdamW(learningRate: 0.01, beta1: 0.8, beta2: 0.95, eps: 1e-6, weightDecay: 0.1)
         var rng = SeededGenerator(seed: 9)
         for t in 1...25 {
-            let gw = (0..<15).map { _ in Double(rng.normal()) }, gb = (0..<5).map { _ in Double(rng.normal()) }
+            let gw = (0..<15).map { _ in Double(rng.normal()) }
+            let gb = (0..<5).map { _ in Double(rng.normal()) }
             for i in 0..<15 { w.gradPointer[i] = Float(gw[i]) }
             for i in 0..<5 { b.gradPointer[i] = Float(gb[i]) }
             opt.update(arena)
@@ -38,7 +39,8 @@ final class OptimizerTests: XCTestCase {
                     if decay { p[i] *= 1 - 0.01 * 0.1 }
                     m[i] = 0.8 * m[i] + 0.2 * g[i]
                     v[i] = 0.95 * v[i] + 0.05 * g[i] * g[i]
-                    let bc1 = 1 - pow(0.8, Double(t)), bc2 = 1 - pow(0.95, Double(t))
+                    let bc1 = 1 - pow(0.8, Double(t))
+                    let bc2 = 1 - pow(0.95, Double(t))
                     p[i] -= 0.01 / bc1 * m[i] / (v[i].squareRoot() / bc2.squareRoot() + 1e-6)
                 }
             }
@@ -54,10 +56,12 @@ final class OptimizerTests: XCTestCase {
         let a = arena.declare("a", shape: [2], initializer: .zeros)
         let c = arena.declare("c", shape: [1], initializer: .zeros)
         arena.seal()
-        a.gradPointer[0] = 3; a.gradPointer[1] = 0; c.gradPointer[0] = 4
+        a.gradPointer[0] = 3
+        a.gradPointer[1] = 0
+        c.gradPointer[0] = 4
         let norm = arena.clipGradNorm(maxNorm: 1)
         XCTAssertEqual(norm, 5, accuracy: 1e-9)
-        XCTAssertEqual(a.gradPointer[0], 3 / (5 + 1e-6) , accuracy: 1e-6)
+        XCTAssertEqual(a.gradPointer[0], 3 / (5 + 1e-6), accuracy: 1e-6)
         XCTAssertEqual(c.gradPointer[0], 4 / (5 + 1e-6), accuracy: 1e-6)
         XCTAssertEqual(arena.gradNorm(), 1, accuracy: 1e-5)
         // Below the limit: untouched.
@@ -82,8 +86,12 @@ final class OptimizerTests: XCTestCase {
     }
 
     func testSeededGeneratorRepeats() {
-        var a = SeededGenerator(seed: 42), b = SeededGenerator(seed: 42), c = SeededGenerator(seed: 43)
-        let sa = (0..<5).map { _ in a.next() }, sb = (0..<5).map { _ in b.next() }, sc = (0..<5).map { _ in c.next() }
+        var a = SeededGenerator(seed: 42)
+        var b = SeededGenerator(seed: 42)
+        var c = SeededGenerator(seed: 43)
+        let sa = (0..<5).map { _ in a.next() }
+        let sb = (0..<5).map { _ in b.next() }
+        let sc = (0..<5).map { _ in c.next() }
         XCTAssertEqual(sa, sb)
         XCTAssertNotEqual(sa, sc)
         var n = SeededGenerator(seed: 1)

@@ -1,6 +1,6 @@
-import XCTest
-import Foundation
 import Engine
+import Foundation
+import XCTest
 
 final class SafeTensorsTests: XCTestCase {
     private func file(header: String, data: [UInt8] = []) -> Data {
@@ -54,16 +54,25 @@ final class SafeTensorsTests: XCTestCase {
         assertRejects(huge, mentioning: ["header length"])
         assertRejects(file(header: "{not json"), mentioning: ["JSON"])
         assertRejects(file(header: "[1,2]"), mentioning: ["JSON object"])
-        assertRejects(file(header: #"{"a":{"dtype":"F99","shape":[1],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0]),
-                      mentioning: ["'a'", "dtype"])
-        assertRejects(file(header: #"{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0]),
-                      mentioning: ["'a'", "dimension"])
-        assertRejects(file(header: #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#, data: [0, 0, 0, 0]),
-                      mentioning: ["'a'", "truncated"])
-        assertRejects(file(header: #"{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#, data: [UInt8](repeating: 0, count: 8)),
-                      mentioning: ["'a'", "do not match shape"])
-        assertRejects(file(header: #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#,
-                           data: [UInt8](repeating: 0, count: 8)), mentioning: ["overlaps"])
+        assertRejects(
+            file(header: #"{"a":{"dtype":"F99","shape":[1],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0]),
+            mentioning: ["'a'", "dtype"])
+        assertRejects(
+            file(header: #"{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0]),
+            mentioning: ["'a'", "dimension"])
+        assertRejects(
+            file(header: #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#, data: [0, 0, 0, 0]),
+            mentioning: ["'a'", "truncated"])
+        assertRejects(
+            file(
+                header: #"{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#,
+                data: [UInt8](repeating: 0, count: 8)),
+            mentioning: ["'a'", "do not match shape"])
+        assertRejects(
+            file(
+                header:
+                    #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#,
+                data: [UInt8](repeating: 0, count: 8)), mentioning: ["overlaps"])
         assertRejects(file(header: #"{"a":{"dtype":"F32","shape":[1]}}"#), mentioning: ["data_offsets"])
         assertRejects(file(header: #"{"__metadata__":{"k":1}}"#), mentioning: ["__metadata__"])
     }

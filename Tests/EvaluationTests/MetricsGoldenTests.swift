@@ -1,6 +1,6 @@
-import XCTest
-import Foundation
 import Evaluation
+import Foundation
+import XCTest
 
 /// Against scikit-learn 1.9 values in `Tests/Fixtures/metrics_golden.json`, exact to 1e-12.
 final class MetricsGoldenTests: XCTestCase {
@@ -18,7 +18,9 @@ final class MetricsGoldenTests: XCTestCase {
         let b = try golden()["binary"] as! [String: Any]
         let labels = (b["labels"] as! [Int]).map { $0 == 1 }
         let roc = try ROC(scores: doubles(b["scores"]), positive: labels)
-        let fpr = doubles(b["roc_fpr"]), tpr = doubles(b["roc_tpr"]), th = doubles(b["roc_thresholds"])
+        let fpr = doubles(b["roc_fpr"])
+        let tpr = doubles(b["roc_tpr"])
+        let th = doubles(b["roc_thresholds"])
         XCTAssertEqual(roc.fpr.count, fpr.count)
         for i in fpr.indices {
             XCTAssertEqual(roc.fpr[i], fpr[i], accuracy: 1e-12)
@@ -40,7 +42,9 @@ final class MetricsGoldenTests: XCTestCase {
         XCTAssertEqual(r.confusion, m["confusion"] as! [[Int]])
         XCTAssertEqual(r.accuracy, (m["accuracy"] as! NSNumber).doubleValue, accuracy: 1e-12)
         XCTAssertEqual(r.support, m["support"] as! [Int])
-        for (ours, theirs) in [(r.precision, doubles(m["precision"])), (r.recall, doubles(m["recall"])), (r.f1, doubles(m["f1"]))] {
+        for (ours, theirs) in [
+            (r.precision, doubles(m["precision"])), (r.recall, doubles(m["recall"])), (r.f1, doubles(m["f1"])),
+        ] {
             for (a, b) in zip(ours, theirs) { XCTAssertEqual(a, b, accuracy: 1e-12) }
         }
         XCTAssertEqual(r.macroF1, (m["macro_f1"] as! NSNumber).doubleValue, accuracy: 1e-12)

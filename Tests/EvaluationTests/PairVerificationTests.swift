@@ -1,21 +1,30 @@
-import XCTest
 import Engine
 import Evaluation
+import XCTest
 
 final class PairVerificationTests: XCTestCase {
     /// Reference: every pair's score listed and handed to the exact sort-based `ROC`.
     private func reference(_ x: [Float], n: Int, d: Int, ids: [Int]) throws -> ROC {
         var full = [Float](repeating: 0, count: n * n)
         x.withUnsafeBufferPointer { e in
-            BLAS.gemm(transB: true, m: n, n: n, k: d, a: e.baseAddress!, lda: d, b: e.baseAddress!, ldb: d, c: &full, ldc: n)
+            BLAS.gemm(
+                transB: true, m: n, n: n, k: d, a: e.baseAddress!, lda: d, b: e.baseAddress!, ldb: d, c: &full, ldc: n)
         }
-        var scores: [Double] = [], positive: [Bool] = []
-        for i in 0..<n { for j in (i + 1)..<n { scores.append(Double(full[i * n + j])); positive.append(ids[i] == ids[j]) } }
+        var scores: [Double] = []
+        var positive: [Bool] = []
+        for i in 0..<n {
+            for j in (i + 1)..<n {
+                scores.append(Double(full[i * n + j]))
+                positive.append(ids[i] == ids[j])
+            }
+        }
         return try ROC(scores: scores, positive: positive)
     }
 
     private func check(_ x: [Float], n: Int, d: Int, ids: [Int], line: UInt = #line) throws {
-        let ours = try x.withUnsafeBufferPointer { try PairVerification(embeddings: $0.baseAddress!, count: n, dimension: d, identities: ids) }
+        let ours = try x.withUnsafeBufferPointer {
+            try PairVerification(embeddings: $0.baseAddress!, count: n, dimension: d, identities: ids)
+        }
         let ref = try reference(x, n: n, d: d, ids: ids)
         XCTAssertEqual(ours.positives, ref.positives, line: line)
         XCTAssertEqual(ours.negatives, ref.negatives, line: line)
@@ -28,9 +37,11 @@ final class PairVerificationTests: XCTestCase {
         }
         XCTAssertEqual(ours.positiveHistogram.reduce(0, +), ref.positives, line: line)
         // Best accuracy / F1 by brute force over the reference ROC points.
-        var bestAcc = Double(ref.negatives) / Double(ref.positives + ref.negatives), bestF1 = 0.0
+        var bestAcc = Double(ref.negatives) / Double(ref.positives + ref.negatives)
+        var bestF1 = 0.0
         for i in ref.fpr.indices {
-            let tp = ref.tpr[i] * Double(ref.positives), fp = ref.fpr[i] * Double(ref.negatives)
+            let tp = ref.tpr[i] * Double(ref.positives)
+            let fp = ref.fpr[i] * Double(ref.negatives)
             bestAcc = max(bestAcc, (tp + Double(ref.negatives) - fp) / Double(ref.positives + ref.negatives))
             bestF1 = max(bestF1, 2 * tp / (2 * tp + fp + (Double(ref.positives) - tp)))
         }
@@ -43,7 +54,8 @@ final class PairVerificationTests: XCTestCase {
     func testExactOnHeavilyTiedScores() throws {
         BLAS.configure()
         var rng = SeededGenerator(seed: 3)
-        let n = 700, d = 8
+        let n = 700
+        let d = 8
         // Entries in {-1, 0, 1}/4: every dot product is exact and many pairs tie.
         let x = (0..<(n * d)).map { _ in Float(Int(rng.next() % 3) - 1) / 4 }
         let ids = (0..<n).map { $0 / 5 }
@@ -55,22 +67,32 @@ final class PairVerificationTests: XCTestCase {
     func testExactOnClusteredEmbeddingsAcrossTiles() throws {
         BLAS.configure()
         var rng = SeededGenerator(seed: 4)
-        let n = 900, d = 32
+        let n = 900
+        let d = 32
         let centres = (0..<(60 * d)).map { _ in rng.normal() * 3 }
         let ids = (0..<n).map { $0 % 60 }
         var x = [Float](repeating: 0, count: n * d)
         for i in 0..<n {
-            for k in 0..<d { x[i * d + k] = (min(max(centres[ids[i] * d + k] + 2 * rng.normal(), -8), 8)).rounded() / 64 }
+            for k in 0..<d {
+                x[i * d + k] = (min(max(centres[ids[i] * d + k] + 2 * rng.normal(), -8), 8)).rounded() / 64
+            }
         }
         try check(x, n: n, d: d, ids: ids)
     }
 
     func testRefusesOneClassAndNaN() {
         var x: [Float] = [1, 0, 0, 1, 1, 0]
-        XCTAssertThrowsError(try x.withUnsafeBufferPointer { try PairVerification(embeddings: $0.baseAddress!, count: 3, dimension: 2, identities: [0, 1, 2]) }) {
+        XCTAssertThrowsError(
+            try x.withUnsafeBufferPointer {
+                try PairVerification(embeddings: $0.baseAddress!, count: 3, dimension: 2, identities: [0, 1, 2])
+            }
+        ) {
             XCTAssertTrue("\($0)".contains("both positives and negatives"))
         }
         x[0] = .nan
-        XCTAssertThrowsError(try x.withUnsafeBufferPointer { try PairVerification(embeddings: $0.baseAddress!, count: 3, dimension: 2, identities: [0, 0, 1]) })
+        XCTAssertThrowsError(
+            try x.withUnsafeBufferPointer {
+                try PairVerification(embeddings: $0.baseAddress!, count: 3, dimension: 2, identities: [0, 0, 1])
+            })
     }
 }

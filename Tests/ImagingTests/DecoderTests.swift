@@ -1,6 +1,6 @@
-import XCTest
 import Foundation
 import Imaging
+import XCTest
 
 let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent("Fixtures")
@@ -22,7 +22,8 @@ final class DecoderTests: XCTestCase {
     /// Our decode of each file against Pillow's, within `tolerance` grey levels per channel.
     private func assertMatchesPillow(_ names: [String], tolerance: Int, line: UInt = #line) throws {
         for name in names {
-            let ours = try decode(name), theirs = try pillow(name)
+            let ours = try decode(name)
+            let theirs = try pillow(name)
             XCTAssertEqual([ours.width, ours.height], [theirs.width, theirs.height], name, line: line)
             let maxDiff = zip(ours.pixels, theirs.pixels).map { abs(Int($0) - Int($1)) }.max() ?? 0
             XCTAssertLessThanOrEqual(maxDiff, tolerance, name, line: line)
@@ -30,8 +31,9 @@ final class DecoderTests: XCTestCase {
     }
 
     func testPNGFlavoursEqualPillow() throws {
-        try assertMatchesPillow(["rgb8.png", "rgba8.png", "grey8.png", "greyalpha8.png", "palette.png", "interlaced.png", "rgb16.png"],
-                                tolerance: 0)
+        try assertMatchesPillow(
+            ["rgb8.png", "rgba8.png", "grey8.png", "greyalpha8.png", "palette.png", "interlaced.png", "rgb16.png"],
+            tolerance: 0)
     }
 
     func testJPEGFlavoursEqualPillow() throws {
@@ -39,7 +41,8 @@ final class DecoderTests: XCTestCase {
     }
 
     func testExifOrientationLikeExifTranspose() throws {
-        try assertMatchesPillow(["orientation3.jpg", "orientation6.jpg", "orientation8.jpg", "orientation6.png"], tolerance: 1)
+        try assertMatchesPillow(
+            ["orientation3.jpg", "orientation6.jpg", "orientation8.jpg", "orientation6.png"], tolerance: 1)
         let upright = try ImageDecoder(appliesExifOrientation: false)
             .decode(contentsOf: fixtures.appendingPathComponent("images/orientation6.jpg"))
         XCTAssertEqual([upright.width, upright.height], [37, 23], "orientation can be left alone")
@@ -47,11 +50,41 @@ final class DecoderTests: XCTestCase {
 
     func testDamagedFilesGiveTypedErrorsNamingTheFile() {
         let cases: [(String, (ImageError) -> Bool)] = [
-            ("truncated.png", { if case .corrupt = $0 { return true }; return false }),
-            ("truncated.jpg", { if case .corrupt = $0 { return true }; return false }),
-            ("random.bin", { if case .notAnImage = $0 { return true }; return false }),
-            ("huge_header.png", { if case .tooLarge(_, 100000, 100000, 64_000_000) = $0 { return true }; return false }),
-            ("does-not-exist.png", { if case .unreadable = $0 { return true }; return false }),
+            (
+                "truncated.png",
+                {
+                    if case .corrupt = $0 { return true }
+                    return false
+                }
+            ),
+            (
+                "truncated.jpg",
+                {
+                    if case .corrupt = $0 { return true }
+                    return false
+                }
+            ),
+            (
+                "random.bin",
+                {
+                    if case .notAnImage = $0 { return true }
+                    return false
+                }
+            ),
+            (
+                "huge_header.png",
+                {
+                    if case .tooLarge(_, 100000, 100000, 64_000_000) = $0 { return true }
+                    return false
+                }
+            ),
+            (
+                "does-not-exist.png",
+                {
+                    if case .unreadable = $0 { return true }
+                    return false
+                }
+            ),
         ]
         for (name, matches) in cases {
             XCTAssertThrowsError(try decode(name), name) { error in
@@ -63,16 +96,20 @@ final class DecoderTests: XCTestCase {
     }
 
     func testPixelLimitIsConfigurable() throws {
-        XCTAssertThrowsError(try ImageDecoder(maxPixels: 100).decode(contentsOf: fixtures.appendingPathComponent("images/rgb8.png")))
-        XCTAssertThrowsError(try ImageDecoder(maxPixels: 100).decode(contentsOf: fixtures.appendingPathComponent("images/baseline.jpg")))
-        XCTAssertNoThrow(try ImageDecoder(maxPixels: 37 * 23).decode(contentsOf: fixtures.appendingPathComponent("images/rgb8.png")))
+        XCTAssertThrowsError(
+            try ImageDecoder(maxPixels: 100).decode(contentsOf: fixtures.appendingPathComponent("images/rgb8.png")))
+        XCTAssertThrowsError(
+            try ImageDecoder(maxPixels: 100).decode(contentsOf: fixtures.appendingPathComponent("images/baseline.jpg")))
+        XCTAssertNoThrow(
+            try ImageDecoder(maxPixels: 37 * 23).decode(contentsOf: fixtures.appendingPathComponent("images/rgb8.png")))
     }
 
     func testEveryPrefixOfAValidFileFailsCleanly() throws {
         for name in ["rgb8.png", "progressive.jpg"] {
             let bytes = [UInt8](try Data(contentsOf: fixtures.appendingPathComponent("images/" + name)))
             for cut in stride(from: 0, to: bytes.count - 1, by: max(1, bytes.count / 60)) {
-                XCTAssertThrowsError(try ImageDecoder().decode(Array(bytes[0..<cut]), file: name), "\(name) cut at \(cut)")
+                XCTAssertThrowsError(
+                    try ImageDecoder().decode(Array(bytes[0..<cut]), file: name), "\(name) cut at \(cut)")
             }
         }
     }

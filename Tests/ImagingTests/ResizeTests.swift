@@ -1,7 +1,7 @@
-import XCTest
-import Foundation
 import Engine
+import Foundation
 import Imaging
+import XCTest
 
 /// Resize and normalisation against `resize_parity.safetensors` (Pillow 13).
 final class ResizeTests: XCTestCase {

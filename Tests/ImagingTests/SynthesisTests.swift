@@ -6,13 +6,16 @@ import XCTest
 
 final class SynthesisTests: XCTestCase {
     func testHomographyMapsTheFourPoints() throws {
-        let from: [Point2] = [(0, 0), (10, 0), (10, 8), (0, 8)], to: [Point2] = [(3, 1), (14, 4), (12, 15), (1, 9)]
+        let from: [Point2] = [(0, 0), (10, 0), (10, 8), (0, 8)]
+        let to: [Point2] = [(3, 1), (14, 4), (12, 15), (1, 9)]
         let h = try XCTUnwrap(Homography.mapping(from: from, to: to))
         for (a, b) in zip(from, to) {
             let p = h.apply(a)
-            XCTAssertEqual(p.x, b.x, accuracy: 1e-9); XCTAssertEqual(p.y, b.y, accuracy: 1e-9)
+            XCTAssertEqual(p.x, b.x, accuracy: 1e-9)
+            XCTAssertEqual(p.y, b.y, accuracy: 1e-9)
         }
-        XCTAssertNil(Homography.mapping(from: [(0, 0), (1, 1), (2, 2), (3, 3)], to: to), "collinear points have no homography")
+        XCTAssertNil(
+            Homography.mapping(from: [(0, 0), (1, 1), (2, 2), (3, 3)], to: to), "collinear points have no homography")
     }
 
     func testDrawingOntoItsOwnCornersReproducesTheImage() {
@@ -36,19 +39,31 @@ final class SynthesisTests: XCTestCase {
 
     func testJPEGWriterRoundTripsCloseToTheInput() throws {
         var px = [UInt8](repeating: 0, count: 32 * 24 * 3)
-        for y in 0..<24 { for x in 0..<32 { px[3 * (y * 32 + x)] = UInt8(x * 8); px[3 * (y * 32 + x) + 1] = UInt8(y * 10); px[3 * (y * 32 + x) + 2] = 128 } }
+        for y in 0..<24 {
+            for x in 0..<32 {
+                px[3 * (y * 32 + x)] = UInt8(x * 8)
+                px[3 * (y * 32 + x) + 1] = UInt8(y * 10)
+                px[3 * (y * 32 + x) + 2] = 128
+            }
+        }
         let image = RGBImage(width: 32, height: 24, pixels: px)
         let data = try JPEGWriter.encode(image, quality: 95)
         XCTAssertEqual(ImageDecoder.format(of: [UInt8](data)), .jpeg)
         let back = try ImageDecoder().decode([UInt8](data), file: "mem.jpg")
-        XCTAssertEqual(back.width, 32); XCTAssertEqual(back.height, 24)
+        XCTAssertEqual(back.width, 32)
+        XCTAssertEqual(back.height, 24)
         let maxDiff = zip(back.pixels, px).map { abs(Int($0) - Int($1)) }.max()!
         XCTAssertLessThan(maxDiff, 12)
     }
 
     func testPNGAlphaIsKeptByTheRGBADecoderAndDroppedByTheRGBOne() throws {
         var rgba = [UInt8](repeating: 0, count: 4 * 4 * 4)
-        for i in 0..<16 { rgba[4 * i] = 200; rgba[4 * i + 1] = 100; rgba[4 * i + 2] = 50; rgba[4 * i + 3] = UInt8(i * 16) }
+        for i in 0..<16 {
+            rgba[4 * i] = 200
+            rgba[4 * i + 1] = 100
+            rgba[4 * i + 2] = 50
+            rgba[4 * i + 3] = UInt8(i * 16)
+        }
         var out: UnsafeMutablePointer<UInt8>?
         var length = 0
         var message = [CChar](repeating: 0, count: 200)
@@ -65,21 +80,32 @@ final class SynthesisTests: XCTestCase {
     func testEveryCaptureKindIsDeterministicForASeedAndLooksDifferentForAnother() {
         let synth = CaptureSynthesizer(longSide: 64)
         var page = FloatImage(width: 60, height: 80, fill: (1, 1, 1))
-        for y in stride(from: 6, to: 74, by: 4) { for x in 6..<54 { for c in 0..<3 { page.planes[c * page.plane + y * 60 + x] = 0 } } }
+        for y in stride(from: 6, to: 74, by: 4) {
+            for x in 6..<54 { for c in 0..<3 { page.planes[c * page.plane + y * 60 + x] = 0 } }
+        }
         var photo = FloatImage(width: 50, height: 40)
         for i in photo.planes.indices { photo.planes[i] = Float(i % 50) / 50 }
         var object = FloatImage(width: 20, height: 20, fill: (0.9, 0.2, 0.1))
-        object.alpha = (0..<400).map { i in ((i % 20) - 10) * ((i % 20) - 10) + ((i / 20) - 10) * ((i / 20) - 10) < 64 ? 1 : 0 }
+        object.alpha = (0..<400).map { i in
+            ((i % 20) - 10) * ((i % 20) - 10) + ((i / 20) - 10) * ((i / 20) - 10) < 64 ? 1 : 0
+        }
         let surface = Surface(image: photo, tiles: true)
         func captures(_ seed: UInt64) -> [RGBImage] {
             var rng = SeededGenerator(seed: seed)
-            return DocumentView.allCases.map { synth.document(page: page, view: $0, surface: surface, rng: &rng).rgb8() } + [
-                synth.screen(content: synth.readerView(page: page, rng: &rng), surroundings: Surface(image: photo, tiles: false), rng: &rng).rgb8(),
+            return DocumentView.allCases.map {
+                synth.document(page: page, view: $0, surface: surface, rng: &rng).rgb8()
+            } + [
+                synth.screen(
+                    content: synth.readerView(page: page, rng: &rng), surroundings: Surface(image: photo, tiles: false),
+                    rng: &rng
+                ).rgb8(),
                 synth.photo(photo, rng: &rng).rgb8(),
                 synth.object(object, surface: surface, rng: &rng).rgb8(),
             ]
         }
-        let a = captures(7), b = captures(7), c = captures(8)
+        let a = captures(7)
+        let b = captures(7)
+        let c = captures(8)
         XCTAssertEqual(a, b)
         for (x, y) in zip(a, c) { XCTAssertNotEqual(x, y) }
         for image in a {

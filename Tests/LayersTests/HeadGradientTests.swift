@@ -1,6 +1,6 @@
-import XCTest
 import Engine
 import Layers
+import XCTest
 
 /// Finite-difference checks of the embedding necks (every kind × norm) and the classification head.
 final class HeadGradientTests: XCTestCase {
@@ -10,7 +10,8 @@ final class HeadGradientTests: XCTestCase {
         for kind in NeckKind.allCases {
             for norm in NeckNorm.allCases {
                 let arena = ParameterArena()
-                let neck = EmbeddingNeck("neck", arena: arena, kind: kind, norm: norm, dimension: 6, inChannels: 8, spatial: 4)
+                let neck = EmbeddingNeck(
+                    "neck", arena: arena, kind: kind, norm: norm, dimension: 6, inChannels: 8, spatial: 4)
                 arena.seal(seed: 2)
                 let tolerance: Float = norm == .none ? 1e-2 : 3e-2
                 GradientCheck(step: 1e-2, samples: 24, tolerance: tolerance)
@@ -24,8 +25,9 @@ final class HeadGradientTests: XCTestCase {
         let head = ClassificationHead("cls", arena: arena, inChannels: 8, hidden: 6, outputs: 3, dropout: 0.25, seed: 4)
         arena.seal(seed: 5)
         GradientCheck(step: 1e-2, samples: 24, tolerance: 3e-2)
-            .run(head, input: randomTensor([4, 8, 2, 2], seed: 6), arena: arena,
-                 reset: { head.dropout.generator = SeededGenerator(seed: 9) })
+            .run(
+                head, input: randomTensor([4, 8, 2, 2], seed: 6), arena: arena,
+                reset: { head.dropout.generator = SeededGenerator(seed: 9) })
     }
 
     func testL2NormalizedRowsHaveUnitLength() {
@@ -45,14 +47,19 @@ final class HeadGradientTests: XCTestCase {
         let model = JointModel(spec: spec, seed: 1)
         let x = randomTensor([4, 3, 64, 64], seed: 2)
         let (e, l) = model.forward(x, training: true)
-        XCTAssertEqual(e.shape, [4, 8]); XCTAssertEqual(l.shape, [4, 3])
+        XCTAssertEqual(e.shape, [4, 8])
+        XCTAssertEqual(l.shape, [4, 3])
         model.arena.zeroGrads()
         model.backward(embeddingGradient: randomTensor(e.shape, seed: 3), logitGradient: randomTensor(l.shape, seed: 4))
         for prefix in ["conv_stem", "blocks.5.1.conv_pw", "neck.fc1", "cls_head.fc"] {
             let p = model.arena.parameters.first { $0.name.hasPrefix(prefix) }!
             XCTAssertGreaterThan(p.grad.buffer.map { abs($0) }.max()!, 0, "\(prefix) gets a gradient")
         }
-        XCTAssertEqual(model.namedTensors.filter { $0.name.hasPrefix("neck.") }.map(\.name),
-                       ["neck.fc1.weight", "neck.norm1.weight", "neck.norm1.bias", "neck.fc2.weight", "neck.norm2.weight", "neck.norm2.bias"])
+        XCTAssertEqual(
+            model.namedTensors.filter { $0.name.hasPrefix("neck.") }.map(\.name),
+            [
+                "neck.fc1.weight", "neck.norm1.weight", "neck.norm1.bias", "neck.fc2.weight", "neck.norm2.weight",
+                "neck.norm2.bias",
+            ])
     }
 }

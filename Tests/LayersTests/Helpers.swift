@@ -12,7 +12,8 @@ func maxAbsDifference(_ a: Tensor, _ b: Tensor) -> Float {
 /// ‖a − b‖ / max(‖b‖, tiny): the norm-wise relative error.
 func relativeDifference(_ a: Tensor, _ b: Tensor) -> Float {
     precondition(a.count == b.count, "shapes \(a.shape) vs \(b.shape)")
-    var num = 0.0, den = 0.0
+    var num = 0.0
+    var den = 0.0
     for i in 0..<a.count {
         let d = Double(a.data[i] - b.data[i])
         num += d * d

@@ -1,7 +1,7 @@
-import XCTest
-import Foundation
 import Engine
+import Foundation
 import Layers
+import XCTest
 
 /// timm parity: `Tests/Fixtures/lcnet050_parity.safetensors` was produced by timm 1.0.31 / PyTorch 2.15.
 final class LCNetParityTests: XCTestCase {
@@ -51,7 +51,8 @@ final class LCNetParityTests: XCTestCase {
         // A size that is not a multiple of 32 (partial tiles, odd planes), batch 1 on both cores and batch 3.
         for n in [1, 3] {
             let ragged = randomTensor([n, 3, 90, 70], seed: 9)
-            XCTAssertLessThan(maxAbsDifference(folded.forward(ragged), backbone(ragged, training: false)), 1e-3, "90×70, batch \(n)")
+            XCTAssertLessThan(
+                maxAbsDifference(folded.forward(ragged), backbone(ragged, training: false)), 1e-3, "90×70, batch \(n)")
         }
     }
 
@@ -86,7 +87,10 @@ final class LCNetParityTests: XCTestCase {
         var writer = SafeTensorsWriter()
         var dropped = 0
         for name in file.names where name.hasPrefix("state.") {
-            if name == "state.blocks.2.1.conv_pw.weight" { dropped += 1; continue }
+            if name == "state.blocks.2.1.conv_pw.weight" {
+                dropped += 1
+                continue
+            }
             let t = try file.tensor(name)
             if name == "state.bn1.weight" {
                 writer.add(name, Tensor(shape: [9]))
@@ -99,7 +103,9 @@ final class LCNetParityTests: XCTestCase {
         let arena = ParameterArena()
         let backbone = LCNetBackbone(arena: arena)
         arena.seal()
-        XCTAssertThrowsError(try StateDict.load(backbone, from: broken, prefix: "state.", ignoring: ["conv_head", "classifier"])) { error in
+        XCTAssertThrowsError(
+            try StateDict.load(backbone, from: broken, prefix: "state.", ignoring: ["conv_head", "classifier"])
+        ) { error in
             let text = "\(error)"
             XCTAssertTrue(text.contains("state.blocks.2.1.conv_pw.weight"), text)
             XCTAssertTrue(text.contains("state.bn1.weight is [9], expected [8]"), text)

@@ -1,6 +1,6 @@
-import XCTest
 import Engine
 import Layers
+import XCTest
 
 /// Finite-difference checks of every layer's input and parameter gradients.
 final class LayerGradientTests: XCTestCase {
@@ -43,7 +43,8 @@ final class LayerGradientTests: XCTestCase {
                     let arena = ParameterArena()
                     let dw = DepthwiseConv2d("dw", arena: arena, channels: 3, kernel: kernel, stride: stride)
                     sealRandom(arena)
-                    GradientCheck().run(dw, input: randomTensor([2, 3, h, w], seed: UInt64(kernel * 10 + stride)), arena: arena)
+                    GradientCheck().run(
+                        dw, input: randomTensor([2, 3, h, w], seed: UInt64(kernel * 10 + stride)), arena: arena)
                 }
             }
         }
@@ -56,7 +57,9 @@ final class LayerGradientTests: XCTestCase {
         let dense = Conv2d("dense", arena: arena, inChannels: 2, outChannels: 2, kernel: 5, stride: 2)
         arena.seal(seed: 9)
         dense.weight.value.fill(0)
-        for c in 0..<2 { for t in 0..<25 { dense.weight.valuePointer[(c * 2 + c) * 25 + t] = dw.weight.valuePointer[c * 25 + t] } }
+        for c in 0..<2 {
+            for t in 0..<25 { dense.weight.valuePointer[(c * 2 + c) * 25 + t] = dw.weight.valuePointer[c * 25 + t] }
+        }
         let x = randomTensor([3, 2, 11, 10], seed: 4)
         XCTAssertLessThan(maxAbsDifference(dw(x), dense(x)), 1e-5)
     }
@@ -66,7 +69,8 @@ final class LayerGradientTests: XCTestCase {
             let arena = ParameterArena()
             let bn = BatchNormAct2d("bn", arena: arena, channels: 3, activation: act)
             sealRandom(arena)
-            GradientCheck(step: 1e-3, tolerance: 2e-2).run(bn, input: randomTensor([4, 3, 3, 3], seed: 5, scale: 2), arena: arena)
+            GradientCheck(step: 1e-3, tolerance: 2e-2).run(
+                bn, input: randomTensor([4, 3, 3, 3], seed: 5, scale: 2), arena: arena)
         }
     }
 
@@ -74,7 +78,10 @@ final class LayerGradientTests: XCTestCase {
         let arena = ParameterArena()
         let bn = BatchNormAct2d("bn", arena: arena, channels: 3, activation: .hardSwish)
         sealRandom(arena)
-        for c in 0..<3 { bn.runningMean.data[c] = Float(c) * 0.3; bn.runningVar.data[c] = 0.5 + Float(c) }
+        for c in 0..<3 {
+            bn.runningMean.data[c] = Float(c) * 0.3
+            bn.runningVar.data[c] = 0.5 + Float(c)
+        }
         GradientCheck(training: false).run(bn, input: randomTensor([2, 3, 4, 4], seed: 6, scale: 2), arena: arena)
     }
 
@@ -133,7 +140,8 @@ final class LayerGradientTests: XCTestCase {
         let arena = ParameterArena()
         let se = SqueezeExcite("se", arena: arena, channels: 8, reduced: 2)
         sealRandom(arena, scale: 1)
-        GradientCheck(step: 1e-3, tolerance: 2e-2).run(se, input: randomTensor([2, 8, 3, 3], seed: 11, scale: 2), arena: arena)
+        GradientCheck(step: 1e-3, tolerance: 2e-2).run(
+            se, input: randomTensor([2, 8, 3, 3], seed: 11, scale: 2), arena: arena)
     }
 
     func testPoolFlattenDropout() {
@@ -142,8 +150,9 @@ final class LayerGradientTests: XCTestCase {
         GradientCheck().run(GlobalAvgPool(), input: randomTensor([2, 3, 4, 5], seed: 12), arena: arena)
         GradientCheck().run(Flatten(), input: randomTensor([2, 3, 2, 2], seed: 13), arena: arena)
         let dropout = Dropout(p: 0.3, seed: 5)
-        GradientCheck().run(dropout, input: randomTensor([4, 30], seed: 14), arena: arena,
-                            reset: { dropout.generator = SeededGenerator(seed: 5) })
+        GradientCheck().run(
+            dropout, input: randomTensor([4, 30], seed: 14), arena: arena,
+            reset: { dropout.generator = SeededGenerator(seed: 5) })
         // Eval: identity.
         let x = randomTensor([2, 10], seed: 15)
         XCTAssertEqual(dropout(x, training: false).array, x.array)
@@ -162,8 +171,9 @@ final class LayerGradientTests: XCTestCase {
 
     func testDepthwiseSeparableBlockWithSE() {
         let arena = ParameterArena()
-        let block = DepthwiseSeparableBlock("b", arena: arena, inChannels: 4, outChannels: 6, kernel: 5, stride: 2,
-                                            squeezeExcite: true)
+        let block = DepthwiseSeparableBlock(
+            "b", arena: arena, inChannels: 4, outChannels: 6, kernel: 5, stride: 2,
+            squeezeExcite: true)
         sealRandom(arena)
         GradientCheck(step: 1e-3, samples: 20, tolerance: 3e-2)
             .run(block, input: randomTensor([3, 4, 6, 6], seed: 16), arena: arena)

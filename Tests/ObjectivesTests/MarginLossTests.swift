@@ -1,14 +1,18 @@
-import XCTest
-import Foundation
 import Engine
+import Foundation
 import Objectives
+import XCTest
 
 let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent("Fixtures")
 
 func relativeError(_ a: [Float], _ b: [Float]) -> Double {
-    var num = 0.0, den = 0.0
-    for (x, y) in zip(a, b) { num += Double(x - y) * Double(x - y); den += Double(y) * Double(y) }
+    var num = 0.0
+    var den = 0.0
+    for (x, y) in zip(a, b) {
+        num += Double(x - y) * Double(x - y)
+        den += Double(y) * Double(y)
+    }
     return (num / max(den, 1e-30)).squareRoot()
 }
 
@@ -24,19 +28,22 @@ final class MarginLossTests: XCTestCase {
     func testEqualsPyTorchFixture() throws {
         BLAS.configure()
         let f = try SafeTensorsFile(contentsOf: fixtures.appendingPathComponent("margin_loss.safetensors"))
-        let x = try f.tensor("embeddings"), w = try f.tensor("weight")
+        let x = try f.tensor("embeddings")
+        let w = try f.tensor("weight")
         let labels = try f.floats("labels").values.map { Int($0) }
         for (name, settings) in Self.cases {
             let head = MarginClassifier(classes: 10, dimension: 16, settings: settings)
             head.weight.pointer.update(from: w.data, count: w.count)
             head.beginStep(labels: labels)
             let logits = head.logits(embeddings: x, labels: labels)
-            XCTAssertLessThan(relativeError(logits.array, try f.floats(name + ".logits").values), 1e-4, "\(name) logits")
+            XCTAssertLessThan(
+                relativeError(logits.array, try f.floats(name + ".logits").values), 1e-4, "\(name) logits")
             let dx = Tensor(shape: x.shape)
             let loss = head.forwardBackward(embeddings: x, labels: labels, gradient: dx)
             let expected = try f.floats(name + ".loss").values[0]
             XCTAssertEqual(Double(loss), Double(expected), accuracy: 1e-4 * Double(abs(expected)), "\(name) loss")
-            XCTAssertLessThan(relativeError(dx.array, try f.floats(name + ".grad_embeddings").values), 1e-4, "\(name) dx")
+            XCTAssertLessThan(
+                relativeError(dx.array, try f.floats(name + ".grad_embeddings").values), 1e-4, "\(name) dx")
             head.finishGradients()
             let dw = (0..<10).flatMap { head.centreGradient(ofClass: $0)! }
             XCTAssertLessThan(relativeError(dw, try f.floats(name + ".grad_weight").values), 1e-4, "\(name) dW")
@@ -45,8 +52,10 @@ final class MarginLossTests: XCTestCase {
 
     /// Finite differences through the combined margin with sub-centres, including the θ + m > π fallback.
     func testFiniteDifferencesWithSubCentres() {
-        for settings in [MarginSettings(scale: 8, m1: 0.9, m2: 0.4, m3: 0.15, subCenters: 2),
-                         MarginSettings(scale: 8, m1: 1, m2: 0.5, m3: 0, subCenters: 1)] {
+        for settings in [
+            MarginSettings(scale: 8, m1: 0.9, m2: 0.4, m3: 0.15, subCenters: 2),
+            MarginSettings(scale: 8, m1: 1, m2: 0.5, m3: 0, subCenters: 1),
+        ] {
             let head = MarginClassifier(classes: 5, dimension: 6, settings: settings, seed: 3)
             var rng = SeededGenerator(seed: 11)
             for i in 0..<(head.rows * 6) { head.weight.pointer[i] = rng.normal() }
@@ -65,18 +74,23 @@ final class MarginLossTests: XCTestCase {
             head.finishGradients()
             let dw = (0..<5).flatMap { head.centreGradient(ofClass: $0)! }
             let h: Float = 1e-3
-            var numX: [Float] = [], numW: [Float] = []
+            var numX: [Float] = []
+            var numW: [Float] = []
             for i in 0..<24 {
                 let old = x.data[i]
-                x.data[i] = old + h; let p = loss()
-                x.data[i] = old - h; let m = loss()
+                x.data[i] = old + h
+                let p = loss()
+                x.data[i] = old - h
+                let m = loss()
                 x.data[i] = old
                 numX.append(Float((p - m) / (2 * Double(h))))
             }
             for i in 0..<(head.rows * 6) {
                 let old = head.weight.pointer[i]
-                head.weight.pointer[i] = old + h; let p = loss()
-                head.weight.pointer[i] = old - h; let m = loss()
+                head.weight.pointer[i] = old + h
+                let p = loss()
+                head.weight.pointer[i] = old - h
+                let m = loss()
                 head.weight.pointer[i] = old
                 numW.append(Float((p - m) / (2 * Double(h))))
             }

@@ -1,11 +1,12 @@
-import XCTest
 import Engine
 import Objectives
+import XCTest
 
 final class PartialFCTests: XCTestCase {
     private func makePair(rate: Float) -> (MarginClassifier, MarginClassifier) {
         let settings = MarginSettings(scale: 16, m1: 1, m2: 0, m3: 0.3, sampleRate: rate)
-        let a = MarginClassifier(classes: 50, dimension: 8, settings: MarginSettings(scale: 16, m1: 1, m2: 0, m3: 0.3), seed: 1)
+        let a = MarginClassifier(
+            classes: 50, dimension: 8, settings: MarginSettings(scale: 16, m1: 1, m2: 0, m3: 0.3), seed: 1)
         let b = MarginClassifier(classes: 50, dimension: 8, settings: settings, seed: 1)
         return (a, b)
     }
@@ -13,22 +14,29 @@ final class PartialFCTests: XCTestCase {
     func testSampleRateOneEqualsFullSoftmaxOverSteps() {
         BLAS.configure()
         let full = MarginClassifier(classes: 40, dimension: 8, settings: .cosFace, seed: 5)
-        var s = MarginSettings.cosFace; s.sampleRate = 1
+        var s = MarginSettings.cosFace
+        s.sampleRate = 1
         let partial = MarginClassifier(classes: 40, dimension: 8, settings: s, seed: 5)
-        var optA = AdamW(learningRate: 0.05), optB = AdamW(learningRate: 0.05)
+        var optA = AdamW(learningRate: 0.05)
+        var optB = AdamW(learningRate: 0.05)
         var rng = SeededGenerator(seed: 2)
         for _ in 0..<5 {
-            let x = Tensor(shape: [6, 8]); rng.fill(x)
+            let x = Tensor(shape: [6, 8])
+            rng.fill(x)
             let labels = (0..<6).map { _ in Int(rng.next() % 40) }
-            full.beginStep(labels: labels); partial.beginStep(labels: labels)
+            full.beginStep(labels: labels)
+            partial.beginStep(labels: labels)
             let la = full.forwardBackward(embeddings: x, labels: labels, gradient: Tensor(shape: [6, 8]))
             let lb = partial.forwardBackward(embeddings: x, labels: labels, gradient: Tensor(shape: [6, 8]))
             XCTAssertEqual(la, lb)
-            optA.step += 1; optB.step += 1
-            full.update(with: optA); partial.update(with: optB)
+            optA.step += 1
+            optB.step += 1
+            full.update(with: optA)
+            partial.update(with: optB)
         }
-        XCTAssertEqual(Array(UnsafeBufferPointer(start: full.weight.pointer, count: 320)),
-                       Array(UnsafeBufferPointer(start: partial.weight.pointer, count: 320)))
+        XCTAssertEqual(
+            Array(UnsafeBufferPointer(start: full.weight.pointer, count: 320)),
+            Array(UnsafeBufferPointer(start: partial.weight.pointer, count: 320)))
     }
 
     func testSamplingKeepsPositivesAndUpdatesOnlySampledRows() {
@@ -40,9 +48,11 @@ final class PartialFCTests: XCTestCase {
         XCTAssertTrue(Set(head.sampled).isSuperset(of: [3, 17, 42]))
         XCTAssertEqual(head.sampled, head.sampled.sorted())
         let x = Tensor(shape: [5, 8])
-        var rng = SeededGenerator(seed: 4); rng.fill(x)
+        var rng = SeededGenerator(seed: 4)
+        rng.fill(x)
         _ = head.forwardBackward(embeddings: x, labels: labels, gradient: Tensor(shape: [5, 8]))
-        var opt = AdamW(learningRate: 0.1); opt.step = 1
+        var opt = AdamW(learningRate: 0.1)
+        opt.step = 1
         head.update(with: opt)
         let after = Array(UnsafeBufferPointer(start: head.weight.pointer, count: 50 * 8))
         for c in 0..<50 {

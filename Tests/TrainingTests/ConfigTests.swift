@@ -1,8 +1,8 @@
-import XCTest
 import Foundation
 import Layers
 import Objectives
 import Training
+import XCTest
 
 final class ConfigTests: XCTestCase {
     static let configs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -51,19 +51,32 @@ final class ConfigTests: XCTestCase {
         let top = try write("modle:\n  neck: gap\n")
         XCTAssertThrowsError(try TrainConfig.load(top)) { XCTAssertTrue("\($0)".contains("'modle'"), "\($0)") }
         let aug = try write("data:\n  augmentation:\n    blur: 0.3\n")
-        XCTAssertThrowsError(try TrainConfig.load(aug)) { XCTAssertTrue("\($0)".contains("data.augmentation.blur"), "\($0)") }
+        XCTAssertThrowsError(try TrainConfig.load(aug)) {
+            XCTAssertTrue("\($0)".contains("data.augmentation.blur"), "\($0)")
+        }
     }
 
     func testBadValuesAndFilesAreExplained() throws {
-        XCTAssertThrowsError(try TrainConfig.load(try write("model:\n  neck: pyramid\n"))) { XCTAssertTrue("\($0)".contains("model.neck"), "\($0)") }
-        XCTAssertThrowsError(try TrainConfig.load(try write("train:\n  batch_size: many\n"))) { XCTAssertTrue("\($0)".contains("train.batch_size"), "\($0)") }
-        XCTAssertThrowsError(try TrainConfig.load(try write("model: [1, 2\n"))) { XCTAssertTrue("\($0)".contains("not valid YAML"), "\($0)") }
-        XCTAssertThrowsError(try TrainConfig.load(URL(fileURLWithPath: "/nonexistent/x.yaml"))) { XCTAssertTrue("\($0)".contains("no such file"), "\($0)") }
-        XCTAssertThrowsError(try TrainConfig.load(try write("margin:\n  sample_rate: 0\n"))) { XCTAssertTrue("\($0)".contains("sample_rate"), "\($0)") }
+        XCTAssertThrowsError(try TrainConfig.load(try write("model:\n  neck: pyramid\n"))) {
+            XCTAssertTrue("\($0)".contains("model.neck"), "\($0)")
+        }
+        XCTAssertThrowsError(try TrainConfig.load(try write("train:\n  batch_size: many\n"))) {
+            XCTAssertTrue("\($0)".contains("train.batch_size"), "\($0)")
+        }
+        XCTAssertThrowsError(try TrainConfig.load(try write("model: [1, 2\n"))) {
+            XCTAssertTrue("\($0)".contains("not valid YAML"), "\($0)")
+        }
+        XCTAssertThrowsError(try TrainConfig.load(URL(fileURLWithPath: "/nonexistent/x.yaml"))) {
+            XCTAssertTrue("\($0)".contains("no such file"), "\($0)")
+        }
+        XCTAssertThrowsError(try TrainConfig.load(try write("margin:\n  sample_rate: 0\n"))) {
+            XCTAssertTrue("\($0)".contains("sample_rate"), "\($0)")
+        }
     }
 
     func testScheduleWarmsUpThenDecays() {
-        let cosine = LearningRateSchedule(base: 1, minimum: 0, warmupSteps: 10, totalSteps: 110, kind: "cosine", power: 1)
+        let cosine = LearningRateSchedule(
+            base: 1, minimum: 0, warmupSteps: 10, totalSteps: 110, kind: "cosine", power: 1)
         XCTAssertEqual(cosine.rate(at: 0), 0.1, accuracy: 1e-6)
         XCTAssertEqual(cosine.rate(at: 9), 1, accuracy: 1e-6)
         XCTAssertEqual(cosine.rate(at: 60), 0.5, accuracy: 1e-6)

@@ -1,19 +1,23 @@
-import XCTest
-import Foundation
 import ClassifyEmbed
 import Datasets
 import Engine
 import Evaluation
+import Foundation
 import Imaging
 import Layers
 import Training
+import XCTest
 
 final class EvaluateTests: XCTestCase {
     private func modelFile() throws -> URL {
         var spec = ModelSpec()
-        spec.inputSize = 64; spec.embeddingSize = 16; spec.classHeadHidden = 16
+        spec.inputSize = 64
+        spec.embeddingSize = 16
+        spec.classHeadHidden = 16
         let model = JointModel(spec: spec, seed: 3)
-        var pre = Preprocessing(); pre.width = 64; pre.height = 64
+        var pre = Preprocessing()
+        pre.width = 64
+        pre.height = 64
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("eval-model-\(UUID()).safetensors")
         try ModelFile.write(model, preprocessing: pre, to: url)
         return url
@@ -26,13 +30,16 @@ final class EvaluateTests: XCTestCase {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("eval-\(UUID())")
         let summary = try EvaluationRun(model: url.path, split: split.path, output: out.path).run()
         XCTAssertTrue(summary.contains("TPR@FPR=f"), summary)
-        let report = try EvaluationReport.decoder.decode(EvaluationReport.self, from: Data(contentsOf: out.appendingPathComponent("report.json")))
+        let report = try EvaluationReport.decoder.decode(
+            EvaluationReport.self, from: Data(contentsOf: out.appendingPathComponent("report.json")))
         // Direct: the unfolded model in eval mode over the same rows.
         let (model, pre, _) = try ModelFile.load(url)
         let s = try Split(file: split, classNames: model.spec.classNames)
-        var truth: [Int] = [], predicted: [Int] = []
+        var truth: [Int] = []
+        var predicted: [Int] = []
         for row in s.rows {
-            let x = pre.tensor(from: Resize.bilinear(try ImageDecoder().decode(contentsOf: row.path), width: 64, height: 64))
+            let x = pre.tensor(
+                from: Resize.bilinear(try ImageDecoder().decode(contentsOf: row.path), width: 64, height: 64))
             let (_, l) = model.forward(x, training: false)
             truth.append(row.label!)
             predicted.append((0..<3).max { l.data[$0] < l.data[$1] }!)
@@ -48,15 +55,17 @@ final class EvaluateTests: XCTestCase {
         let url = try modelFile()
         let before = try SafeTensorsFile(contentsOf: url)
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("eval-\(UUID())")
-        var run = EvaluationRun(model: url.path, split: TrainerTests.dataFolder.appendingPathComponent("val.csv").path, head: .embedding,
-                                output: out.path)
+        var run = EvaluationRun(
+            model: url.path, split: TrainerTests.dataFolder.appendingPathComponent("val.csv").path, head: .embedding,
+            output: out.path)
         run.trainSplit = TrainerTests.dataFolder.appendingPathComponent("train.csv").path
         run.writeThresholds = true
         let summary = try run.run()
         XCTAssertTrue(summary.contains("zero-shot VIOLATED: 16 test identities"), summary)
         let after = try SafeTensorsFile(contentsOf: url)
         let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         let table = try decoder.decode([ROC.OperatingPoint].self, from: Data(after.metadata["thresholds"]!.utf8))
         XCTAssertEqual(table.map(\.fprTarget), ROC.standardTargets)
         XCTAssertEqual(after.metadata["model_spec"], before.metadata["model_spec"])
@@ -69,21 +78,28 @@ final class EvaluateTests: XCTestCase {
         let url = try modelFile()
         let folder = TrainerTests.dataFolder
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("eval-\(UUID())")
-        var sampled = EvaluationRun(model: url.path, split: folder.appendingPathComponent("val.csv").path, head: .embedding, output: out.path)
+        var sampled = EvaluationRun(
+            model: url.path, split: folder.appendingPathComponent("val.csv").path, head: .embedding, output: out.path)
         sampled.sampledPairs = 500
         try sampled.run()
-        let r = try EvaluationReport.decoder.decode(EvaluationReport.self, from: Data(contentsOf: out.appendingPathComponent("report.json")))
+        let r = try EvaluationReport.decoder.decode(
+            EvaluationReport.self, from: Data(contentsOf: out.appendingPathComponent("report.json")))
         XCTAssertEqual(r.verification?.pairs, 500)
         // Two explicit pairs plus one with an explicit label.
         let pairs = folder.appendingPathComponent("pairs.csv")
         try "img/page0_4.png | img/page0_5.png\nimg/page0_4.png|img/page1_4.png\nimg/screen0.png|img/page1_4.png|0\n"
             .write(to: pairs, atomically: true, encoding: .utf8)
-        var explicit = EvaluationRun(model: url.path, split: folder.appendingPathComponent("val.csv").path, head: .embedding, output: out.path)
+        var explicit = EvaluationRun(
+            model: url.path, split: folder.appendingPathComponent("val.csv").path, head: .embedding, output: out.path)
         explicit.pairsFile = pairs.path
-        XCTAssertThrowsError(try explicit.run()) { XCTAssertTrue("\($0)".contains("pairs.csv:3"), "screen0 is a training image: \($0)") }
-        try "img/page0_4.png | img/page0_5.png\nimg/page0_4.png|img/page1_4.png\n".write(to: pairs, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try explicit.run()) {
+            XCTAssertTrue("\($0)".contains("pairs.csv:3"), "screen0 is a training image: \($0)")
+        }
+        try "img/page0_4.png | img/page0_5.png\nimg/page0_4.png|img/page1_4.png\n".write(
+            to: pairs, atomically: true, encoding: .utf8)
         try explicit.run()
-        let e = try EvaluationReport.decoder.decode(EvaluationReport.self, from: Data(contentsOf: out.appendingPathComponent("report.json")))
+        let e = try EvaluationReport.decoder.decode(
+            EvaluationReport.self, from: Data(contentsOf: out.appendingPathComponent("report.json")))
         XCTAssertEqual(e.verification?.positives, 1)
         XCTAssertEqual(e.verification?.negatives, 1)
     }
@@ -93,19 +109,31 @@ final class EvaluateTests: XCTestCase {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eval-bad-\(UUID())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         try PNGWriter.write(RGBImage(width: 20, height: 20, fill: (9, 9, 9)), to: dir.appendingPathComponent("a.png"))
-        try "a.png|document\na.png|screen\n".write(to: dir.appendingPathComponent("noid.csv"), atomically: true, encoding: .utf8)
-        let noIdentity = EvaluationRun(model: url.path, split: dir.appendingPathComponent("noid.csv").path, head: .embedding, output: dir.path)
-        XCTAssertNoThrow(try EvaluationRun(model: url.path, split: dir.appendingPathComponent("noid.csv").path, head: .classification,
-                                           output: dir.path).run())
+        try "a.png|document\na.png|screen\n".write(
+            to: dir.appendingPathComponent("noid.csv"), atomically: true, encoding: .utf8)
+        let noIdentity = EvaluationRun(
+            model: url.path, split: dir.appendingPathComponent("noid.csv").path, head: .embedding, output: dir.path)
+        XCTAssertNoThrow(
+            try EvaluationRun(
+                model: url.path, split: dir.appendingPathComponent("noid.csv").path, head: .classification,
+                output: dir.path
+            ).run())
         try "a.png|-|x\n".write(to: dir.appendingPathComponent("nolabel.csv"), atomically: true, encoding: .utf8)
-        let noLabel = EvaluationRun(model: url.path, split: dir.appendingPathComponent("nolabel.csv").path, head: .classification, output: dir.path)
+        let noLabel = EvaluationRun(
+            model: url.path, split: dir.appendingPathComponent("nolabel.csv").path, head: .classification,
+            output: dir.path)
         XCTAssertThrowsError(try noLabel.run()) { XCTAssertTrue("\($0)".contains("no row has a class label"), "\($0)") }
         try "# nothing\n".write(to: dir.appendingPathComponent("empty.csv"), atomically: true, encoding: .utf8)
-        XCTAssertThrowsError(try EvaluationRun(model: url.path, split: dir.appendingPathComponent("empty.csv").path, output: dir.path).run()) {
+        XCTAssertThrowsError(
+            try EvaluationRun(model: url.path, split: dir.appendingPathComponent("empty.csv").path, output: dir.path)
+                .run()
+        ) {
             XCTAssertTrue("\($0)".contains("no rows"), "\($0)")
         }
         // Without an identity column each distinct image is its own identity; both rows are the same image, so
         // there is one positive pair and no negative one.
-        XCTAssertThrowsError(try noIdentity.run()) { XCTAssertTrue("\($0)".contains("both positives and negatives"), "\($0)") }
+        XCTAssertThrowsError(try noIdentity.run()) {
+            XCTAssertTrue("\($0)".contains("both positives and negatives"), "\($0)")
+        }
     }
 }

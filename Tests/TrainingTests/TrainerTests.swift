@@ -1,9 +1,9 @@
-import XCTest
-import Foundation
 import Engine
+import Foundation
 import Layers
 import Objectives
 import Training
+import XCTest
 
 final class TrainerTests: XCTestCase {
     static var dataFolder: URL = {
@@ -47,15 +47,21 @@ final class TrainerTests: XCTestCase {
         trainer.onEpoch = { _, v in last = v }
         try trainer.run()
         let log = try String(contentsOfFile: c.train.output + "/log.jsonl", encoding: .utf8)
-            .split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            .split(separator: "\n").compactMap {
+                try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+            }
         let steps = log.filter { $0["kind"] as? String == "step" }
-        let firstLoss = steps.prefix(5).map { ($0["loss_cls"] as! Double) + ($0["loss_emb"] as! Double) }.reduce(0, +) / 5
-        let lastLoss = steps.suffix(5).map { ($0["loss_cls"] as! Double) + ($0["loss_emb"] as! Double) }.reduce(0, +) / 5
+        let firstLoss =
+            steps.prefix(5).map { ($0["loss_cls"] as! Double) + ($0["loss_emb"] as! Double) }.reduce(0, +) / 5
+        let lastLoss =
+            steps.suffix(5).map { ($0["loss_cls"] as! Double) + ($0["loss_emb"] as! Double) }.reduce(0, +) / 5
         XCTAssertLessThan(lastLoss, 0.6 * firstLoss, "loss falls: \(firstLoss) → \(lastLoss)")
         XCTAssertGreaterThan(last.macroF1 ?? 0, 0.8, "classification beats chance (1/3) clearly")
         XCTAssertGreaterThan(last.auroc ?? 0, 0.7, "verification beats chance (0.5) clearly")
-        for file in ["config.yaml", "log.jsonl", "last/model.safetensors", "last/optimizer.safetensors", "last/trainer.json",
-                     "best/model.safetensors"] {
+        for file in [
+            "config.yaml", "log.jsonl", "last/model.safetensors", "last/optimizer.safetensors", "last/trainer.json",
+            "best/model.safetensors",
+        ] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: c.train.output + "/" + file), file)
         }
         let reloaded = try TrainConfig.load(URL(fileURLWithPath: c.train.output + "/config.yaml"))
@@ -77,10 +83,14 @@ final class TrainerTests: XCTestCase {
         let b = UnsafeBufferPointer(start: resumed.model.arena.valuesPointer, count: resumed.model.arena.count)
         let worst = zip(a, b).map { abs($0 - $1) }.max()!
         XCTAssertLessThanOrEqual(worst, 1e-6)
-        let buffers = zip(straight.model.namedTensors, resumed.model.namedTensors).map { maxAbsDifference($0.tensor, $1.tensor) }.max()!
+        let buffers = zip(straight.model.namedTensors, resumed.model.namedTensors).map {
+            maxAbsDifference($0.tensor, $1.tensor)
+        }.max()!
         XCTAssertLessThanOrEqual(buffers, 1e-6, "BatchNorm statistics too")
-        let ma = straight.margin!, mb = resumed.margin!
-        let marginWorst = (0..<(ma.rows * ma.dimension)).map { abs(ma.weight.pointer[$0] - mb.weight.pointer[$0]) }.max()!
+        let ma = straight.margin!
+        let mb = resumed.margin!
+        let marginWorst = (0..<(ma.rows * ma.dimension)).map { abs(ma.weight.pointer[$0] - mb.weight.pointer[$0]) }
+            .max()!
         XCTAssertLessThanOrEqual(marginWorst, 1e-6)
     }
 

@@ -30,7 +30,8 @@ public struct GradCAM {
         let target: Int
         if let className {
             guard let i = predictor.classNames.firstIndex(of: className) else {
-                throw PredictorError("no class \(className); the model's classes are \(predictor.classNames.joined(separator: ", "))")
+                throw PredictorError(
+                    "no class \(className); the model's classes are \(predictor.classNames.joined(separator: ", "))")
             }
             target = i
         } else {
@@ -39,14 +40,19 @@ public struct GradCAM {
         let grad = Tensor(shape: logits.shape)
         if k == 1 { grad.data[0] = target == 1 ? 1 : -1 } else { grad.data[target] = 1 }
         let dA = predictor.joint.classifier.backward(grad)
-        return map(features, dA, explains: String(format: "class %@ (probability %.3f)", predictor.classNames[target], probabilities[target]))
+        return map(
+            features, dA,
+            explains: String(format: "class %@ (probability %.3f)", predictor.classNames[target], probabilities[target])
+        )
     }
 
     /// For the embedding head: the cosine similarity between this image's embedding and `reference`'s.
     public func embedding(_ url: URL, reference: URL) throws -> Map {
         // The reference goes through the same (unfolded) path, so an image against itself gives exactly s = 1.
-        let ref = predictor.joint.neck(predictor.joint.backbone(predictor.preprocessing.tensor(from: try predictor.decode(reference)),
-                                                                training: false), training: false)
+        let ref = predictor.joint.neck(
+            predictor.joint.backbone(
+                predictor.preprocessing.tensor(from: try predictor.decode(reference)),
+                training: false), training: false)
         let unit = l2Normalized(ref)
         let r = Array(UnsafeBufferPointer(start: unit.data, count: unit.count))
         let image = try predictor.decode(url)
@@ -58,7 +64,11 @@ public struct GradCAM {
         let explains = String(format: "similarity %.4f to %@", s, reference.lastPathComponent)
         // At s = 1 (the same image) the similarity is at its maximum and its gradient vanishes: nothing to show,
         // rather than rounding noise scaled up to 1.
-        if s > 1 - 1e-5 { return Map(values: [Float](repeating: 0, count: features[2] * features[3]), width: features[3], height: features[2], explains: explains) }
+        if s > 1 - 1e-5 {
+            return Map(
+                values: [Float](repeating: 0, count: features[2] * features[3]), width: features[3],
+                height: features[2], explains: explains)
+        }
         // d(e·r)/dz for e = z/|z|: (r − s·e)/|z|.
         let grad = Tensor(shape: z.shape)
         for i in 0..<d { grad.data[i] = (r[i] - s * z.data[i] / norm) / norm }
@@ -67,7 +77,10 @@ public struct GradCAM {
     }
 
     private func map(_ a: Tensor, _ dA: Tensor, explains: String) -> Map {
-        let c = a[1], h = a[2], w = a[3], plane = h * w
+        let c = a[1]
+        let h = a[2]
+        let w = a[3]
+        let plane = h * w
         var values = [Float](repeating: 0, count: plane)
         for k in 0..<c {
             var alpha: Float = 0
@@ -86,17 +99,26 @@ public struct GradCAM {
     public static func overlay(_ map: Map, on url: URL, maxPixels: Int = 64_000_000) throws -> Data {
         let image = try ImageDecoder(maxPixels: maxPixels).decode(contentsOf: url)
         var out = image
-        let sx = Float(map.width) / Float(image.width), sy = Float(map.height) / Float(image.height)
+        let sx = Float(map.width) / Float(image.width)
+        let sy = Float(map.height) / Float(image.height)
         for y in 0..<image.height {
             let fy = min(max((Float(y) + 0.5) * sy - 0.5, 0), Float(map.height - 1))
-            let y0 = Int(fy), y1 = min(y0 + 1, map.height - 1), ay = fy - Float(y0)
+            let y0 = Int(fy)
+            let y1 = min(y0 + 1, map.height - 1)
+            let ay = fy - Float(y0)
             for x in 0..<image.width {
                 let fx = min(max((Float(x) + 0.5) * sx - 0.5, 0), Float(map.width - 1))
-                let x0 = Int(fx), x1 = min(x0 + 1, map.width - 1), ax = fx - Float(x0)
-                let v = (map.values[y0 * map.width + x0] * (1 - ax) + map.values[y0 * map.width + x1] * ax) * (1 - ay)
+                let x0 = Int(fx)
+                let x1 = min(x0 + 1, map.width - 1)
+                let ax = fx - Float(x0)
+                let v =
+                    (map.values[y0 * map.width + x0] * (1 - ax) + map.values[y0 * map.width + x1] * ax) * (1 - ay)
                     + (map.values[y1 * map.width + x0] * (1 - ax) + map.values[y1 * map.width + x1] * ax) * ay
-                let colour = jet(v), i = 3 * (y * image.width + x)
-                for c in 0..<3 { out.pixels[i + c] = UInt8((Float(image.pixels[i + c]) * 0.5 + colour[c] * 0.5).rounded()) }
+                let colour = jet(v)
+                let i = 3 * (y * image.width + x)
+                for c in 0..<3 {
+                    out.pixels[i + c] = UInt8((Float(image.pixels[i + c]) * 0.5 + colour[c] * 0.5).rounded())
+                }
             }
         }
         return try PNGWriter.encode(out)

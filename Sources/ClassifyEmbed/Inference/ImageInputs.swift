@@ -16,11 +16,14 @@ public enum ImageInputs {
                 out += isDir.boolValue ? images(under: URL(fileURLWithPath: arg)) : [URL(fileURLWithPath: arg)]
             } else if arg.contains(where: { "*?[".contains($0) }) {
                 let matches = glob(arg)
-                out += matches.isEmpty ? [URL(fileURLWithPath: arg)] : matches.flatMap { m -> [URL] in
-                    var d: ObjCBool = false
-                    let isFolder = fm.fileExists(atPath: m, isDirectory: &d) && d.boolValue
-                    return isFolder ? images(under: URL(fileURLWithPath: m)) : [URL(fileURLWithPath: m)]
-                }
+                out +=
+                    matches.isEmpty
+                    ? [URL(fileURLWithPath: arg)]
+                    : matches.flatMap { m -> [URL] in
+                        var d: ObjCBool = false
+                        let isFolder = fm.fileExists(atPath: m, isDirectory: &d) && d.boolValue
+                        return isFolder ? images(under: URL(fileURLWithPath: m)) : [URL(fileURLWithPath: m)]
+                    }
             } else {
                 out.append(URL(fileURLWithPath: arg))
             }

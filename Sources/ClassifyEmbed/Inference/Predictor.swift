@@ -59,8 +59,10 @@ public final class Predictor {
     public convenience init(modelPath: String? = nil) throws {
         let path = modelPath ?? Self.defaultModelPath
         guard FileManager.default.fileExists(atPath: path) else {
-            throw PredictorError("\(path): no such model file" + (modelPath == nil
-                ? " (the shipped model lives in Data/models/; run from the checkout or pass --model)" : ""))
+            throw PredictorError(
+                "\(path): no such model file"
+                    + (modelPath == nil
+                        ? " (the shipped model lives in Data/models/; run from the checkout or pass --model)" : ""))
         }
         let (joint, preprocessing, file) = try ModelFile.load(URL(fileURLWithPath: path))
         try self.init(joint: joint, preprocessing: preprocessing, file: file, path: path)
@@ -72,13 +74,18 @@ public final class Predictor {
         self.joint = joint
         self.spec = joint.spec
         self.preprocessing = preprocessing
-        self.classNames = joint.spec.classMode == "binary" && joint.spec.classNames.count == 1
+        self.classNames =
+            joint.spec.classMode == "binary" && joint.spec.classNames.count == 1
             ? ["not_" + joint.spec.classNames[0], joint.spec.classNames[0]] : joint.spec.classNames
         self.folded = FoldedLCNet(joint.backbone, classifier: joint.classifier)
         self.modelID = Self.fingerprint(joint)
         if let text = file?.metadata["thresholds"] {
-            do { thresholds = try EvaluationReport.decoder.decode([ROC.OperatingPoint].self, from: Data(text.utf8)) } catch {
-                throw PredictorError("\(path): the stored threshold table is not valid (\(error)); run evaluate --write-thresholds again")
+            do {
+                thresholds = try EvaluationReport.decoder.decode([ROC.OperatingPoint].self, from: Data(text.utf8))
+            } catch {
+                throw PredictorError(
+                    "\(path): the stored threshold table is not valid (\(error)); run evaluate --write-thresholds again"
+                )
             }
         } else {
             thresholds = []
@@ -89,9 +96,15 @@ public final class Predictor {
     static func fingerprint(_ joint: JointModel) -> String {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for (name, t) in joint.namedTensors.sorted(by: { $0.name < $1.name }) {
-            for b in name.utf8 { h ^= UInt64(b); h = h &* 0x100_0000_01b3 }
+            for b in name.utf8 {
+                h ^= UInt64(b)
+                h = h &* 0x100_0000_01b3
+            }
             let raw = UnsafeRawBufferPointer(start: t.data, count: t.count * 4)
-            for b in raw { h ^= UInt64(b); h = h &* 0x100_0000_01b3 }
+            for b in raw {
+                h ^= UInt64(b)
+                h = h &* 0x100_0000_01b3
+            }
         }
         return String(format: "%016llx", h)
     }
@@ -108,7 +121,8 @@ public final class Predictor {
         var out: [Result<Prediction, Error>] = []
         for start in stride(from: 0, to: urls.count, by: max(1, batchSize)) {
             let chunk = Array(urls[start..<min(urls.count, start + batchSize)])
-            var decoded = [Result<RGBImage, Error>](repeating: .failure(PredictorError("not decoded")), count: chunk.count)
+            var decoded = [Result<RGBImage, Error>](
+                repeating: .failure(PredictorError("not decoded")), count: chunk.count)
             decoded.withUnsafeMutableBufferPointer { d in
                 let p = SendablePointer(d.baseAddress!)
                 Parallel.forEach(chunk.count) { i in p.pointer[i] = Result { try self.decode(chunk[i]) } }
@@ -129,7 +143,8 @@ public final class Predictor {
     /// Predicts decoded RGB8 images (interleaved, `width × height × 3` bytes).
     public func predict(rgb pixels: [UInt8], width: Int, height: Int) throws -> Prediction {
         guard width > 0, height > 0, pixels.count == width * height * 3 else {
-            throw PredictorError("expected \(width)×\(height)×3 = \(max(0, width * height * 3)) bytes of RGB, got \(pixels.count)")
+            throw PredictorError(
+                "expected \(width)×\(height)×3 = \(max(0, width * height * 3)) bytes of RGB, got \(pixels.count)")
         }
         return predict([RGBImage(width: width, height: height, pixels: pixels)])[0]
     }
@@ -142,7 +157,8 @@ public final class Predictor {
     package func predict(_ images: [RGBImage]) -> [Prediction] {
         guard !images.isEmpty else { return [] }
         let x = Tensor(shape: [images.count, 3, preprocessing.height, preprocessing.width])
-        let per = 3 * preprocessing.height * preprocessing.width, xp = SendablePointer(x.data)
+        let per = 3 * preprocessing.height * preprocessing.width
+        let xp = SendablePointer(x.data)
         Parallel.forEach(images.count) { i in self.preprocessing.tensor(from: images[i], into: xp.pointer + i * per) }
         return predict(tensor: x)
     }
@@ -152,13 +168,15 @@ public final class Predictor {
         let (features, folded) = self.folded(x)
         let logits = folded ?? joint.classifier(features, training: false)
         let e = l2Normalized(joint.neck.forward(features, team: x[0] == 1 ? self.folded.team : nil))
-        let k = spec.classOutputs, d = spec.embeddingSize
+        let k = spec.classOutputs
+        let d = spec.embeddingSize
         return (0..<x[0]).map { i in
             let l = Array(UnsafeBufferPointer(start: logits.data + i * k, count: k))
             let p = probabilities(l)
             let best = p.indices.max { p[$0] < p[$1] }!
-            return Prediction(label: classNames[best], classIndex: best, probabilities: p,
-                              embedding: Array(UnsafeBufferPointer(start: e.data + i * d, count: d)), logits: l)
+            return Prediction(
+                label: classNames[best], classIndex: best, probabilities: p,
+                embedding: Array(UnsafeBufferPointer(start: e.data + i * d, count: d)), logits: l)
         }
     }
 
@@ -182,12 +200,16 @@ public final class Predictor {
     /// The stored operating point for an FPR level (the largest table level ≤ `fpr`), or a clear error.
     public func threshold(atFPR fpr: Double) throws -> (threshold: Double, fpr: Double, tpr: Double) {
         guard !thresholds.isEmpty else {
-            throw PredictorError("\(modelPath) has no threshold table; run `classify-and-embed evaluate --model \(modelPath) "
-                + "--split test.csv --head embedding --write-thresholds` first, or pass --threshold")
+            throw PredictorError(
+                "\(modelPath) has no threshold table; run `classify-and-embed evaluate --model \(modelPath) "
+                    + "--split test.csv --head embedding --write-thresholds` first, or pass --threshold")
         }
-        guard let point = thresholds.filter({ $0.fprTarget <= fpr * (1 + 1e-9) }).max(by: { $0.fprTarget < $1.fprTarget }) else {
-            throw PredictorError("no stored threshold at FPR ≤ \(fpr); the table has "
-                + thresholds.map { String(format: "%g", $0.fprTarget) }.joined(separator: ", "))
+        guard
+            let point = thresholds.filter({ $0.fprTarget <= fpr * (1 + 1e-9) }).max(by: { $0.fprTarget < $1.fprTarget })
+        else {
+            throw PredictorError(
+                "no stored threshold at FPR ≤ \(fpr); the table has "
+                    + thresholds.map { String(format: "%g", $0.fprTarget) }.joined(separator: ", "))
         }
         return (point.threshold, point.fprTarget, point.tpr)
     }
@@ -207,18 +229,32 @@ extension Predictor {
     /// view, averaged with the weights and normalised again.
     package func predict(_ images: [RGBImage], tta settings: TTASettings) -> [Prediction] {
         var views: [TTAView] = []
-        for v in settings.classification.map(\.view) + settings.embedding.map(\.view) where !views.contains(v) { views.append(v) }
+        for v in settings.classification.map(\.view) + settings.embedding.map(\.view) where !views.contains(v) {
+            views.append(v)
+        }
         let outputs = Dictionary(uniqueKeysWithValues: views.map { v in (v.description, predict(images.map(v.apply))) })
         return images.indices.map { i in
-            let k = classNames.count, d = embeddingSize
-            var p = [Float](repeating: 0, count: k), e = [Float](repeating: 0, count: d)
-            let cw = settings.classification.reduce(0) { $0 + $1.weight }, ew = settings.embedding.reduce(0) { $0 + $1.weight }
-            for (view, w) in settings.classification { let o = outputs[view.description]![i]; for j in 0..<k { p[j] += Float(w / cw) * o.probabilities[j] } }
-            for (view, w) in settings.embedding { let o = outputs[view.description]![i]; for j in 0..<d { e[j] += Float(w / ew) * o.embedding[j] } }
+            let k = classNames.count
+            let d = embeddingSize
+            var p = [Float](repeating: 0, count: k)
+            var e = [Float](repeating: 0, count: d)
+            let cw = settings.classification.reduce(0) { $0 + $1.weight }
+            let ew = settings.embedding.reduce(0) { $0 + $1.weight }
+            for (view, w) in settings.classification {
+                let o = outputs[view.description]![i]
+                for j in 0..<k { p[j] += Float(w / cw) * o.probabilities[j] }
+            }
+            for (view, w) in settings.embedding {
+                let o = outputs[view.description]![i]
+                for j in 0..<d { e[j] += Float(w / ew) * o.embedding[j] }
+            }
             let norm = max(e.reduce(0) { $0 + $1 * $1 }.squareRoot(), 1e-12)
             let best = p.indices.max { p[$0] < p[$1] }!
-            let logits = spec.classMode == "binary" ? [log(max(p[1], 1e-30) / max(p[0], 1e-30))] : p.map { log(max($0, 1e-30)) }
-            return Prediction(label: classNames[best], classIndex: best, probabilities: p, embedding: e.map { $0 / norm }, logits: logits)
+            let logits =
+                spec.classMode == "binary" ? [log(max(p[1], 1e-30) / max(p[0], 1e-30))] : p.map { log(max($0, 1e-30)) }
+            return Prediction(
+                label: classNames[best], classIndex: best, probabilities: p, embedding: e.map { $0 / norm },
+                logits: logits)
         }
     }
 }

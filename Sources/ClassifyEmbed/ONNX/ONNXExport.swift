@@ -11,7 +11,8 @@ public enum ONNXExport {
         var exporter = ONNXExporter(predictor: predictor)
         let data = try exporter.export()
         try AtomicFile.write(data, to: URL(fileURLWithPath: onnx))
-        var line = "wrote \(onnx) (\(data.count / 1024) KiB, opset 17, outputs probabilities [batch, \(predictor.classNames.count)] "
+        var line =
+            "wrote \(onnx) (\(data.count / 1024) KiB, opset 17, outputs probabilities [batch, \(predictor.classNames.count)] "
             + "and embedding [batch, \(predictor.embeddingSize)])"
         guard !parityImages.isEmpty else { return line }
         let images = try parityImages.map { try predictor.decode($0) }
@@ -22,8 +23,10 @@ public enum ONNXExport {
         let predictions = predictor.predict(tensor: x)
         var writer = SafeTensorsWriter()
         writer.add("image", x)
-        let k = predictor.classNames.count, d = predictor.embeddingSize
-        let p = Tensor(shape: [images.count, k]), e = Tensor(shape: [images.count, d])
+        let k = predictor.classNames.count
+        let d = predictor.embeddingSize
+        let p = Tensor(shape: [images.count, k])
+        let e = Tensor(shape: [images.count, d])
         for (i, pr) in predictions.enumerated() {
             for j in 0..<k { p.data[i * k + j] = pr.probabilities[j] }
             for j in 0..<d { e.data[i * d + j] = pr.embedding[j] }

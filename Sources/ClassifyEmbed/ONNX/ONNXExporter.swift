@@ -21,7 +21,8 @@ package struct ONNXExporter {
 
     /// The serialised model.
     package mutating func export() throws -> Data {
-        let spec = predictor.spec, pre = predictor.preprocessing
+        let spec = predictor.spec
+        let pre = predictor.preprocessing
         graph.name = "classify_embed"
         graph.input = [valueInfo("image", ["batch", 3, pre.height, pre.width])]
         var x = "image"
@@ -31,19 +32,23 @@ package struct ONNXExporter {
         let probabilities = try classifier(features)
         _ = node("LpNormalization", [embedding], output: "embedding", attributes: [int("axis", 1), int("p", 2)])
         _ = node("Identity", [probabilities], output: "probabilities")
-        graph.output = [valueInfo("probabilities", ["batch", predictor.classNames.count]),
-                        valueInfo("embedding", ["batch", spec.embeddingSize])]
+        graph.output = [
+            valueInfo("probabilities", ["batch", predictor.classNames.count]),
+            valueInfo("embedding", ["batch", spec.embeddingSize]),
+        ]
         var model = Onnx_ModelProto()
         model.irVersion = 8
         model.producerName = "classify-embed"
         model.producerVersion = ModelFile.format
-        model.docString = "ClassifyEmbed two-head LCNet050; classes: \(predictor.classNames.joined(separator: ", ")); model id \(predictor.modelID)"
+        model.docString =
+            "ClassifyEmbed two-head LCNet050; classes: \(predictor.classNames.joined(separator: ", ")); model id \(predictor.modelID)"
         var opset = Onnx_OperatorSetIdProto()
         opset.domain = ""
         opset.version = 17
         model.opsetImport = [opset]
         var meta = Onnx_StringStringEntryProto()
-        meta.key = "class_names"; meta.value = predictor.classNames.joined(separator: ",")
+        meta.key = "class_names"
+        meta.value = predictor.classNames.joined(separator: ",")
         model.metadataProps = [meta]
         model.graph = graph
         return try model.serializedData()
@@ -54,26 +59,41 @@ package struct ONNXExporter {
     private mutating func emit(_ op: FoldedLCNet.Op, _ x: String) -> String {
         switch op {
         case .conv(let c):
-            let y = conv(x, weight: c.weight, bias: c.bias, shape: [c.outChannels, c.inChannels, c.kernel, c.kernel], stride: c.stride, group: 1)
+            let y = conv(
+                x, weight: c.weight, bias: c.bias, shape: [c.outChannels, c.inChannels, c.kernel, c.kernel],
+                stride: c.stride, group: 1)
             return node("HardSwish", [y])
         case .depthwise(let d):
-            let y = conv(x, weight: d.weight, bias: d.bias, shape: [d.channels, 1, d.kernel, d.kernel], stride: d.stride, group: d.channels)
+            let y = conv(
+                x, weight: d.weight, bias: d.bias, shape: [d.channels, 1, d.kernel, d.kernel], stride: d.stride,
+                group: d.channels)
             return node("HardSwish", [y])
         case .se(let s):
             let pooled = node("GlobalAveragePool", [x])
-            let r = conv(pooled, weight: s.reduceWeight, bias: s.reduceBias, shape: [s.reduced, s.channels, 1, 1], stride: 1, group: 1)
-            let e = conv(node("Relu", [r]), weight: s.expandWeight, bias: s.expandBias, shape: [s.channels, s.reduced, 1, 1], stride: 1, group: 1)
+            let r = conv(
+                pooled, weight: s.reduceWeight, bias: s.reduceBias, shape: [s.reduced, s.channels, 1, 1], stride: 1,
+                group: 1)
+            let e = conv(
+                node("Relu", [r]), weight: s.expandWeight, bias: s.expandBias, shape: [s.channels, s.reduced, 1, 1],
+                stride: 1, group: 1)
             let gate = node("HardSigmoid", [e], attributes: [float("alpha", 1.0 / 6), float("beta", 0.5)])
             return node("Mul", [x, gate])
         }
     }
 
-    private mutating func conv(_ x: String, weight: [Float], bias: [Float]?, shape: [Int], stride: Int, group: Int) -> String {
-        let k = shape[2], pad = k / 2
+    private mutating func conv(
+        _ x: String, weight: [Float], bias: [Float]?, shape: [Int], stride: Int, group: Int
+    ) -> String {
+        let k = shape[2]
+        let pad = k / 2
         var inputs = [x, initializer(weight, shape)]
         if let bias { inputs.append(initializer(bias, [shape[0]])) }
-        return node("Conv", inputs, attributes: [ints("kernel_shape", [k, k]), ints("strides", [stride, stride]),
-                                                  ints("pads", [pad, pad, pad, pad]), int("group", group)])
+        return node(
+            "Conv", inputs,
+            attributes: [
+                ints("kernel_shape", [k, k]), ints("strides", [stride, stride]),
+                ints("pads", [pad, pad, pad, pad]), int("group", group),
+            ])
     }
 
     // MARK: heads
@@ -83,7 +103,10 @@ package struct ONNXExporter {
         return t
     }
 
-    private func values(_ name: String) throws -> [Float] { let t = try tensor(name); return Array(UnsafeBufferPointer(start: t.data, count: t.count)) }
+    private func values(_ name: String) throws -> [Float] {
+        let t = try tensor(name)
+        return Array(UnsafeBufferPointer(start: t.data, count: t.count))
+    }
 
     private mutating func neck(_ features: String) throws -> String {
         let spec = predictor.spec
@@ -92,22 +115,32 @@ package struct ONNXExporter {
         case .flatten: break
         case .squeeze:
             let w = try tensor("neck.squeeze.weight")
-            x = conv(x, weight: try values("neck.squeeze.weight"), bias: tensors["neck.squeeze.bias"] == nil ? nil : try values("neck.squeeze.bias"),
-                     shape: [w[0], w[1], 1, 1], stride: 1, group: 1)
+            x = conv(
+                x, weight: try values("neck.squeeze.weight"),
+                bias: tensors["neck.squeeze.bias"] == nil ? nil : try values("neck.squeeze.bias"),
+                shape: [w[0], w[1], 1, 1], stride: 1, group: 1)
         case .gap: x = node("GlobalAveragePool", [x])
         }
         x = node("Flatten", [x], attributes: [int("axis", 1)])
         for i in 1...2 {
             let w = try tensor("neck.fc\(i).weight")
-            x = node("Gemm", [x, initializer(try values("neck.fc\(i).weight"), [w[0], w[1]])], attributes: [int("transB", 1)])
+            x = node(
+                "Gemm", [x, initializer(try values("neck.fc\(i).weight"), [w[0], w[1]])], attributes: [int("transB", 1)]
+            )
             if spec.neckNorm == .ln || spec.neckNorm == .lnbn {
                 let d = w[0]
-                x = node("LayerNormalization", [x, initializer(try values("neck.norm\(i).weight"), [d]), initializer(try values("neck.norm\(i).bias"), [d])],
-                         attributes: [int("axis", -1), float("epsilon", 1e-5)])
+                x = node(
+                    "LayerNormalization",
+                    [
+                        x, initializer(try values("neck.norm\(i).weight"), [d]),
+                        initializer(try values("neck.norm\(i).bias"), [d]),
+                    ],
+                    attributes: [int("axis", -1), float("epsilon", 1e-5)])
             }
             if spec.neckNorm == .bn || spec.neckNorm == .lnbn {
                 let (scale, shift) = try foldedBatchNorm("neck.bn\(i)")
-                x = node("Add", [node("Mul", [x, initializer(scale, [scale.count])]), initializer(shift, [shift.count])])
+                x = node(
+                    "Add", [node("Mul", [x, initializer(scale, [scale.count])]), initializer(shift, [shift.count])])
             }
         }
         return x
@@ -122,28 +155,41 @@ package struct ONNXExporter {
         var x = conv(features, weight: weight, bias: shift, shape: [w[0], w[1], 1, 1], stride: 1, group: 1)
         x = node("Flatten", [node("GlobalAveragePool", [node("HardSwish", [x])])], attributes: [int("axis", 1)])
         let fc = try tensor("cls_head.fc.weight")
-        let logits = node("Gemm", [x, initializer(try values("cls_head.fc.weight"), [fc[0], fc[1]]), initializer(try values("cls_head.fc.bias"), [fc[0]])],
-                          attributes: [int("transB", 1)])
+        let logits = node(
+            "Gemm",
+            [
+                x, initializer(try values("cls_head.fc.weight"), [fc[0], fc[1]]),
+                initializer(try values("cls_head.fc.bias"), [fc[0]]),
+            ],
+            attributes: [int("transB", 1)])
         if predictor.spec.classMode != "binary" { return node("Softmax", [logits], attributes: [int("axis", 1)]) }
         let p = node("Sigmoid", [logits])
         let q = node("Sub", [initializer([1], [1]), p])
-        let positiveFirst = predictor.spec.classNames.count == 2 && predictor.spec.positiveClass == predictor.spec.classNames[0]
+        let positiveFirst =
+            predictor.spec.classNames.count == 2 && predictor.spec.positiveClass == predictor.spec.classNames[0]
         return node("Concat", positiveFirst ? [p, q] : [q, p], attributes: [int("axis", 1)])
     }
 
     /// BatchNorm (eval) as y = x·scale + shift.
     private func foldedBatchNorm(_ prefix: String) throws -> ([Float], [Float]) {
-        let g = try values(prefix + ".weight"), b = try values(prefix + ".bias")
-        let m = try values(prefix + ".running_mean"), v = try values(prefix + ".running_var")
+        let g = try values(prefix + ".weight")
+        let b = try values(prefix + ".bias")
+        let m = try values(prefix + ".running_mean")
+        let v = try values(prefix + ".running_var")
         let scale = (0..<g.count).map { g[$0] / (v[$0] + 1e-5).squareRoot() }
         return (scale, (0..<g.count).map { b[$0] - m[$0] * scale[$0] })
     }
 
     // MARK: graph building
 
-    private mutating func fresh(_ base: String) -> String { counter += 1; return "\(base)_\(counter)" }
+    private mutating func fresh(_ base: String) -> String {
+        counter += 1
+        return "\(base)_\(counter)"
+    }
 
-    private mutating func node(_ op: String, _ inputs: [String], output: String? = nil, attributes: [Onnx_AttributeProto] = []) -> String {
+    private mutating func node(
+        _ op: String, _ inputs: [String], output: String? = nil, attributes: [Onnx_AttributeProto] = []
+    ) -> String {
         var n = Onnx_NodeProto()
         n.opType = op
         n.name = fresh(op.lowercased())
@@ -181,12 +227,24 @@ package struct ONNXExporter {
     }
 
     private func int(_ name: String, _ value: Int) -> Onnx_AttributeProto {
-        var a = Onnx_AttributeProto(); a.name = name; a.type = .int; a.i = Int64(value); return a
+        var a = Onnx_AttributeProto()
+        a.name = name
+        a.type = .int
+        a.i = Int64(value)
+        return a
     }
     private func ints(_ name: String, _ value: [Int]) -> Onnx_AttributeProto {
-        var a = Onnx_AttributeProto(); a.name = name; a.type = .ints; a.ints = value.map(Int64.init); return a
+        var a = Onnx_AttributeProto()
+        a.name = name
+        a.type = .ints
+        a.ints = value.map(Int64.init)
+        return a
     }
     private func float(_ name: String, _ value: Float) -> Onnx_AttributeProto {
-        var a = Onnx_AttributeProto(); a.name = name; a.type = .float; a.f = value; return a
+        var a = Onnx_AttributeProto()
+        a.name = name
+        a.type = .float
+        a.f = value
+        return a
     }
 }

@@ -21,7 +21,10 @@ package struct DatasetBuildSettings: Sendable {
     /// Share of document pages that are also shown on a screen in a reader app (identity `screen:…`).
     package var readerFraction = 0.3
 
-    package init(sources: URL, output: URL) { self.sources = sources; self.output = output }
+    package init(sources: URL, output: URL) {
+        self.sources = sources
+        self.output = output
+    }
 }
 
 /// What `DatasetBuilder.build` made.
@@ -51,7 +54,8 @@ package struct DatasetBuilder: Sendable {
 
         var item: SourceItem {
             switch self {
-            case .page(let i, _), .reader(let i), .screenshot(let i), .photo(let i), .object(let i), .texture(let i): return i
+            case .page(let i, _), .reader(let i), .screenshot(let i), .photo(let i), .object(let i), .texture(let i):
+                return i
             }
         }
         var label: String {
@@ -116,7 +120,8 @@ package struct DatasetBuilder: Sendable {
         let fm = FileManager.default
         for split in ["train", "val", "test"] {
             for name in Self.classNames {
-                try fm.createDirectory(at: settings.output.appendingPathComponent("\(split)/\(name)"), withIntermediateDirectories: true)
+                try fm.createDirectory(
+                    at: settings.output.appendingPathComponent("\(split)/\(name)"), withIntermediateDirectories: true)
             }
         }
         let results = JobResults(count: jobs.count)
@@ -175,7 +180,8 @@ package struct DatasetBuilder: Sendable {
                 let view: DocumentView = u < 0.5 ? .photo : (u < 0.85 ? .locatorCrop : .scan)
                 frame = synth.document(page: source, view: view, surface: pools.surface(rng: &rng), rng: &rng)
             case .reader:
-                frame = synth.screen(content: synth.readerView(page: source, rng: &rng), surroundings: pools.room(rng: &rng), rng: &rng)
+                frame = synth.screen(
+                    content: synth.readerView(page: source, rng: &rng), surroundings: pools.room(rng: &rng), rng: &rng)
             case .screenshot:
                 frame = synth.screen(content: source, surroundings: pools.room(rng: &rng), rng: &rng)
             case .photo:
@@ -188,7 +194,8 @@ package struct DatasetBuilder: Sendable {
                 synth.camera(&frame, hotspot: 0.3, rng: &rng)
             }
             let name = "\(job.split)/\(job.subject.label)/\(String(format: "%05d", index))_\(k).jpg"
-            try JPEGWriter.write(frame.rgb8(), quality: synth.jpegQuality(rng: &rng), to: settings.output.appendingPathComponent(name))
+            try JPEGWriter.write(
+                frame.rgb8(), quality: synth.jpegQuality(rng: &rng), to: settings.output.appendingPathComponent(name))
             files.append(name)
         }
         return files
@@ -196,8 +203,10 @@ package struct DatasetBuilder: Sendable {
 
     /// A card-shaped window (ID-1 aspect 85.6 : 54) of a page, at a position fixed by the identity's seed.
     func cardCrop(_ page: FloatImage, rng: inout SeededGenerator) -> FloatImage {
-        let cw = Int(Double(page.width) * rng.range(0.45, 0.8)), ch = min(page.height, Int(Double(cw) / 1.586))
-        let x = Int(rng.range(0, Double(page.width - cw))), y = Int(rng.range(0, Double(max(0, page.height - ch))))
+        let cw = Int(Double(page.width) * rng.range(0.45, 0.8))
+        let ch = min(page.height, Int(Double(cw) / 1.586))
+        let x = Int(rng.range(0, Double(page.width - cw)))
+        let y = Int(rng.range(0, Double(max(0, page.height - ch))))
         return page.cropped(x: x, y: y, width: cw, height: ch)
     }
 }
@@ -209,16 +218,24 @@ struct SurfacePools: Sendable {
 
     init(manifest: SourceManifest) throws {
         let decoder = ImageDecoder()
-        textures = manifest.items(.surface).compactMap { try? FloatImage(decoder.decode(contentsOf: $0.path)).fitting(longSide: 384) }
-        photos = manifest.items(.photo).compactMap { try? FloatImage(decoder.decode(contentsOf: $0.path)).fitting(longSide: 512) }
+        textures = manifest.items(.surface).compactMap {
+            try? FloatImage(decoder.decode(contentsOf: $0.path)).fitting(longSide: 384)
+        }
+        photos = manifest.items(.photo).compactMap {
+            try? FloatImage(decoder.decode(contentsOf: $0.path)).fitting(longSide: 512)
+        }
         guard !photos.isEmpty else {
-            throw SplitError(problems: ["\(manifest.folder.path): the manifest lists no readable photo; run Tools/fetch-sources again"])
+            throw SplitError(problems: [
+                "\(manifest.folder.path): the manifest lists no readable photo; run Tools/fetch-sources again"
+            ])
         }
     }
 
     /// Under a page or object: a texture (half the time), a photo, or (inside `background`) a plain colour.
     func surface(rng: inout SeededGenerator) -> Surface {
-        if !textures.isEmpty && rng.chance(0.5) { return Surface(image: textures[Int(rng.next() % UInt64(textures.count))], tiles: true) }
+        if !textures.isEmpty && rng.chance(0.5) {
+            return Surface(image: textures[Int(rng.next() % UInt64(textures.count))], tiles: true)
+        }
         return Surface(image: photos[Int(rng.next() % UInt64(photos.count))], tiles: false)
     }
 
@@ -238,17 +255,22 @@ final class JobResults: @unchecked Sendable {
     private var capturesDone = 0
     var outcomes: [Result<[String], Error>?]
 
-    init(count: Int) { self.count = count; outcomes = Array(repeating: nil, count: count) }
+    init(count: Int) {
+        self.count = count
+        outcomes = Array(repeating: nil, count: count)
+    }
 
     func claim() -> Int? {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         guard next < count else { return nil }
         next += 1
         return next - 1
     }
 
     func finish(_ j: Int, _ r: Result<[String], Error>, captures: Int) -> (crossedTenth: Bool, captures: Int) {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         outcomes[j] = r
         done += 1
         capturesDone += captures

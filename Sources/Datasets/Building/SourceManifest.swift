@@ -32,19 +32,27 @@ package struct SourceManifest: Sendable {
         self.folder = folder
         let file = folder.appendingPathComponent("manifest.csv")
         guard let text = try? String(contentsOf: file, encoding: .utf8) else {
-            throw SplitError(problems: ["\(file.path): no source manifest; run Tools/fetch-sources first (it writes sources/manifest.csv)"])
+            throw SplitError(problems: [
+                "\(file.path): no source manifest; run Tools/fetch-sources first (it writes sources/manifest.csv)"
+            ])
         }
-        var items: [SourceItem] = [], problems: [String] = []
+        var items: [SourceItem] = []
+        var problems: [String] = []
         for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") { continue }
-            let fields = line.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            let fields = line.split(separator: "|", omittingEmptySubsequences: false).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
             guard fields.count == 3, let kind = SourceItem.Kind(rawValue: fields[0]), !fields[1].isEmpty else {
-                problems.append("\(file.path):\(n + 1): expected `kind|path|package` with kind one of "
-                    + SourceItem.Kind.allCases.map(\.rawValue).joined(separator: ", ") + ", got `\(line)`")
+                problems.append(
+                    "\(file.path):\(n + 1): expected `kind|path|package` with kind one of "
+                        + SourceItem.Kind.allCases.map(\.rawValue).joined(separator: ", ") + ", got `\(line)`")
                 continue
             }
-            items.append(SourceItem(kind: kind, path: folder.appendingPathComponent(fields[1]), package: fields[2], key: fields[1]))
+            items.append(
+                SourceItem(
+                    kind: kind, path: folder.appendingPathComponent(fields[1]), package: fields[2], key: fields[1]))
         }
         if !problems.isEmpty { throw SplitError(problems: problems) }
         if items.isEmpty { throw SplitError(problems: ["\(file.path): the manifest lists no sources"]) }
@@ -57,7 +65,12 @@ package struct SourceManifest: Sendable {
 /// FNV-1a of a string mixed with a seed: stable across runs and platforms (Swift's `hashValue` is not).
 package func stableHash(_ s: String, seed: UInt64) -> UInt64 {
     var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ (seed &* 0x9E37_79B9_7F4A_7C15)
-    for b in s.utf8 { h ^= UInt64(b); h = h &* 0x100_0000_01b3 }
-    h ^= h >> 33; h = h &* 0xff51_afd7_ed55_8ccd; h ^= h >> 33
+    for b in s.utf8 {
+        h ^= UInt64(b)
+        h = h &* 0x100_0000_01b3
+    }
+    h ^= h >> 33
+    h = h &* 0xff51_afd7_ed55_8ccd
+    h ^= h >> 33
     return h
 }

@@ -5,10 +5,15 @@ package struct BlockedDenseWeights: @unchecked Sendable {
     package let inChannels: Int, outBlocks: Int, kernel: Int, stride: Int
 
     /// `weight` is `[outChannels][inChannels][k][k]`, `bias` has `outChannels` values.
-    package init(weight: UnsafePointer<Float>, bias: [Float], outChannels: Int, inChannels: Int, kernel: Int, stride: Int) {
-        self.inChannels = inChannels; outBlocks = BlockedPlane.blocks(forChannels: outChannels)
-        self.kernel = kernel; self.stride = stride
-        (weights, self.bias) = Blocked.packWeights(weight, bias: bias, channels: outChannels, per: inChannels * kernel * kernel)
+    package init(
+        weight: UnsafePointer<Float>, bias: [Float], outChannels: Int, inChannels: Int, kernel: Int, stride: Int
+    ) {
+        self.inChannels = inChannels
+        outBlocks = BlockedPlane.blocks(forChannels: outChannels)
+        self.kernel = kernel
+        self.stride = stride
+        (weights, self.bias) = Blocked.packWeights(
+            weight, bias: bias, channels: outChannels, per: inChannels * kernel * kernel)
     }
 
     /// Output size along one axis (padding k/2).
@@ -24,8 +29,10 @@ package enum BlockedDenseConvolution {
     package static func items(_ w: BlockedDenseWeights, outHeight: Int) -> Int { w.outBlocks * outHeight }
 
     /// `x` is one `[inChannels][height][width]` image.
-    package static func forward(x: UnsafePointer<Float>, height h: Int, width wd: Int, _ w: BlockedDenseWeights,
-                                y: UnsafeMutablePointer<Float>, out: BlockedPlane, items: Range<Int>) {
+    package static func forward(
+        x: UnsafePointer<Float>, height h: Int, width wd: Int, _ w: BlockedDenseWeights,
+        y: UnsafeMutablePointer<Float>, out: BlockedPlane, items: Range<Int>
+    ) {
         // The stem's shape gets its own copy with constant loop bounds, which the compiler unrolls.
         if (w.kernel, w.stride, w.inChannels) == (3, 2, 3) {
             run(3, 2, 3, x, h, wd, w, y, out, items)
@@ -35,21 +42,33 @@ package enum BlockedDenseConvolution {
     }
 
     @inline(__always)
-    static func run(_ k: Int, _ s: Int, _ cin: Int, _ x: UnsafePointer<Float>, _ h: Int, _ wd: Int, _ w: BlockedDenseWeights,
-                    _ y: UnsafeMutablePointer<Float>, _ out: BlockedPlane, _ items: Range<Int>) {
-        let p = k / 2, per = cin * k * k
+    static func run(
+        _ k: Int, _ s: Int, _ cin: Int, _ x: UnsafePointer<Float>, _ h: Int, _ wd: Int, _ w: BlockedDenseWeights,
+        _ y: UnsafeMutablePointer<Float>, _ out: BlockedPlane, _ items: Range<Int>
+    ) {
+        let p = k / 2
+        let per = cin * k * k
         for item in items {
-            let oy = item / w.outBlocks, b = item % w.outBlocks
+            let oy = item / w.outBlocks
+            let b = item % w.outBlocks
             let wts = UnsafePointer(w.weights.pointer + b * per * 8)
             let bias = Blocked.load(w.bias.pointer + b * 8)
             let dst = y + out.offset(b, oy, 0)
             let top = oy * s - p
-            let kyLo = max(0, -top), kyHi = min(k, h - top)
+            let kyLo = max(0, -top)
+            let kyHi = min(k, h - top)
             var ox = 0
             while ox < out.width {
                 let left = ox * s - p
                 if ox + 8 <= out.width && left >= 0 && left + 7 * s + k - 1 < wd {
-                    var a0 = bias, a1 = bias, a2 = bias, a3 = bias, a4 = bias, a5 = bias, a6 = bias, a7 = bias
+                    var a0 = bias
+                    var a1 = bias
+                    var a2 = bias
+                    var a3 = bias
+                    var a4 = bias
+                    var a5 = bias
+                    var a6 = bias
+                    var a7 = bias
                     for c in 0..<cin {
                         for ky in kyLo..<kyHi {
                             let row = x + (c * h + top + ky) * wd + left
@@ -70,13 +89,16 @@ package enum BlockedDenseConvolution {
                     Blocked.storeHardSwish((a0, a1, a2, a3, a4, a5, a6, a7), dst + ox * 8)
                     ox += 8
                 } else {
-                    let kxLo = max(0, -left), kxHi = min(k, wd - left)
+                    let kxLo = max(0, -left)
+                    let kxHi = min(k, wd - left)
                     var a = bias
                     for c in 0..<cin {
                         for ky in kyLo..<kyHi {
                             let row = x + (c * h + top + ky) * wd + left
                             let wr = wts + ((c * k + ky) * k) * 8
-                            for kx in kxLo..<kxHi { a = a.addingProduct(V8(repeating: row[kx]), Blocked.load(wr + kx * 8)) }
+                            for kx in kxLo..<kxHi {
+                                a = a.addingProduct(V8(repeating: row[kx]), Blocked.load(wr + kx * 8))
+                            }
                         }
                     }
                     Blocked.store(Blocked.hardSwish(a), dst + ox * 8)

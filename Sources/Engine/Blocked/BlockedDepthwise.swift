@@ -5,7 +5,9 @@ package struct BlockedDepthwiseWeights: @unchecked Sendable {
 
     /// `weight` is `[channels][k·k]`, `bias` has `channels` values.
     package init(weight: UnsafePointer<Float>, bias: [Float], channels: Int, kernel: Int, stride: Int) {
-        blocks = BlockedPlane.blocks(forChannels: channels); self.kernel = kernel; self.stride = stride
+        blocks = BlockedPlane.blocks(forChannels: channels)
+        self.kernel = kernel
+        self.stride = stride
         (weights, self.bias) = Blocked.packWeights(weight, bias: bias, channels: channels, per: kernel * kernel)
     }
 
@@ -21,8 +23,10 @@ package enum BlockedDepthwise {
     /// Independent work items: output rows × blocks, row-major (a share of the items is a band of rows).
     package static func items(_ w: BlockedDepthwiseWeights, outHeight: Int) -> Int { w.blocks * outHeight }
 
-    package static func forward(x: UnsafePointer<Float>, in g: BlockedPlane, _ w: BlockedDepthwiseWeights,
-                                y: UnsafeMutablePointer<Float>, out: BlockedPlane, items: Range<Int>) {
+    package static func forward(
+        x: UnsafePointer<Float>, in g: BlockedPlane, _ w: BlockedDepthwiseWeights,
+        y: UnsafeMutablePointer<Float>, out: BlockedPlane, items: Range<Int>
+    ) {
         precondition(g.pad == w.kernel / 2, "depthwise input needs a border of \(w.kernel / 2), has \(g.pad)")
         switch (w.kernel, w.stride) {
         case (3, 1): run(3, 1, x, g, w, y, out, items)
@@ -34,18 +38,29 @@ package enum BlockedDepthwise {
     }
 
     @inline(__always)
-    static func run(_ k: Int, _ s: Int, _ x: UnsafePointer<Float>, _ g: BlockedPlane, _ w: BlockedDepthwiseWeights,
-                    _ y: UnsafeMutablePointer<Float>, _ out: BlockedPlane, _ items: Range<Int>) {
-        let rf = g.rowFloats, kk = k * k
+    static func run(
+        _ k: Int, _ s: Int, _ x: UnsafePointer<Float>, _ g: BlockedPlane, _ w: BlockedDepthwiseWeights,
+        _ y: UnsafeMutablePointer<Float>, _ out: BlockedPlane, _ items: Range<Int>
+    ) {
+        let rf = g.rowFloats
+        let kk = k * k
         for item in items {
-            let oy = item / w.blocks, b = item % w.blocks
+            let oy = item / w.blocks
+            let b = item % w.blocks
             let src = x + b * g.blockFloats + oy * s * rf
             let wts = UnsafePointer(w.weights.pointer + b * kk * 8)
             let bias = Blocked.load(w.bias.pointer + b * 8)
             let dst = y + out.offset(b, oy, 0)
             var ox = 0
             while ox + 8 <= out.width {
-                var a0 = bias, a1 = bias, a2 = bias, a3 = bias, a4 = bias, a5 = bias, a6 = bias, a7 = bias
+                var a0 = bias
+                var a1 = bias
+                var a2 = bias
+                var a3 = bias
+                var a4 = bias
+                var a5 = bias
+                var a6 = bias
+                var a7 = bias
                 for ky in 0..<k {
                     let r = src + ky * rf + ox * s * 8
                     for kx in 0..<k {
@@ -64,7 +79,10 @@ package enum BlockedDepthwise {
                 ox += 8
             }
             while ox + 4 <= out.width {
-                var a0 = bias, a1 = bias, a2 = bias, a3 = bias
+                var a0 = bias
+                var a1 = bias
+                var a2 = bias
+                var a3 = bias
                 for ky in 0..<k {
                     let r = src + ky * rf + ox * s * 8
                     for kx in 0..<k {
@@ -82,7 +100,9 @@ package enum BlockedDepthwise {
                 var a = bias
                 for ky in 0..<k {
                     let r = src + ky * rf + ox * s * 8
-                    for kx in 0..<k { a = a.addingProduct(Blocked.load(r + kx * 8), Blocked.load(wts + (ky * k + kx) * 8)) }
+                    for kx in 0..<k {
+                        a = a.addingProduct(Blocked.load(r + kx * 8), Blocked.load(wts + (ky * k + kx) * 8))
+                    }
                 }
                 Blocked.store(Blocked.hardSwish(a), dst + ox * 8)
                 ox += 1

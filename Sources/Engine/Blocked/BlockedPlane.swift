@@ -10,7 +10,10 @@ package struct BlockedPlane: Sendable, Equatable {
     package var blocks: Int, height: Int, width: Int, pad: Int
 
     package init(blocks: Int, height: Int, width: Int, pad: Int = 0) {
-        self.blocks = blocks; self.height = height; self.width = width; self.pad = pad
+        self.blocks = blocks
+        self.height = height
+        self.width = width
+        self.pad = pad
     }
 
     /// Channels rounded up to whole blocks.
@@ -28,7 +31,8 @@ package struct BlockedPlane: Sendable, Equatable {
     /// Zeroes the border of blocks `range` (the interior is left alone).
     package func zeroBorder(_ p: UnsafeMutablePointer<Float>, blocks range: Range<Int>) {
         guard pad > 0 else { return }
-        let rf = rowFloats, side = pad * 8
+        let rf = rowFloats
+        let side = pad * 8
         for b in range {
             let base = p + b * blockFloats
             base.update(repeating: 0, count: pad * rf)
@@ -43,7 +47,9 @@ package struct BlockedPlane: Sendable, Equatable {
 
 /// Small helpers shared by the blocked kernels.
 package enum Blocked {
-    @inline(__always) package static func load(_ p: UnsafePointer<Float>) -> V8 { UnsafeRawPointer(p).loadUnaligned(as: V8.self) }
+    @inline(__always) package static func load(_ p: UnsafePointer<Float>) -> V8 {
+        UnsafeRawPointer(p).loadUnaligned(as: V8.self)
+    }
     @inline(__always) package static func store(_ v: V8, _ p: UnsafeMutablePointer<Float>) {
         UnsafeMutableRawPointer(p).storeBytes(of: v, as: V8.self)
     }
@@ -61,14 +67,25 @@ package enum Blocked {
     @inline(__always) package static func hardSigmoid(_ z: V8) -> V8 { clamp(z + 3, 0, 6) * (1 / 6) }
 
     /// Stores hard-swish of eight consecutive output pixels' accumulators at `dst`.
-    @inline(__always) package static func storeHardSwish(_ a: (V8, V8, V8, V8, V8, V8, V8, V8), _ dst: UnsafeMutablePointer<Float>) {
-        store(hardSwish(a.0), dst); store(hardSwish(a.1), dst + 8); store(hardSwish(a.2), dst + 16); store(hardSwish(a.3), dst + 24)
-        store(hardSwish(a.4), dst + 32); store(hardSwish(a.5), dst + 40); store(hardSwish(a.6), dst + 48); store(hardSwish(a.7), dst + 56)
+    @inline(__always) package static func storeHardSwish(
+        _ a: (V8, V8, V8, V8, V8, V8, V8, V8), _ dst: UnsafeMutablePointer<Float>
+    ) {
+        store(hardSwish(a.0), dst)
+        store(hardSwish(a.1), dst + 8)
+        store(hardSwish(a.2), dst + 16)
+        store(hardSwish(a.3), dst + 24)
+        store(hardSwish(a.4), dst + 32)
+        store(hardSwish(a.5), dst + 40)
+        store(hardSwish(a.6), dst + 48)
+        store(hardSwish(a.7), dst + 56)
     }
 
     /// Stores hard-swish of four consecutive output pixels' accumulators at `dst`.
     @inline(__always) package static func storeHardSwish(_ a: (V8, V8, V8, V8), _ dst: UnsafeMutablePointer<Float>) {
-        store(hardSwish(a.0), dst); store(hardSwish(a.1), dst + 8); store(hardSwish(a.2), dst + 16); store(hardSwish(a.3), dst + 24)
+        store(hardSwish(a.0), dst)
+        store(hardSwish(a.1), dst + 8)
+        store(hardSwish(a.2), dst + 16)
+        store(hardSwish(a.3), dst + 24)
     }
 
     /// The contiguous share `part` of `parts` of `0..<count`.
@@ -79,10 +96,14 @@ package enum Blocked {
     /// Packs per-output-channel weight rows `weight[channels][per]` as `[channels/8][paddedPer][8]` (the eight
     /// channels of a block interleaved, rows zero-padded to `paddedPer`, missing channels zero) and the bias as
     /// `[channels/8 · 8]`: the layout every blocked kernel reads one weight vector per tap from.
-    package static func packWeights(_ weight: UnsafePointer<Float>, bias: [Float], channels: Int, per: Int,
-                                    paddedPer: Int? = nil) -> (weights: AlignedStorage, bias: AlignedStorage) {
-        let blocks = BlockedPlane.blocks(forChannels: channels), stride = paddedPer ?? per
-        let w = AlignedStorage(count: blocks * stride * 8), b = AlignedStorage(count: blocks * 8)
+    package static func packWeights(
+        _ weight: UnsafePointer<Float>, bias: [Float], channels: Int, per: Int,
+        paddedPer: Int? = nil
+    ) -> (weights: AlignedStorage, bias: AlignedStorage) {
+        let blocks = BlockedPlane.blocks(forChannels: channels)
+        let stride = paddedPer ?? per
+        let w = AlignedStorage(count: blocks * stride * 8)
+        let b = AlignedStorage(count: blocks * 8)
         for c in 0..<channels {
             for j in 0..<per { w.pointer[((c / 8) * stride + j) * 8 + c % 8] = weight[c * per + j] }
             b.pointer[c] = bias[c]
@@ -91,10 +112,14 @@ package enum Blocked {
     }
 
     /// Output size of a k×k convolution with padding k/2 along one axis.
-    package static func outputSize(_ n: Int, kernel: Int, stride: Int) -> Int { (n + 2 * (kernel / 2) - kernel) / stride + 1 }
+    package static func outputSize(_ n: Int, kernel: Int, stride: Int) -> Int {
+        (n + 2 * (kernel / 2) - kernel) / stride + 1
+    }
 
     /// NCHW `[channels][height][width]` → the blocked plane's interior (channels past `channels` zero).
-    package static func pack(_ src: UnsafePointer<Float>, channels: Int, into dst: UnsafeMutablePointer<Float>, _ g: BlockedPlane) {
+    package static func pack(
+        _ src: UnsafePointer<Float>, channels: Int, into dst: UnsafeMutablePointer<Float>, _ g: BlockedPlane
+    ) {
         dst.update(repeating: 0, count: g.floats)
         for c in 0..<channels {
             let plane = src + c * g.pixels
@@ -106,7 +131,9 @@ package enum Blocked {
     }
 
     /// The blocked plane's interior → NCHW `[channels][height][width]`.
-    package static func unpack(_ src: UnsafePointer<Float>, _ g: BlockedPlane, channels: Int, into dst: UnsafeMutablePointer<Float>) {
+    package static func unpack(
+        _ src: UnsafePointer<Float>, _ g: BlockedPlane, channels: Int, into dst: UnsafeMutablePointer<Float>
+    ) {
         for c in 0..<channels {
             let plane = dst + c * g.pixels
             for y in 0..<g.height {

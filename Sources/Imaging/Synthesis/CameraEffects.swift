@@ -12,7 +12,8 @@ extension FloatImage {
         var kernel = (-radius...radius).map { exp(-Float($0 * $0) / (2 * sigma * sigma)) }
         let total = kernel.reduce(0, +)
         kernel = kernel.map { $0 / total }
-        let w = width, h = height
+        let w = width
+        let h = height
         var tmp = [Float](repeating: 0, count: w * h)
         func blur(_ p: UnsafeMutablePointer<Float>) {
             for y in 0..<h {
@@ -38,18 +39,24 @@ extension FloatImage {
     /// Multiplies by a linear ramp from `from` to `to` along `angle`, adds a Gaussian hot spot of
     /// `hotspot` strength at (`cx`, `cy`) (fractions of the frame) with `radius` (fraction of the diagonal),
     /// and darkens the corners by `vignette` (0 = none).
-    package mutating func light(from: Float, to: Float, angle: Float, hotspot: Float, cx: Float, cy: Float,
-                                radius: Float, vignette: Float) {
-        let n = plane, diag = Float(width * width + height * height).squareRoot()
-        let dx = cos(angle), dy = sin(angle)
+    package mutating func light(
+        from: Float, to: Float, angle: Float, hotspot: Float, cx: Float, cy: Float,
+        radius: Float, vignette: Float
+    ) {
+        let n = plane
+        let diag = Float(width * width + height * height).squareRoot()
+        let dx = cos(angle)
+        let dy = sin(angle)
         let r2 = max(radius * diag, 1) * max(radius * diag, 1)
         for y in 0..<height {
             for x in 0..<width {
-                let nx = Float(x) / Float(width) - 0.5, ny = Float(y) / Float(height) - 0.5
+                let nx = Float(x) / Float(width) - 0.5
+                let ny = Float(y) / Float(height) - 0.5
                 let t = min(max((nx * dx + ny * dy) + 0.5, 0), 1)
                 var gain = from + (to - from) * t
                 gain *= 1 - vignette * (nx * nx + ny * ny) * 2
-                let ex = Float(x) - cx * Float(width), ey = Float(y) - cy * Float(height)
+                let ex = Float(x) - cx * Float(width)
+                let ey = Float(y) - cy * Float(height)
                 let spot = hotspot * exp(-(ex * ex + ey * ey) / (2 * r2))
                 let i = y * width + x
                 for c in 0..<3 { planes[c * n + i] = planes[c * n + i] * gain + spot }
@@ -59,20 +66,29 @@ extension FloatImage {
 
     /// A cast shadow (a hand, a phone, a lamp arm): the wedge on the far side of two lines through
     /// (`cx`, `cy`) at `angle` ± `spread`, darkened by `strength` with a penumbra `softness` pixels wide.
-    package mutating func castShadow(cx: Float, cy: Float, angle: Float, spread: Float, strength: Float, softness: Float) {
+    package mutating func castShadow(
+        cx: Float, cy: Float, angle: Float, spread: Float, strength: Float, softness: Float
+    ) {
         let n = plane
-        let a1 = angle - spread, a2 = angle + spread
-        let (n1x, n1y) = (-sin(a1), cos(a1)), (n2x, n2y) = (sin(a2), -cos(a2))
-        let px = cx * Float(width), py = cy * Float(height), soft = max(softness, 0.5)
+        let a1 = angle - spread
+        let a2 = angle + spread
+        let (n1x, n1y) = (-sin(a1), cos(a1))
+        let (n2x, n2y) = (sin(a2), -cos(a2))
+        let px = cx * Float(width)
+        let py = cy * Float(height)
+        let soft = max(softness, 0.5)
         for y in 0..<height {
             for x in 0..<width {
-                let rx = Float(x) - px, ry = Float(y) - py
-                let d1 = (rx * n1x + ry * n1y) / soft, d2 = (rx * n2x + ry * n2y) / soft
+                let rx = Float(x) - px
+                let ry = Float(y) - py
+                let d1 = (rx * n1x + ry * n1y) / soft
+                let d2 = (rx * n2x + ry * n2y) / soft
                 let inside = smoothStep(d1) * smoothStep(d2)
                 let along = rx * cos(angle) + ry * sin(angle)
                 let m = along > 0 ? inside : inside * smoothStep(1 + along / soft)
                 if m <= 0 { continue }
-                let f = 1 - strength * m, i = y * width + x
+                let f = 1 - strength * m
+                let i = y * width + x
                 for c in 0..<3 { planes[c * n + i] *= f }
             }
         }
@@ -80,7 +96,8 @@ extension FloatImage {
 
     /// Per-channel gains (white balance), then `(v·exposure)^gamma`, then contrast around mid-grey.
     package mutating func tone(gains: (Float, Float, Float), exposure: Float, gamma: Float, contrast: Float) {
-        let n = plane, g = [gains.0, gains.1, gains.2]
+        let n = plane
+        let g = [gains.0, gains.1, gains.2]
         for c in 0..<3 {
             for i in 0..<n {
                 let v = max(planes[c * n + i] * g[c] * exposure, 0)
@@ -105,7 +122,9 @@ extension FloatImage {
         let n = plane
         for i in 0..<n {
             let v = 0.299 * planes[i] + 0.587 * planes[n + i] + 0.114 * planes[2 * n + i]
-            planes[i] = v; planes[n + i] = v; planes[2 * n + i] = v
+            planes[i] = v
+            planes[n + i] = v
+            planes[2 * n + i] = v
         }
     }
 }
@@ -123,12 +142,15 @@ package enum JPEGWriter {
         var length = 0
         var message = [CChar](repeating: 0, count: 200)
         let rc = image.pixels.withUnsafeBufferPointer { p in
-            ce_jpeg_encode_rgb8(p.baseAddress, Int32(image.width), Int32(image.height), Int32(min(max(quality, 1), 100)),
-                                &out, &length, &message)
+            ce_jpeg_encode_rgb8(
+                p.baseAddress, Int32(image.width), Int32(image.height), Int32(min(max(quality, 1), 100)),
+                &out, &length, &message)
         }
         defer { ce_free(out) }
         guard Int(rc) == CE_OK, let out else {
-            throw ImageError.unwritable(file: file, reason: String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            throw ImageError.unwritable(
+                file: file,
+                reason: String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
         }
         return Data(bytes: out, count: length)
     }
@@ -136,6 +158,8 @@ package enum JPEGWriter {
     /// Encodes and writes atomically (temp file + rename).
     package static func write(_ image: RGBImage, quality: Int, to url: URL) throws {
         let data = try encode(image, quality: quality, file: url.path)
-        do { try AtomicFile.write(data, to: url) } catch { throw ImageError.unwritable(file: url.path, reason: "\(error)") }
+        do { try AtomicFile.write(data, to: url) } catch {
+            throw ImageError.unwritable(file: url.path, reason: "\(error)")
+        }
     }
 }

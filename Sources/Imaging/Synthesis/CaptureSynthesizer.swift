@@ -6,7 +6,10 @@ package struct Surface: Sendable {
     package var image: FloatImage
     package var tiles: Bool
 
-    package init(image: FloatImage, tiles: Bool) { self.image = image; self.tiles = tiles }
+    package init(image: FloatImage, tiles: Bool) {
+        self.image = image
+        self.tiles = tiles
+    }
 }
 
 /// How a document page is captured.
@@ -36,19 +39,26 @@ package struct CaptureSynthesizer: Sendable {
     // MARK: documents
 
     /// A document page captured as `view`. `page` is the rendered page (white paper, any size).
-    package func document(page: FloatImage, view: DocumentView, surface: Surface, rng: inout SeededGenerator) -> FloatImage {
-        let pw = Double(page.width), ph = Double(page.height), long = max(pw, ph)
+    package func document(
+        page: FloatImage, view: DocumentView, surface: Surface, rng: inout SeededGenerator
+    ) -> FloatImage {
+        let pw = Double(page.width)
+        let ph = Double(page.height)
+        let long = max(pw, ph)
         let (hw, hh) = (pw / long / 2, ph / long / 2)
         if view == .scan {
             let (w, h) = frameSize(portrait: ph >= pw)
             var frame = FloatImage(width: w, height: h, fill: uniformGrey(rng.range(0.88, 1.0), tint: 0.02, rng: &rng))
             let pose = CapturePose(roll: rng.range(-1.5, 1.5) * Double.pi / 180)
-            let quad = QuadPlacement.place([pose.project(x0: -hw, y0: -hh, x1: hw, y1: hh)], width: w, height: h,
-                                           fill: rng.range(0.85, 0.97), offset: (rng.range(-0.02, 0.02), rng.range(-0.02, 0.02)))[0]
+            let quad = QuadPlacement.place(
+                [pose.project(x0: -hw, y0: -hh, x1: hw, y1: hh)], width: w, height: h,
+                fill: rng.range(0.85, 0.97), offset: (rng.range(-0.02, 0.02), rng.range(-0.02, 0.02)))[0]
             drawPage(page, onto: quad, in: &frame, toneStrength: 0.3, rng: &rng)
             if rng.chance(0.4) { frame.makeGrey() }
             frame.gaussianBlur(sigma: rng.range(0.2, 0.7))
-            frame.tone(gains: (1, 1, 1), exposure: rng.range(0.98, 1.08), gamma: rng.range(0.9, 1.1), contrast: rng.range(1.0, 1.15))
+            frame.tone(
+                gains: (1, 1, 1), exposure: rng.range(0.98, 1.08), gamma: rng.range(0.9, 1.1),
+                contrast: rng.range(1.0, 1.15))
             frame.addNoise(shot: rng.range(0, 0.01), read: rng.range(0.001, 0.006), rng: &rng)
             return frame
         }
@@ -57,37 +67,50 @@ package struct CaptureSynthesizer: Sendable {
         let portrait = rng.chance(0.5) ? ph >= pw : rng.chance(0.5)
         var (w, h) = frameSize(portrait: portrait)
         if view == .locatorCrop {
-            let b = QuadPlacement.bounds(quad), margin = rng.range(0, 0.06)
+            let b = QuadPlacement.bounds(quad)
+            let margin = rng.range(0, 0.06)
             let (bw, bh) = (b.2 - b.0, b.3 - b.1)
             (w, h) = frameSize(portrait: bh > bw)
-            quad = QuadPlacement.crop([quad], box: (b.0 - margin * bw, b.1 - margin * bh, b.2 + margin * bw, b.3 + margin * bh),
-                                      width: w, height: h)[0]
+            quad =
+                QuadPlacement.crop(
+                    [quad], box: (b.0 - margin * bw, b.1 - margin * bh, b.2 + margin * bw, b.3 + margin * bh),
+                    width: w, height: h)[0]
         } else {
-            let fill = rng.range(0.4, 0.95), slack = (1 - fill.squareRoot()) / 2
-            quad = QuadPlacement.place([quad], width: w, height: h, fill: fill,
-                                       offset: (rng.range(-slack, slack) * 0.8, rng.range(-slack, slack) * 0.8))[0]
+            let fill = rng.range(0.4, 0.95)
+            let slack = (1 - fill.squareRoot()) / 2
+            quad =
+                QuadPlacement.place(
+                    [quad], width: w, height: h, fill: fill,
+                    offset: (rng.range(-slack, slack) * 0.8, rng.range(-slack, slack) * 0.8))[0]
         }
         var frame = background(surface, width: w, height: h, rng: &rng)
-        frame.fill(quad.map { ($0.x + rng.range(0.5, 2.5), $0.y + rng.range(0.5, 3)) }, colour: (0, 0, 0), opacity: rng.range(0.15, 0.4))
+        frame.fill(
+            quad.map { ($0.x + rng.range(0.5, 2.5), $0.y + rng.range(0.5, 3)) }, colour: (0, 0, 0),
+            opacity: rng.range(0.15, 0.4))
         drawPage(page, onto: quad, in: &frame, toneStrength: 1, rng: &rng)
         if rng.chance(0.35) {
-            frame.castShadow(cx: rng.range(0.1, 0.9), cy: rng.range(0.1, 0.9), angle: rng.range(0, 2 * Float.pi),
-                             spread: rng.range(0.15, 0.6), strength: rng.range(0.2, 0.55), softness: rng.range(2, 14))
+            frame.castShadow(
+                cx: rng.range(0.1, 0.9), cy: rng.range(0.1, 0.9), angle: rng.range(0, 2 * Float.pi),
+                spread: rng.range(0.15, 0.6), strength: rng.range(0.2, 0.55), softness: rng.range(2, 14))
         }
         camera(&frame, hotspot: 0.45, rng: &rng)
         return frame
     }
 
     /// Paper tone and ink fade, then the page drawn into its quad.
-    private func drawPage(_ page: FloatImage, onto quad: [Point2], in frame: inout FloatImage, toneStrength: Float,
-                          rng: inout SeededGenerator) {
+    private func drawPage(
+        _ page: FloatImage, onto quad: [Point2], in frame: inout FloatImage, toneStrength: Float,
+        rng: inout SeededGenerator
+    ) {
         let side = QuadPlacement.bounds(quad)
         let extent = Int((max(side.2 - side.0, side.3 - side.1) * 1.4).rounded(.up))
         var sheet = page.fitting(longSide: max(extent, 16))
-        let warm = rng.range(-0.06, 0.06) * toneStrength, paper = 1 - rng.range(0, 0.08) * toneStrength
+        let warm = rng.range(-0.06, 0.06) * toneStrength
+        let paper = 1 - rng.range(0, 0.08) * toneStrength
         let gains: (Float, Float, Float) = (paper * (1 + warm * 0.5), paper, paper * (1 - warm))
         let ink = 1 - rng.range(0, 0.25) * toneStrength  // faded toner lifts the blacks
-        let n = sheet.plane, g = [gains.0, gains.1, gains.2]
+        let n = sheet.plane
+        let g = [gains.0, gains.1, gains.2]
         for c in 0..<3 { for i in 0..<n { sheet.planes[c * n + i] = (1 - (1 - sheet.planes[c * n + i]) * ink) * g[c] } }
         frame.draw(sheet, onto: quad, samples: 2)
     }
@@ -98,11 +121,14 @@ package struct CaptureSynthesizer: Sendable {
     package func photo(_ photo: FloatImage, rng: inout SeededGenerator) -> FloatImage {
         let (w, h) = frameSize(portrait: rng.chance(0.3))
         var frame = FloatImage(width: w, height: h)
-        let zoom = rng.range(1.0, 2.2), pose = randomPose(maxTilt: 12, rng: &rng)
-        let aspect = Double(photo.width) / Double(photo.height), frameAspect = Double(w) / Double(h)
+        let zoom = rng.range(1.0, 2.2)
+        let pose = randomPose(maxTilt: 12, rng: &rng)
+        let aspect = Double(photo.width) / Double(photo.height)
+        let frameAspect = Double(w) / Double(h)
         let (hw, hh) = aspect > frameAspect ? (aspect / frameAspect / 2, 0.5) : (0.5, frameAspect / aspect / 2)
-        let quad = QuadPlacement.place([pose.project(x0: -hw, y0: -hh, x1: hw, y1: hh)], width: w, height: h,
-                                       fill: 4 * hw * hh * zoom * zoom * 1.15, offset: (rng.range(-0.1, 0.1), rng.range(-0.1, 0.1)))[0]
+        let quad = QuadPlacement.place(
+            [pose.project(x0: -hw, y0: -hh, x1: hw, y1: hh)], width: w, height: h,
+            fill: 4 * hw * hh * zoom * zoom * 1.15, offset: (rng.range(-0.1, 0.1), rng.range(-0.1, 0.1)))[0]
         let b = QuadPlacement.bounds(quad)
         frame.draw(photo.fitting(longSide: Int(max(b.2 - b.0, b.3 - b.1) * 1.3)), onto: quad, samples: 2)
         camera(&frame, hotspot: 0.2, rng: &rng)
@@ -113,11 +139,15 @@ package struct CaptureSynthesizer: Sendable {
     package func object(_ object: FloatImage, surface: Surface, rng: inout SeededGenerator) -> FloatImage {
         let (w, h) = frameSize(portrait: rng.chance(0.4))
         var frame = background(surface, width: w, height: h, rng: &rng)
-        let ow = Double(object.width), oh = Double(object.height), long = max(ow, oh)
+        let ow = Double(object.width)
+        let oh = Double(object.height)
+        let long = max(ow, oh)
         let pose = randomPose(maxTilt: 25, rng: &rng)
-        let fill = rng.range(0.12, 0.55), slack = (1 - fill.squareRoot()) / 2
-        let quad = QuadPlacement.place([pose.project(x0: -ow / long / 2, y0: -oh / long / 2, x1: ow / long / 2, y1: oh / long / 2)],
-                                       width: w, height: h, fill: fill, offset: (rng.range(-slack, slack), rng.range(-slack, slack)))[0]
+        let fill = rng.range(0.12, 0.55)
+        let slack = (1 - fill.squareRoot()) / 2
+        let quad = QuadPlacement.place(
+            [pose.project(x0: -ow / long / 2, y0: -oh / long / 2, x1: ow / long / 2, y1: oh / long / 2)],
+            width: w, height: h, fill: fill, offset: (rng.range(-slack, slack), rng.range(-slack, slack)))[0]
         let b = QuadPlacement.bounds(quad)
         let sprite = object.fitting(longSide: Int(max(b.2 - b.0, b.3 - b.1) * 1.3) + 1)
         var shadow = sprite
@@ -127,8 +157,9 @@ package struct CaptureSynthesizer: Sendable {
         frame.draw(shadow, onto: quad.map { ($0.x + dx, $0.y + dy) }, opacity: rng.range(0.25, 0.55))
         frame.draw(sprite, onto: quad, samples: 2)
         if rng.chance(0.25) {
-            frame.castShadow(cx: rng.range(0.1, 0.9), cy: rng.range(0.1, 0.9), angle: rng.range(0, 2 * Float.pi),
-                             spread: rng.range(0.15, 0.6), strength: rng.range(0.2, 0.5), softness: rng.range(2, 14))
+            frame.castShadow(
+                cx: rng.range(0.1, 0.9), cy: rng.range(0.1, 0.9), angle: rng.range(0, 2 * Float.pi),
+                spread: rng.range(0.15, 0.6), strength: rng.range(0.2, 0.5), softness: rng.range(2, 14))
         }
         camera(&frame, hotspot: 0.35, rng: &rng)
         return frame
@@ -139,7 +170,10 @@ package struct CaptureSynthesizer: Sendable {
     /// Yaw and pitch up to `maxTilt` degrees (squared, so mostly mild), roll mostly small with the odd
     /// quarter turn, and a random camera distance (stronger perspective when close).
     package func randomPose(maxTilt: Double, rng: inout SeededGenerator) -> CapturePose {
-        func tilt(_ r: inout SeededGenerator) -> Double { let u = r.range(-1, 1); return u * abs(u) * maxTilt * .pi / 180 }
+        func tilt(_ r: inout SeededGenerator) -> Double {
+            let u = r.range(-1, 1)
+            return u * abs(u) * maxTilt * .pi / 180
+        }
         var roll: Double = rng.range(-12.0, 12.0) * Double.pi / 180
         if rng.chance(0.15) { roll += Double(1 + Int(rng.next() % 3)) * Double.pi / 2 }
         return CapturePose(yaw: tilt(&rng), pitch: tilt(&rng), roll: roll, distance: rng.range(1.6, 4))
@@ -151,14 +185,18 @@ package struct CaptureSynthesizer: Sendable {
         var frame: FloatImage
         if surface.tiles {
             frame = FloatImage(width: w, height: h)
-            frame.tile(surface.image, scale: rng.range(0.4, 1.6), angle: rng.range(0, 2 * Float.pi),
-                       offset: (rng.range(0, 500), rng.range(0, 500)))
+            frame.tile(
+                surface.image, scale: rng.range(0.4, 1.6), angle: rng.range(0, 2 * Float.pi),
+                offset: (rng.range(0, 500), rng.range(0, 500)))
             frame.gaussianBlur(sigma: rng.range(0.3, 1.5))
         } else if rng.chance(0.8) {
-            let img = surface.image, scale = rng.range(0.35, 0.8)
-            let cw = max(8, Int(Double(img.width) * scale)), ch = max(8, min(img.height, cw * h / w))
-            let crop = img.cropped(x: Int(rng.next() % UInt64(max(1, img.width - cw + 1))),
-                                   y: Int(rng.next() % UInt64(max(1, img.height - ch + 1))), width: cw, height: ch)
+            let img = surface.image
+            let scale = rng.range(0.35, 0.8)
+            let cw = max(8, Int(Double(img.width) * scale))
+            let ch = max(8, min(img.height, cw * h / w))
+            let crop = img.cropped(
+                x: Int(rng.next() % UInt64(max(1, img.width - cw + 1))),
+                y: Int(rng.next() % UInt64(max(1, img.height - ch + 1))), width: cw, height: ch)
             frame = crop.resized(width: w, height: h)
             frame.gaussianBlur(sigma: rng.range(1, 4))
         } else {
@@ -170,12 +208,14 @@ package struct CaptureSynthesizer: Sendable {
     /// Light, lens and sensor: lighting gradient + hot spot + vignette, defocus, white balance and tone,
     /// noise. JPEG quality is chosen by `jpegQuality` when the capture is written.
     package func camera(_ frame: inout FloatImage, hotspot: Double, rng: inout SeededGenerator) {
-        frame.light(from: rng.range(0.7, 1.05), to: rng.range(0.85, 1.15), angle: rng.range(0, 2 * Float.pi),
-                    hotspot: rng.chance(hotspot) ? rng.range(0.05, 0.4) : 0, cx: rng.range(0.1, 0.9), cy: rng.range(0.1, 0.9),
-                    radius: rng.range(0.08, 0.3), vignette: rng.range(0, 0.45))
+        frame.light(
+            from: rng.range(0.7, 1.05), to: rng.range(0.85, 1.15), angle: rng.range(0, 2 * Float.pi),
+            hotspot: rng.chance(hotspot) ? rng.range(0.05, 0.4) : 0, cx: rng.range(0.1, 0.9), cy: rng.range(0.1, 0.9),
+            radius: rng.range(0.08, 0.3), vignette: rng.range(0, 0.45))
         if rng.chance(0.65) { frame.gaussianBlur(sigma: rng.range(0.3, 1.4)) }
-        frame.tone(gains: (rng.range(0.9, 1.1), 1, rng.range(0.88, 1.1)), exposure: rng.range(0.9, 1.1),
-                   gamma: rng.range(0.85, 1.15), contrast: rng.range(0.9, 1.2))
+        frame.tone(
+            gains: (rng.range(0.9, 1.1), 1, rng.range(0.88, 1.1)), exposure: rng.range(0.9, 1.1),
+            gamma: rng.range(0.85, 1.15), contrast: rng.range(0.9, 1.2))
         frame.addNoise(shot: rng.range(0.004, 0.035), read: rng.range(0.002, 0.015), rng: &rng)
     }
 

@@ -16,7 +16,9 @@ package struct FloatImage: Sendable {
         self.width = width
         self.height = height
         let n = width * height
-        planes = [Float](repeating: fill.0, count: n) + [Float](repeating: fill.1, count: n) + [Float](repeating: fill.2, count: n)
+        planes =
+            [Float](repeating: fill.0, count: n) + [Float](repeating: fill.1, count: n)
+            + [Float](repeating: fill.2, count: n)
         alpha = []
     }
 
@@ -46,10 +48,14 @@ package struct FloatImage: Sendable {
     /// replicated.
     @inline(__always)
     package func sample(_ c: Int, _ x: Float, _ y: Float) -> Float {
-        let sx = min(max(x, 0), Float(width - 1)), sy = min(max(y, 0), Float(height - 1))
-        let x0 = Int(sx), y0 = Int(sy)
-        let x1 = min(x0 + 1, width - 1), y1 = min(y0 + 1, height - 1)
-        let ax = sx - Float(x0), ay = sy - Float(y0)
+        let sx = min(max(x, 0), Float(width - 1))
+        let sy = min(max(y, 0), Float(height - 1))
+        let x0 = Int(sx)
+        let y0 = Int(sy)
+        let x1 = min(x0 + 1, width - 1)
+        let y1 = min(y0 + 1, height - 1)
+        let ax = sx - Float(x0)
+        let ay = sy - Float(y0)
         let base = c * plane
         let top = planes[base + y0 * width + x0] * (1 - ax) + planes[base + y0 * width + x1] * ax
         let bottom = planes[base + y1 * width + x0] * (1 - ax) + planes[base + y1 * width + x1] * ax
@@ -59,10 +65,14 @@ package struct FloatImage: Sendable {
     @inline(__always)
     package func sampleAlpha(_ x: Float, _ y: Float) -> Float {
         if alpha.isEmpty { return 1 }
-        let sx = min(max(x, 0), Float(width - 1)), sy = min(max(y, 0), Float(height - 1))
-        let x0 = Int(sx), y0 = Int(sy)
-        let x1 = min(x0 + 1, width - 1), y1 = min(y0 + 1, height - 1)
-        let ax = sx - Float(x0), ay = sy - Float(y0)
+        let sx = min(max(x, 0), Float(width - 1))
+        let sy = min(max(y, 0), Float(height - 1))
+        let x0 = Int(sx)
+        let y0 = Int(sy)
+        let x1 = min(x0 + 1, width - 1)
+        let y1 = min(y0 + 1, height - 1)
+        let ax = sx - Float(x0)
+        let ay = sy - Float(y0)
         let top = alpha[y0 * width + x0] * (1 - ax) + alpha[y0 * width + x1] * ax
         let bottom = alpha[y1 * width + x0] * (1 - ax) + alpha[y1 * width + x1] * ax
         return top * (1 - ay) + bottom * ay
@@ -74,7 +84,12 @@ package struct FloatImage: Sendable {
         var out = FloatImage(rgb8().resizedRGB(width: w, height: h))
         if !alpha.isEmpty {
             var a8 = [UInt8](repeating: 0, count: 3 * plane)
-            for i in 0..<plane { let v = UInt8(min(max(alpha[i] * 255, 0), 255).rounded()); a8[3 * i] = v; a8[3 * i + 1] = v; a8[3 * i + 2] = v }
+            for i in 0..<plane {
+                let v = UInt8(min(max(alpha[i] * 255, 0), 255).rounded())
+                a8[3 * i] = v
+                a8[3 * i + 1] = v
+                a8[3 * i + 2] = v
+            }
             let r = Resize.bilinear(RGBImage(width: width, height: height, pixels: a8), width: w, height: h)
             out.alpha = (0..<(w * h)).map { Float(r.pixels[3 * $0]) / 255 }
         }
@@ -86,17 +101,24 @@ package struct FloatImage: Sendable {
         let long = max(width, height)
         guard long > side else { return self }
         let s = Double(side) / Double(long)
-        return resized(width: max(1, Int((Double(width) * s).rounded())), height: max(1, Int((Double(height) * s).rounded())))
+        return resized(
+            width: max(1, Int((Double(width) * s).rounded())), height: max(1, Int((Double(height) * s).rounded())))
     }
 
     /// The pixels inside `x, y, w, h` (clamped to the image).
     package func cropped(x: Int, y: Int, width w: Int, height h: Int) -> FloatImage {
-        let x0 = min(max(x, 0), width - 1), y0 = min(max(y, 0), height - 1)
-        let cw = max(1, min(w, width - x0)), ch = max(1, min(h, height - y0))
+        let x0 = min(max(x, 0), width - 1)
+        let y0 = min(max(y, 0), height - 1)
+        let cw = max(1, min(w, width - x0))
+        let ch = max(1, min(h, height - y0))
         var out = FloatImage(width: cw, height: ch)
-        for c in 0..<3 { for yy in 0..<ch { for xx in 0..<cw {
-            out.planes[c * cw * ch + yy * cw + xx] = planes[c * plane + (y0 + yy) * width + x0 + xx]
-        } } }
+        for c in 0..<3 {
+            for yy in 0..<ch {
+                for xx in 0..<cw {
+                    out.planes[c * cw * ch + yy * cw + xx] = planes[c * plane + (y0 + yy) * width + x0 + xx]
+                }
+            }
+        }
         if !alpha.isEmpty {
             out.alpha = [Float](repeating: 0, count: cw * ch)
             for yy in 0..<ch { for xx in 0..<cw { out.alpha[yy * cw + xx] = alpha[(y0 + yy) * width + x0 + xx] } }
