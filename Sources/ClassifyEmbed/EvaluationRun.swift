@@ -3,8 +3,8 @@ import Engine
 import Evaluation
 import Foundation
 import Imaging
-import Layers
-import Training
+import Inference
+import Model
 
 /// `classify-and-embed evaluate`: scores each head of a model file on a split, on its own, and writes
 /// `report.json` (atomically) into the output folder.
@@ -102,19 +102,10 @@ public struct EvaluationRun {
 
     /// Rewrites the model file (temp file + rename) with the TPR@FPR table in its metadata.
     static func storeThresholds(_ v: VerificationReport, in url: URL) throws {
-        let file = try SafeTensorsFile(contentsOf: url)
-        var writer = SafeTensorsWriter(metadata: file.metadata)
-        for name in file.names {
-            if file.entries[name]!.dtype == .i64 && file.entries[name]!.shape.isEmpty {
-                writer.add(name, int64: Int64(try file.floats(name).values[0]))
-            } else {
-                writer.add(name, try file.tensor(name))
-            }
+        let table = v.tprAtFPR.map {
+            VerificationThreshold(fprTarget: $0.fprTarget, tpr: $0.tpr, fpr: $0.fpr, threshold: $0.threshold)
         }
-        let encoder = EvaluationReport.encoder
-        encoder.outputFormatting = [.sortedKeys]
-        writer.metadata["thresholds"] = String(decoding: try encoder.encode(v.tprAtFPR), as: UTF8.self)
-        try writer.write(to: url)
+        try ModelFile.storeThresholds(table, in: url)
     }
 
     /// What the model produced for a split: logits of labelled rows, embeddings of rows with an identity.
@@ -162,7 +153,7 @@ public struct EvaluationRun {
                     description: "\(split): no row has a class label; nothing to score for the classification head")
             }
             let c = try ClassificationEvaluation(
-                logits: o.logits, truth: o.truth, classNames: spec.classNames, binary: spec.classMode == "binary")
+                logits: o.logits, truth: o.truth, classNames: spec.classNames, binary: spec.classMode == .binary)
             report.classification = c
             lines += c.summary
         }

@@ -2,16 +2,19 @@ import Engine
 
 /// The model's input contract: size, channel order and normalisation (timm weights: RGB, /255, ImageNet
 /// mean/std). Stored in model metadata so inference always matches training.
-package struct Preprocessing: Codable, Equatable, Sendable {
-    package var width = 128
-    package var height = 128
-    package var channelOrder = "RGB"
-    package var resize = "bilinear"
-    package var scale: Float = 1 / 255
-    package var mean: [Float] = [0.485, 0.456, 0.406]
-    package var std: [Float] = [0.229, 0.224, 0.225]
+public struct Preprocessing: Codable, Equatable, Sendable {
+    public var width = 128
+    public var height = 128
+    public var channelOrder = "RGB"
+    public var resize = "bilinear"
+    public var scale: Float = 1 / 255
+    public var mean: [Float] = [0.485, 0.456, 0.406]
+    public var std: [Float] = [0.229, 0.224, 0.225]
 
-    package init() {}
+    public init() {}
+
+    /// The one resize filter the contract supports (Pillow's antialiased `BILINEAR`).
+    public static let bilinear = "bilinear"
 
     /// Resizes `image` and writes its normalised CHW float planes to `destination` (3·H·W floats).
     package func tensor(from image: RGBImage, into destination: UnsafeMutablePointer<Float>) {

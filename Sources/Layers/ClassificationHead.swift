@@ -23,15 +23,6 @@ package final class ClassificationHead: Layer {
 
     private var layers: [any Layer] { [conv, bn, pool, dropout, fc] }
 
-    /// The head for inference (eval mode: BatchNorm folded into the conv, dropout the identity).
-    package var folded: FoldedLCNet.FoldedClassifier {
-        precondition(
-            bn.activation == .hardSwish && conv.kernel == 1 && conv.bias == nil,
-            "classification head: unexpected layout")
-        return FoldedLCNet.FoldedClassifier(
-            conv: FoldedLCNet.fold(conv, bn), fcWeight: Array(fc.weight.value.buffer),
-            fcBias: fc.bias.map { Array($0.value.buffer) } ?? [Float](repeating: 0, count: outputs))
-    }
     package var parameters: [Parameter] { layers.flatMap(\.parameters) }
     package var buffers: [(name: String, tensor: Tensor)] { layers.flatMap(\.buffers) }
 

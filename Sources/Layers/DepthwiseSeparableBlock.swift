@@ -1,4 +1,5 @@
 import Engine
+import Model
 
 /// LCNet's block (timm `DepthwiseSeparableConv` with `dsa`: activation after the pointwise conv, no skip):
 /// `conv_dw` k×k stride s → `bn1` + hard-swish → [`se`] → `conv_pw` 1×1 → `bn2` + hard-swish.
@@ -16,12 +17,11 @@ package final class DepthwiseSeparableBlock: Layer {
         convDW = DepthwiseConv2d(
             join(name, "conv_dw"), arena: arena, channels: inChannels, kernel: kernel, stride: stride)
         bn1 = BatchNormAct2d(join(name, "bn1"), arena: arena, channels: inChannels, activation: .hardSwish)
-        // timm: reduced channels = round(C * 0.25)
         se =
             squeezeExcite
             ? SqueezeExcite(
                 join(name, "se"), arena: arena, channels: inChannels,
-                reduced: Int((Double(inChannels) * 0.25).rounded())) : nil
+                reduced: LCNet050.squeezeChannels(inChannels)) : nil
         convPW = Conv2d(
             join(name, "conv_pw"), arena: arena, inChannels: inChannels, outChannels: outChannels, kernel: 1)
         bn2 = BatchNormAct2d(join(name, "bn2"), arena: arena, channels: outChannels, activation: .hardSwish)

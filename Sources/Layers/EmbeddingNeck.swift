@@ -1,21 +1,5 @@
 import Engine
-
-/// How the embedding neck reduces the `[N, 256, 4, 4]` feature map (DocClassifier's `model/component.py`).
-package enum NeckKind: String, Codable, Sendable, CaseIterable {
-    /// flatten 4096 (NCHW order) → Linear 4096→D → norm → Linear D→D → norm
-    case flatten
-    /// 1×1 conv 256→64 → flatten 1024 → Linear 1024→D → norm → Linear D→D → norm
-    case squeeze
-    /// global mean 256 → Linear 256→D → norm → Linear D→D → norm
-    case gap
-}
-
-/// The normalisation after each of the neck's Linear layers.
-package enum NeckNorm: String, Codable, Sendable, CaseIterable {
-    case ln, bn
-    case lnbn = "ln+bn"
-    case none
-}
+import Model
 
 /// The embedding neck: backbone features → D-dimensional embedding (not yet L2-normalised; the margin
 /// classifier normalises in training and `l2Normalized` does it for users).
@@ -82,17 +66,4 @@ package final class EmbeddingNeck: Layer {
         }
     }
     package func backward(_ dy: Tensor) -> Tensor { layers.reversed().reduce(dy) { $1.backward($0) } }
-}
-
-/// Row-wise L2 normalisation of `[N, D]` (the user-facing embedding).
-package func l2Normalized(_ x: Tensor) -> Tensor {
-    let n = x[0]
-    let d = x.count / n
-    let y = Tensor(shape: [n, d])
-    for i in 0..<n {
-        let src = x.data + i * d
-        let inv = 1 / max(Vectorized.dot(src, src, d).squareRoot(), 1e-12)
-        for j in 0..<d { y.data[i * d + j] = src[j] * inv }
-    }
-    return y
 }

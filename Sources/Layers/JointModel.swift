@@ -1,23 +1,5 @@
 import Engine
-
-/// Architecture of the two-head model, stored in the model file's metadata.
-package struct ModelSpec: Codable, Equatable, Sendable {
-    package var backbone = "lcnet_050"
-    package var neck: NeckKind = .flatten
-    package var neckNorm: NeckNorm = .ln
-    package var embeddingSize = 256
-    package var classHeadHidden = 256
-    package var classHeadDropout: Float = 0.2
-    /// `multiclass` (softmax over classNames) or `binary` (one sigmoid for `positiveClass`).
-    package var classMode = "multiclass"
-    package var classNames = ["document", "not_a_document", "screen"]
-    package var positiveClass: String?
-    package var inputSize = 128
-
-    package init() {}
-
-    package var classOutputs: Int { classMode == "binary" ? 1 : classNames.count }
-}
+import Model
 
 /// Backbone + embedding neck + classification head. Backbone tensors keep timm's names; the heads are
 /// under `neck.` and `cls_head.`.
@@ -30,7 +12,7 @@ package final class JointModel {
     private var featureGradient: Tensor?
 
     package init(spec: ModelSpec, seed: UInt64 = 0) {
-        precondition(spec.inputSize % 32 == 0, "input size must be a multiple of 32")
+        precondition(spec.inputSize % spec.architecture.stride == 0, "input size must be a multiple of the stride")
         self.spec = spec
         arena = ParameterArena()
         backbone = LCNetBackbone(arena: arena)
@@ -44,6 +26,18 @@ package final class JointModel {
             dropout: spec.classHeadDropout, seed: seed &+ 17)
         arena.seal(seed: seed)
         backbone.computesInputGradient = false
+    }
+
+    /// The model a model file describes, with its tensors loaded (every missing, misshaped or unexpected
+    /// tensor named).
+    package convenience init(modelFile: ModelFile) throws {
+        try self.init(spec: modelFile.spec, weights: modelFile.weights)
+    }
+
+    /// The model `spec` describes with its tensors read from `weights`.
+    package convenience init(spec: ModelSpec, weights: TensorSource) throws {
+        self.init(spec: spec)
+        try StateDict.load(namedTensors, from: weights)
     }
 
     package var parts: [any Layer] { [backbone, neck, classifier] }

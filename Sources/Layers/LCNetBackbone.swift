@@ -1,20 +1,12 @@
 import Engine
+import Model
 
 /// PP-LCNet x0.5 (`lcnet_050`) feature extractor with timm's module names, so a timm `state_dict` loads
 /// unchanged: `conv_stem` 3×3 s2 → `bn1` + hard-swish → 13 depthwise-separable blocks. At 128×128 input
 /// the output is `[N, 256, 4, 4]`. timm's `conv_head`/`classifier` are not part of it.
 package final class LCNetBackbone: Layer {
-    /// (stage, kernel, stride, out channels, squeeze-excite) for each block, in order.
-    package static let architecture: [[(kernel: Int, stride: Int, out: Int, se: Bool)]] = [
-        [(3, 1, 16, false)],
-        [(3, 2, 32, false), (3, 1, 32, false)],
-        [(3, 2, 64, false), (3, 1, 64, false)],
-        [(3, 2, 128, false), (5, 1, 128, false)],
-        [(5, 1, 128, false), (5, 1, 128, false), (5, 1, 128, false), (5, 1, 128, false)],
-        [(5, 2, 256, true), (5, 1, 256, true)],
-    ]
-    package static let stemChannels = 8
-    package static let outChannels = 256
+    package static let stemChannels = LCNet050.stemChannels
+    package static let outChannels = LCNet050.outChannels
 
     package let convStem: Conv2d
     package let bn1: BatchNormAct2d
@@ -23,21 +15,14 @@ package final class LCNetBackbone: Layer {
     package init(arena: ParameterArena, prefix: String = "") {
         convStem = Conv2d(
             join(prefix, "conv_stem"), arena: arena, inChannels: 3, outChannels: Self.stemChannels,
-            kernel: 3, stride: 2)
+            kernel: LCNet050.stemKernel, stride: 2)
         bn1 = BatchNormAct2d(join(prefix, "bn1"), arena: arena, channels: Self.stemChannels, activation: .hardSwish)
-        var blocks: [DepthwiseSeparableBlock] = []
-        var channels = Self.stemChannels
-        for (stage, specs) in Self.architecture.enumerated() {
-            for (index, spec) in specs.enumerated() {
-                blocks.append(
-                    DepthwiseSeparableBlock(
-                        join(prefix, "blocks.\(stage).\(index)"), arena: arena,
-                        inChannels: channels, outChannels: spec.out,
-                        kernel: spec.kernel, stride: spec.stride, squeezeExcite: spec.se))
-                channels = spec.out
-            }
+        blocks = LCNet050.namedBlocks.map { named in
+            DepthwiseSeparableBlock(
+                join(prefix, named.name), arena: arena, inChannels: named.inChannels,
+                outChannels: named.block.out, kernel: named.block.kernel, stride: named.block.stride,
+                squeezeExcite: named.block.squeezeExcite)
         }
-        self.blocks = blocks
     }
 
     private var layers: [any Layer] { [convStem, bn1] + blocks }

@@ -32,23 +32,12 @@ package final class LayerNorm: Layer {
             mean = .init(repeating: 0, count: n)
             invStd = .init(repeating: 0, count: n)
         }
-        let g = weight.valuePointer
-        let b = bias.valuePointer
-        for i in 0..<n {
-            let xr = x.data + i * f
-            let yr = y.data + i * f
-            var s: Float = 0
-            for j in 0..<f { s += xr[j] }
-            let mu = s / Float(f)
-            var v: Float = 0
-            for j in 0..<f {
-                let d = xr[j] - mu
-                v += d * d
+        mean.withUnsafeMutableBufferPointer { m in
+            invStd.withUnsafeMutableBufferPointer { s in
+                DenseKernels.layerNorm(
+                    x.data, rows: n, features: f, gamma: weight.valuePointer, beta: bias.valuePointer, eps: eps,
+                    into: y.data, mean: m.baseAddress, invStd: s.baseAddress)
             }
-            let istd = 1 / (v / Float(f) + eps).squareRoot()
-            mean[i] = mu
-            invStd[i] = istd
-            for j in 0..<f { yr[j] = (xr[j] - mu) * istd * g[j] + b[j] }
         }
         return y
     }

@@ -39,39 +39,9 @@ package final class Linear: Layer {
         input = x
         let y = Tensor.reuse(output, shape: [n, outFeatures])
         output = y
-        let (fin, fout) = (inFeatures, outFeatures)
-        if n == 1, let team {
-            let xs = SendablePointer(x.data)
-            let ys = SendablePointer(y.data)
-            let ws = SendablePointer(weight.valuePointer)
-            team.run { part in
-                let r = Blocked.share(fout, part: part, parts: 2)
-                BLAS.gemv(
-                    m: r.count, n: fin, a: ws.pointer + r.lowerBound * fin, lda: fin, x: xs.pointer,
-                    y: ys.pointer + r.lowerBound)
-            }
-        } else if n == 1 {
-            // One sample: OpenBLAS's sgemv (its sgemm with M = 1 is 4× slower at 4096 × 256), one thread:
-            // the product is memory-bound and waking a second worker costs more than it saves.
-            BLAS.gemv(m: fout, n: fin, a: weight.valuePointer, lda: fin, x: x.data, y: y.data)
-        } else {
-            // Split the output features across workers (each a 1-thread GEMM) when the layer is big enough.
-            let xs = SendablePointer(x.data)
-            let ys = SendablePointer(y.data)
-            let ws = SendablePointer(weight.valuePointer)
-            Parallel.chunks(fout, minimumPerWorker: n * fin * fout >= 1 << 20 ? 16 : fout) { _, r in
-                BLAS.gemm(
-                    transB: true, m: n, n: r.count, k: fin, a: xs.pointer, lda: fin,
-                    b: ws.pointer + r.lowerBound * fin, ldb: fin, c: ys.pointer + r.lowerBound, ldc: fout)
-            }
-        }
-        if let bias {
-            let b = bias.valuePointer
-            for i in 0..<n {
-                let row = y.data + i * outFeatures
-                for j in 0..<outFeatures { row[j] += b[j] }
-            }
-        }
+        DenseKernels.linear(
+            x.data, rows: n, inFeatures: inFeatures, outFeatures: outFeatures, weight: weight.valuePointer,
+            bias: bias.map { UnsafePointer($0.valuePointer) }, into: y.data, team: team)
         return y
     }
 

@@ -15,13 +15,7 @@ package final class GlobalAvgPool: Layer {
         let hw = x.count / (n * c)
         let y = Tensor.reuse(output, shape: [n, c])
         output = y
-        let inv = 1 / Float(hw)
-        for plane in 0..<(n * c) {
-            let p = x.data + plane * hw
-            var s: Float = 0
-            for j in 0..<hw { s += p[j] }
-            y.data[plane] = s * inv
-        }
+        DenseKernels.globalMean(x.data, planes: n * c, pixels: hw, into: y.data)
         return y
     }
 

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import Model
 
 /// Problems loading named tensors into a model, every offending key listed.
 package enum StateDictError: Error, CustomStringConvertible, Equatable {
@@ -26,7 +27,7 @@ package enum StateDict {
     /// `prefix` that the layer does not have are errors unless they start with one of `ignoring`.
     /// All problems are collected and thrown together.
     package static func load(
-        _ layer: any Layer, from file: SafeTensorsFile, prefix: String = "",
+        _ layer: any Layer, from file: TensorSource, prefix: String = "",
         ignoring: [String] = []
     ) throws {
         try load(tensors(of: layer), from: file, prefix: prefix, ignoring: ignoring)
@@ -34,38 +35,37 @@ package enum StateDict {
 
     /// The same for an explicit list of named tensors (a model made of several layers).
     package static func load(
-        _ named: [(name: String, tensor: Tensor)], from file: SafeTensorsFile, prefix: String = "",
+        _ named: [(name: String, tensor: Tensor)], from file: TensorSource, prefix: String = "",
         ignoring: [String] = []
     ) throws {
         var missing: [String] = []
         var misshaped: [String] = []
         var wanted = Set<String>()
-        var loads: [(Tensor, String)] = []
+        var loads: [(Tensor, [Float])] = []
         for (name, tensor) in named {
             let key = prefix + name
             wanted.insert(key)
-            guard let entry = file.entries[key] else {
+            guard file.contains(key) else {
                 missing.append(key)
                 continue
             }
-            guard entry.shape.reduce(1, *) == tensor.count,
-                entry.shape == tensor.shape || (entry.shape.isEmpty && tensor.count == 1)
+            let (shape, values) = try file.floats(key)
+            guard shape.reduce(1, *) == tensor.count, shape == tensor.shape || (shape.isEmpty && tensor.count == 1)
             else {
-                misshaped.append("\(key) is \(entry.shape), expected \(tensor.shape)")
+                misshaped.append("\(key) is \(shape), expected \(tensor.shape)")
                 continue
             }
-            loads.append((tensor, key))
+            loads.append((tensor, values))
         }
-        let unexpected = file.entries.keys.filter { key in
+        let unexpected = file.tensorNames.filter { key in
             key.hasPrefix(prefix) && !wanted.contains(key)
                 && !ignoring.contains(where: { String(key.dropFirst(prefix.count)).hasPrefix($0) })
         }.sorted()
         guard missing.isEmpty, misshaped.isEmpty, unexpected.isEmpty else {
             throw StateDictError.mismatch(
-                file: file.file, missing: missing, misshaped: misshaped, unexpected: unexpected)
+                file: file.sourceName, missing: missing, misshaped: misshaped, unexpected: unexpected)
         }
-        for (tensor, key) in loads {
-            let values = try file.floats(key).values
+        for (tensor, values) in loads {
             values.withUnsafeBufferPointer { tensor.data.update(from: $0.baseAddress!, count: tensor.count) }
         }
     }

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import Model
 import Imaging
 import Layers
 import Objectives
@@ -33,7 +34,9 @@ package enum Checkpoint {
             ".\(folder.lastPathComponent).tmp-\(getpid())")
         try? fm.removeItem(at: temp)
         try fm.createDirectory(at: temp, withIntermediateDirectories: true)
-        try ModelFile.write(model, preprocessing: preprocessing, to: temp.appendingPathComponent("model.safetensors"))
+        try ModelFile.write(
+            model.namedTensors, spec: model.spec, preprocessing: preprocessing,
+            to: temp.appendingPathComponent("model.safetensors"))
         var opt = SafeTensorsWriter()
         let a = model.arena
         opt.add("moment1", shape: [a.count], values: UnsafeBufferPointer(start: a.moment1Pointer, count: a.count))
@@ -79,8 +82,8 @@ package enum Checkpoint {
                 "it was made for a different model (\(state.arenaCount) parameters, this config has \(model.arena.count))"
             )
         }
-        try ModelFile.load(
-            into: model, from: SafeTensorsFile(contentsOf: folder.appendingPathComponent("model.safetensors")))
+        let modelFile = try ModelFile(contentsOf: folder.appendingPathComponent("model.safetensors"))
+        try StateDict.load(model.namedTensors, from: modelFile.weights)
         let opt = try SafeTensorsFile(contentsOf: folder.appendingPathComponent("optimizer.safetensors"))
         func copy(_ name: String, into p: UnsafeMutablePointer<Float>, count: Int) throws {
             let v = try opt.floats(name).values

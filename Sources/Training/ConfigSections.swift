@@ -1,4 +1,5 @@
 import Datasets
+import Model
 import Imaging
 
 /// Loss weights: `loss = classification_weight · CE + embedding_weight · margin`.
@@ -152,13 +153,13 @@ package struct TrainSection: Codable, Sendable {
     package var weightDecay: Float = 0.05
     package var warmupSteps = 100
     /// `cosine` or `poly` (polynomial, power `poly_power`), after the linear warm-up.
-    package var schedule = "cosine"
+    package var schedule: Schedule = .cosine
     package var polyPower = 1.0
     package var minLearningRate: Float = 0
     package var clipNorm: Double = 5
     package var seed: UInt64 = 0
     /// `macro_f1` (classification head) or `tpr_at_fpr_1e-4` (embedding head over validation pairs).
-    package var validationMetric = "macro_f1"
+    package var validationMetric: ValidationMetric = .macroF1
     package var output = "runs/default"
 
     package init() {}
@@ -184,19 +185,12 @@ package struct TrainSection: Codable, Sendable {
         learningRate = try c.value(.learningRate, or: learningRate)
         weightDecay = try c.value(.weightDecay, or: weightDecay)
         warmupSteps = try c.value(.warmupSteps, or: warmupSteps)
-        schedule = try c.value(.schedule, or: schedule)
-        guard ["cosine", "poly"].contains(schedule) else {
-            throw DecodingError.dataCorruptedError(forKey: .schedule, in: c, debugDescription: "must be cosine or poly")
-        }
+        schedule = try c.choice(.schedule, or: schedule)
         polyPower = try c.value(.polyPower, or: polyPower)
         minLearningRate = try c.value(.minLearningRate, or: minLearningRate)
         clipNorm = try c.value(.clipNorm, or: clipNorm)
         seed = try c.value(.seed, or: seed)
-        validationMetric = try c.value(.validationMetric, or: validationMetric)
-        guard ["macro_f1", "tpr_at_fpr_1e-4"].contains(validationMetric) else {
-            throw DecodingError.dataCorruptedError(
-                forKey: .validationMetric, in: c, debugDescription: "must be macro_f1 or tpr_at_fpr_1e-4")
-        }
+        validationMetric = try c.choice(.validationMetric, or: validationMetric)
         output = try c.value(.output, or: output)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Model
 
 /// Linear warm-up to the base rate, then cosine or polynomial decay to `minimum` at `totalSteps`.
 package struct LearningRateSchedule: Sendable {
@@ -6,10 +7,10 @@ package struct LearningRateSchedule: Sendable {
     package var minimum: Float
     package var warmupSteps: Int
     package var totalSteps: Int
-    package var kind: String
+    package var kind: Schedule
     package var power: Double
 
-    package init(base: Float, minimum: Float, warmupSteps: Int, totalSteps: Int, kind: String, power: Double) {
+    package init(base: Float, minimum: Float, warmupSteps: Int, totalSteps: Int, kind: Schedule, power: Double) {
         self.base = base
         self.minimum = minimum
         self.warmupSteps = warmupSteps
@@ -23,7 +24,7 @@ package struct LearningRateSchedule: Sendable {
         if step < warmupSteps { return base * Float(step + 1) / Float(warmupSteps) }
         let span = max(totalSteps - warmupSteps, 1)
         let p = min(max(Double(step - warmupSteps) / Double(span), 0), 1)
-        let f = kind == "poly" ? pow(1 - p, power) : 0.5 * (1 + cos(.pi * p))
+        let f = kind == .poly ? pow(1 - p, power) : 0.5 * (1 + cos(.pi * p))
         return minimum + (base - minimum) * Float(f)
     }
 }

@@ -52,3 +52,17 @@ extension KeyedDecodingContainer {
         try decodeIfPresent(T.self, forKey: key) ?? fallback
     }
 }
+
+extension KeyedDecodingContainer {
+    /// A typed choice spelled as a string (`cosine`, `macro_f1` …): an unknown spelling names every allowed one.
+    func choice<T: RawRepresentable & CaseIterable & Decodable>(_ key: Key, or fallback: T) throws -> T
+    where T.RawValue == String {
+        guard let raw = try decodeIfPresent(String.self, forKey: key) else { return fallback }
+        guard let value = T(rawValue: raw) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: key, in: self,
+                debugDescription: "'\(raw)' is not one of " + T.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        return value
+    }
+}

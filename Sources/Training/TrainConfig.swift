@@ -2,6 +2,7 @@ import Datasets
 import Foundation
 import Imaging
 import Layers
+import Model
 import Objectives
 import Yams
 
@@ -142,23 +143,21 @@ package struct ModelSection: Codable, Sendable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         var s = ModelSpec()
         s.backbone = try c.value(.backbone, or: s.backbone)
-        guard s.backbone == "lcnet_050" else {
+        guard Backbones.named(s.backbone)?.trainable == true else {
             throw DecodingError.dataCorruptedError(
-                forKey: .backbone, in: c, debugDescription: "only lcnet_050 is supported")
+                forKey: .backbone, in: c,
+                debugDescription: "'\(s.backbone)' cannot be trained; trainable: "
+                    + Backbones.all.filter(\.trainable).map(\.name).joined(separator: ", "))
         }
-        s.neck = try c.value(.neck, or: s.neck)
-        s.neckNorm = try c.value(.neckNorm, or: s.neckNorm)
+        s.neck = try c.choice(.neck, or: s.neck)
+        s.neckNorm = try c.choice(.neckNorm, or: s.neckNorm)
         s.embeddingSize = try c.value(.embeddingSize, or: s.embeddingSize)
         s.classHeadHidden = try c.value(.classHeadHidden, or: s.classHeadHidden)
         s.classHeadDropout = try c.value(.classHeadDropout, or: s.classHeadDropout)
-        s.classMode = try c.value(.classMode, or: s.classMode)
-        guard ["multiclass", "binary"].contains(s.classMode) else {
-            throw DecodingError.dataCorruptedError(
-                forKey: .classMode, in: c, debugDescription: "must be multiclass or binary")
-        }
+        s.classMode = try c.choice(.classMode, or: s.classMode)
         s.classNames = try c.value(.classNames, or: s.classNames)
         s.positiveClass = try c.decodeIfPresent(String.self, forKey: .positiveClass)
-        if s.classMode == "binary" {
+        if s.classMode == .binary {
             guard s.classNames.count == 2, let p = s.positiveClass, s.classNames.contains(p) else {
                 throw DecodingError.dataCorruptedError(
                     forKey: .positiveClass, in: c,
@@ -201,21 +200,17 @@ struct MarginSection: Codable {
     init(from decoder: Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        var s: MarginSettings
-        switch try c.value(.type, or: "cosface") {
-        case "softmax": s = .softmax
-        case "cosface": s = .cosFace
-        case "arcface": s = .arcFace
-        case "combined": s = MarginSettings(m1: 1, m2: 0, m3: 0)
-        case let other:
+        let type = try c.value(.type, or: "cosface")
+        guard let start = MarginKind.defaults.first(where: { $0.name == type }) else {
             throw DecodingError.dataCorruptedError(
                 forKey: .type, in: c,
-                debugDescription: "unknown margin type '\(other)' (softmax, cosface, arcface, combined)")
+                debugDescription: "unknown margin type '\(type)' ("
+                    + MarginKind.defaults.map(\.name).joined(separator: ", ") + ")")
         }
+        var s = MarginSettings()
         s.scale = try c.value(.scale, or: s.scale)
-        s.m1 = try c.value(.m1, or: s.m1)
-        s.m2 = try c.value(.m2, or: s.m2)
-        s.m3 = try c.value(.m3, or: s.m3)
+        s.kind = MarginKind(
+            m1: try c.value(.m1, or: start.m1), m2: try c.value(.m2, or: start.m2), m3: try c.value(.m3, or: start.m3))
         s.subCenters = try c.value(.subCenters, or: s.subCenters)
         s.sampleRate = try c.value(.sampleRate, or: s.sampleRate)
         guard s.sampleRate > 0 && s.sampleRate <= 1 else {
@@ -229,7 +224,7 @@ struct MarginSection: Codable {
 
     func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode("combined", forKey: .type)
+        try c.encode(settings.kind.name, forKey: .type)
         try c.encode(settings.scale, forKey: .scale)
         try c.encode(settings.m1, forKey: .m1)
         try c.encode(settings.m2, forKey: .m2)

@@ -1,6 +1,7 @@
 import Datasets
 import Engine
 import Foundation
+import Model
 import Imaging
 import Layers
 import Objectives
@@ -29,9 +30,7 @@ package final class Trainer {
         self.config = config
         output = URL(fileURLWithPath: config.train.output)
         let spec = config.model.spec
-        var pre = Preprocessing()
-        pre.width = spec.inputSize
-        pre.height = spec.inputSize
+        let pre = spec.preprocessing
         preprocessing = pre
         let classNames = spec.classNames
         let train = try Split(
@@ -69,14 +68,14 @@ package final class Trainer {
                 classes: identities, dimension: spec.embeddingSize, settings: config.margin, seed: config.train.seed)
             : nil
         switch config.loss.classWeights {
-        case .none: crossEntropy = CrossEntropy(mode: spec.classMode == "binary" ? .binary : .multiclass)
+        case .none: crossEntropy = CrossEntropy(mode: spec.classMode == .binary ? .binary : .multiclass)
         case .explicit(let w):
-            crossEntropy = CrossEntropy(mode: spec.classMode == "binary" ? .binary : .multiclass, classWeights: w)
+            crossEntropy = CrossEntropy(mode: spec.classMode == .binary ? .binary : .multiclass, classWeights: w)
         case .balanced:
             let counts = train.classCounts
             let total = counts.reduce(0, +)
             let w = counts.map { $0 == 0 ? Float(0) : Float(total) / Float(counts.count * $0) }
-            crossEntropy = CrossEntropy(mode: spec.classMode == "binary" ? .binary : .multiclass, classWeights: w)
+            crossEntropy = CrossEntropy(mode: spec.classMode == .binary ? .binary : .multiclass, classWeights: w)
         }
         let stepsPerEpoch = trainLoader.batchesPerEpoch / config.train.accumulation
         let total = config.train.steps ?? stepsPerEpoch * config.train.epochs
@@ -85,7 +84,7 @@ package final class Trainer {
             warmupSteps: config.train.warmupSteps, totalSteps: total,
             kind: config.train.schedule, power: config.train.polyPower)
         state = TrainerState(
-            metricName: config.train.validationMetric,
+            metricName: config.train.validationMetric.rawValue,
             optimizer: AdamW(learningRate: config.train.learningRate, weightDecay: config.train.weightDecay),
             marginGenerator: margin?.generator, dropoutGenerator: model.classifier.dropout.generator,
             arenaCount: model.arena.count)

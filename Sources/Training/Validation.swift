@@ -2,6 +2,7 @@ import Datasets
 import Engine
 import Evaluation
 import Foundation
+import Model
 import Layers
 
 /// Per-epoch validation: classification macro-F1 and/or verification TPR@FPR=1e-4 over all pairs of the
@@ -14,7 +15,12 @@ package struct ValidationResult: Codable, Sendable {
 
     package init() {}
 
-    package func metric(_ name: String) -> Double? { name == "macro_f1" ? macroF1 : tprAtFPR1e4 }
+    package func metric(_ metric: ValidationMetric) -> Double? {
+        switch metric {
+        case .macroF1: return macroF1
+        case .tprAtFPR1e4: return tprAtFPR1e4
+        }
+    }
 }
 
 package enum Validation {
@@ -24,7 +30,7 @@ package enum Validation {
         var predicted: [Int] = []
         var identities: [Int] = []
         var embeddings: [Float] = []
-        let binary = model.spec.classMode == "binary"
+        let binary = model.spec.classMode == .binary
         for index in 0..<loader.batchesPerEpoch {
             let batch = loader.batch(epoch: 0, index: index, parallel: true)
             let (e, logits) = model.forward(batch.images, training: false)

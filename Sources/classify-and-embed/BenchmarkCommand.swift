@@ -1,4 +1,5 @@
 import ArgumentParser
+import Benchmarks
 import ClassifyEmbed
 import Foundation
 
@@ -45,23 +46,7 @@ struct BenchmarkCommand: ParsableCommand {
 
     func run() throws {
         if inference && profileEval {
-            let predictor = try Predictor(modelPath: model)
-            var total = 0.0
-            var total2 = 0.0
-            let both = predictor.folded.profile(height: size, width: size, bothCores: true)
-            print("step                  output (blocks×h×w+pad)   ms, one core   ms, both cores (batch 1)")
-            for (i, row) in predictor.folded.profile(height: size, width: size).enumerated() {
-                total += row.milliseconds
-                total2 += both[i].milliseconds
-                let shape = "\(row.plane.blocks)×\(row.plane.height)×\(row.plane.width)+\(row.plane.pad)"
-                print(
-                    row.step.padding(toLength: 22, withPad: " ", startingAt: 0)
-                        + shape.padding(toLength: 22, withPad: " ", startingAt: 0)
-                        + fmt(row.milliseconds, 4).leftPadded(10) + fmt(both[i].milliseconds, 4).leftPadded(15))
-            }
-            print(
-                "total" + String(repeating: " ", count: 39) + fmt(total, 4).leftPadded(10)
-                    + fmt(total2, 4).leftPadded(15))
+            print(try FoldedNetworkProfile.table(modelPath: model, size: size))
             return
         }
         if inference {

@@ -1,6 +1,5 @@
 import ArgumentParser
 import ClassifyEmbed
-import Engine
 import Foundation
 
 struct GradCAMCommand: ParsableCommand {
@@ -21,12 +20,12 @@ struct GradCAMCommand: ParsableCommand {
     @Option(help: "Output PNG.") var out: String
 
     func run() throws {
-        let cam = GradCAM(predictor: try modelOptions.predictor())
+        let cam = try GradCAM(predictor: try modelOptions.predictor())
         let url = URL(fileURLWithPath: image)
         let map =
             try reference.map { try cam.embedding(url, reference: URL(fileURLWithPath: $0)) }
             ?? cam.classification(url, className: className)
-        try AtomicFile.write(try GradCAM.overlay(map, on: url), to: URL(fileURLWithPath: out))
+        try GradCAM.writeOverlay(map, on: url, to: URL(fileURLWithPath: out))
         print("\(image): Grad-CAM of \(map.explains) → \(out) (\(map.width)×\(map.height) feature grid)")
     }
 }

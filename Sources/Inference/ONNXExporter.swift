@@ -1,22 +1,20 @@
 import Engine
 import Foundation
-import Layers
+import Model
+import ONNXProto
 import SwiftProtobuf
-import Training
 
 /// Writes a model as ONNX (opset 17): input `image` `[batch, 3, H, W]` (preprocessed exactly as the model's
 /// preprocessing contract says), outputs `probabilities` `[batch, K]` and `embedding` `[batch, D]`
-/// (L2-normalised). The backbone is written from `FoldedLCNet` (BatchNorm already folded), the heads from the
-/// state dict by their parameter names, with the classification head's BatchNorm folded too.
+/// (L2-normalised). The backbone and the classification head are written from `FoldedLCNet` (BatchNorm
+/// already folded), the embedding neck from the model file's tensors by their names.
 package struct ONNXExporter {
     package let predictor: Predictor
     private var graph = Onnx_GraphProto()
-    private var tensors: [String: Tensor] = [:]
     private var counter = 0
 
     package init(predictor: Predictor) {
         self.predictor = predictor
-        tensors = Dictionary(predictor.joint.namedTensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// The serialised model.
@@ -26,7 +24,7 @@ package struct ONNXExporter {
         graph.name = "classify_embed"
         graph.input = [valueInfo("image", ["batch", 3, pre.height, pre.width])]
         var x = "image"
-        for op in predictor.folded.ops { x = emit(op, x) }
+        for op in predictor.network.ops { x = emit(op, x) }
         let features = x
         let embedding = try neck(features)
         let probabilities = try classifier(features)
@@ -98,15 +96,9 @@ package struct ONNXExporter {
 
     // MARK: heads
 
-    private func tensor(_ name: String) throws -> Tensor {
-        guard let t = tensors[name] else { throw PredictorError("ONNX export: the model has no tensor \(name)") }
-        return t
-    }
+    private func shape(_ name: String) throws -> [Int] { try predictor.weights.floats(name).shape }
 
-    private func values(_ name: String) throws -> [Float] {
-        let t = try tensor(name)
-        return Array(UnsafeBufferPointer(start: t.data, count: t.count))
-    }
+    private func values(_ name: String) throws -> [Float] { try predictor.weights.floats(name).values }
 
     private mutating func neck(_ features: String) throws -> String {
         let spec = predictor.spec
@@ -114,16 +106,16 @@ package struct ONNXExporter {
         switch spec.neck {
         case .flatten: break
         case .squeeze:
-            let w = try tensor("neck.squeeze.weight")
+            let w = try shape("neck.squeeze.weight")
             x = conv(
                 x, weight: try values("neck.squeeze.weight"),
-                bias: tensors["neck.squeeze.bias"] == nil ? nil : try values("neck.squeeze.bias"),
+                bias: !predictor.weights.contains("neck.squeeze.bias") ? nil : try values("neck.squeeze.bias"),
                 shape: [w[0], w[1], 1, 1], stride: 1, group: 1)
         case .gap: x = node("GlobalAveragePool", [x])
         }
         x = node("Flatten", [x], attributes: [int("axis", 1)])
         for i in 1...2 {
-            let w = try tensor("neck.fc\(i).weight")
+            let w = try shape("neck.fc\(i).weight")
             x = node(
                 "Gemm", [x, initializer(try values("neck.fc\(i).weight"), [w[0], w[1]])], attributes: [int("transB", 1)]
             )
@@ -138,7 +130,7 @@ package struct ONNXExporter {
                     attributes: [int("axis", -1), float("epsilon", 1e-5)])
             }
             if spec.neckNorm == .bn || spec.neckNorm == .lnbn {
-                let (scale, shift) = try foldedBatchNorm("neck.bn\(i)")
+                let (scale, shift) = try FoldedLCNet.foldedBatchNorm(predictor.weights, "neck.bn\(i)", channels: w[0])
                 x = node(
                     "Add", [node("Mul", [x, initializer(scale, [scale.count])]), initializer(shift, [shift.count])])
             }
@@ -146,38 +138,26 @@ package struct ONNXExporter {
         return x
     }
 
+    /// The classification head as the folded network runs it: its 1×1 conv with BatchNorm folded in,
+    /// hard-swish, global mean, Linear.
     private mutating func classifier(_ features: String) throws -> String {
-        let w = try tensor("cls_head.conv.weight")
-        let (scale, shift) = try foldedBatchNorm("cls_head.bn")
-        var weight = try values("cls_head.conv.weight")
-        let per = w.count / w[0]
-        for o in 0..<w[0] { for j in 0..<per { weight[o * per + j] *= scale[o] } }
-        var x = conv(features, weight: weight, bias: shift, shape: [w[0], w[1], 1, 1], stride: 1, group: 1)
+        guard let head = predictor.network.classifier else {
+            throw PredictorError("ONNX export: the model has no classification head")
+        }
+        let c = head.conv
+        var x = conv(
+            features, weight: c.weight, bias: c.bias, shape: [c.outChannels, c.inChannels, 1, 1], stride: 1, group: 1)
         x = node("Flatten", [node("GlobalAveragePool", [node("HardSwish", [x])])], attributes: [int("axis", 1)])
-        let fc = try tensor("cls_head.fc.weight")
         let logits = node(
             "Gemm",
-            [
-                x, initializer(try values("cls_head.fc.weight"), [fc[0], fc[1]]),
-                initializer(try values("cls_head.fc.bias"), [fc[0]]),
-            ],
+            [x, initializer(head.fcWeight, [head.outputs, c.outChannels]), initializer(head.fcBias, [head.outputs])],
             attributes: [int("transB", 1)])
-        if predictor.spec.classMode != "binary" { return node("Softmax", [logits], attributes: [int("axis", 1)]) }
+        if predictor.spec.classMode != .binary { return node("Softmax", [logits], attributes: [int("axis", 1)]) }
         let p = node("Sigmoid", [logits])
         let q = node("Sub", [initializer([1], [1]), p])
         let positiveFirst =
             predictor.spec.classNames.count == 2 && predictor.spec.positiveClass == predictor.spec.classNames[0]
         return node("Concat", positiveFirst ? [p, q] : [q, p], attributes: [int("axis", 1)])
-    }
-
-    /// BatchNorm (eval) as y = x·scale + shift.
-    private func foldedBatchNorm(_ prefix: String) throws -> ([Float], [Float]) {
-        let g = try values(prefix + ".weight")
-        let b = try values(prefix + ".bias")
-        let m = try values(prefix + ".running_mean")
-        let v = try values(prefix + ".running_var")
-        let scale = (0..<g.count).map { g[$0] / (v[$0] + 1e-5).squareRoot() }
-        return (scale, (0..<g.count).map { b[$0] - m[$0] * scale[$0] })
     }
 
     // MARK: graph building

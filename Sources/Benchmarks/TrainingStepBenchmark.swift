@@ -1,5 +1,6 @@
 import Engine
 import Layers
+import Model
 import Objectives
 
 /// Times the full two-head training step (backbone + neck + classification head, CE + margin loss over N

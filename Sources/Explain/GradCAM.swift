@@ -1,7 +1,9 @@
 import Engine
 import Foundation
 import Imaging
+import Inference
 import Layers
+import Model
 
 /// Grad-CAM (Selvaraju et al. 2017) on the backbone's last feature map: channel weights are the spatial mean of
 /// the gradient of a score with respect to the features, the map is ReLU(Σ weight · feature), scaled to 0…1.
@@ -9,8 +11,13 @@ import Layers
 /// (embedding head).
 public struct GradCAM {
     public let predictor: Predictor
+    /// The predictor's model as training layers: Grad-CAM needs their backward pass.
+    private let joint: JointModel
 
-    public init(predictor: Predictor) { self.predictor = predictor }
+    public init(predictor: Predictor) throws {
+        self.predictor = predictor
+        joint = try JointModel(spec: predictor.spec, weights: predictor.weights)
+    }
 
     /// A heat map (`width × height` of the feature grid, row-major, 0…1) and what it explains.
     public struct Map: Sendable {
@@ -23,8 +30,8 @@ public struct GradCAM {
     /// For the classification head: the logit of `className` (default: the predicted class).
     public func classification(_ url: URL, className: String? = nil) throws -> Map {
         let image = try predictor.decode(url)
-        let features = predictor.joint.backbone(predictor.preprocessing.tensor(from: image), training: false)
-        let logits = predictor.joint.classifier(features, training: false)
+        let features = joint.backbone(predictor.preprocessing.tensor(from: image), training: false)
+        let logits = joint.classifier(features, training: false)
         let k = predictor.spec.classOutputs
         let probabilities = predictor.probabilities(Array(UnsafeBufferPointer(start: logits.data, count: k)))
         let target: Int
@@ -39,7 +46,7 @@ public struct GradCAM {
         }
         let grad = Tensor(shape: logits.shape)
         if k == 1 { grad.data[0] = target == 1 ? 1 : -1 } else { grad.data[target] = 1 }
-        let dA = predictor.joint.classifier.backward(grad)
+        let dA = joint.classifier.backward(grad)
         return map(
             features, dA,
             explains: String(format: "class %@ (probability %.3f)", predictor.classNames[target], probabilities[target])
@@ -49,15 +56,15 @@ public struct GradCAM {
     /// For the embedding head: the cosine similarity between this image's embedding and `reference`'s.
     public func embedding(_ url: URL, reference: URL) throws -> Map {
         // The reference goes through the same (unfolded) path, so an image against itself gives exactly s = 1.
-        let ref = predictor.joint.neck(
-            predictor.joint.backbone(
+        let ref = joint.neck(
+            joint.backbone(
                 predictor.preprocessing.tensor(from: try predictor.decode(reference)),
                 training: false), training: false)
         let unit = l2Normalized(ref)
         let r = Array(UnsafeBufferPointer(start: unit.data, count: unit.count))
         let image = try predictor.decode(url)
-        let features = predictor.joint.backbone(predictor.preprocessing.tensor(from: image), training: false)
-        let z = predictor.joint.neck(features, training: false)
+        let features = joint.backbone(predictor.preprocessing.tensor(from: image), training: false)
+        let z = joint.neck(features, training: false)
         let d = z.count
         let norm = max((0..<d).reduce(Float(0)) { $0 + z.data[$1] * z.data[$1] }.squareRoot(), 1e-12)
         let s = (0..<d).reduce(Float(0)) { $0 + z.data[$1] / norm * r[$1] }
@@ -72,8 +79,13 @@ public struct GradCAM {
         // d(e·r)/dz for e = z/|z|: (r − s·e)/|z|.
         let grad = Tensor(shape: z.shape)
         for i in 0..<d { grad.data[i] = (r[i] - s * z.data[i] / norm) / norm }
-        let dA = predictor.joint.neck.backward(grad)
+        let dA = joint.neck.backward(grad)
         return map(features, dA, explains: explains)
+    }
+
+    /// Writes the overlay PNG of `map` over the image at `url` (atomically).
+    public static func writeOverlay(_ map: Map, on url: URL, to output: URL) throws {
+        try AtomicFile.write(try overlay(map, on: url), to: output)
     }
 
     private func map(_ a: Tensor, _ dA: Tensor, explains: String) -> Map {

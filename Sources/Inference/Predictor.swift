@@ -1,9 +1,7 @@
 import Engine
-import Evaluation
 import Foundation
 import Imaging
-import Layers
-import Training
+import Model
 
 /// What the model says about one image: the class, every class probability and the L2-normalised embedding.
 public struct Prediction: Codable, Equatable, Sendable {
@@ -33,11 +31,14 @@ public final class Predictor {
     /// A fingerprint of the weights (not of the metadata), so that a gallery knows which model made it.
     public let modelID: String
     /// The verification threshold table stored by `evaluate --write-thresholds` (empty when none).
-    package let thresholds: [ROC.OperatingPoint]
-    package let spec: ModelSpec
-    package let preprocessing: Preprocessing
-    package let joint: JointModel
-    package let folded: FoldedLCNet
+    public let thresholds: [VerificationThreshold]
+    public let spec: ModelSpec
+    public let preprocessing: Preprocessing
+    /// The model's tensors by name (the model file itself, or a model in memory).
+    package let weights: TensorSource
+    /// The backbone and classification head, BatchNorm folded, in the channel-blocked engine.
+    package let network: FoldedLCNet
+    package let neck: FoldedEmbeddingNeck
     /// Images larger than this are refused before decoding.
     public var maxPixels = 64_000_000
 
@@ -56,6 +57,7 @@ public final class Predictor {
         return FileManager.default.fileExists(atPath: candidate) ? candidate : relative
     }
 
+    /// Loads a model file (the shipped model when `modelPath` is nil).
     public convenience init(modelPath: String? = nil) throws {
         let path = modelPath ?? Self.defaultModelPath
         guard FileManager.default.fileExists(atPath: path) else {
@@ -64,46 +66,48 @@ public final class Predictor {
                     + (modelPath == nil
                         ? " (the shipped model lives in Data/models/; run from the checkout or pass --model)" : ""))
         }
-        let (joint, preprocessing, file) = try ModelFile.load(URL(fileURLWithPath: path))
-        try self.init(joint: joint, preprocessing: preprocessing, file: file, path: path)
+        try self.init(modelFile: ModelFile(contentsOf: URL(fileURLWithPath: path)))
     }
 
-    package init(joint: JointModel, preprocessing: Preprocessing, file: SafeTensorsFile?, path: String) throws {
+    /// A predictor for an already-read model file.
+    public convenience init(modelFile: ModelFile) throws {
+        try self.init(
+            weights: modelFile.weights, spec: modelFile.spec, preprocessing: modelFile.preprocessing,
+            thresholds: modelFile.thresholds, path: modelFile.path)
+    }
+
+    /// A predictor over any named tensors (a model in memory: the trainer's, a test's).
+    package init(
+        weights: TensorSource, spec: ModelSpec, preprocessing: Preprocessing, thresholds: [VerificationThreshold] = [],
+        path: String
+    ) throws {
         BLAS.configure()
         self.modelPath = path
-        self.joint = joint
-        self.spec = joint.spec
+        self.weights = weights
+        self.spec = spec
         self.preprocessing = preprocessing
-        self.classNames =
-            joint.spec.classMode == "binary" && joint.spec.classNames.count == 1
-            ? ["not_" + joint.spec.classNames[0], joint.spec.classNames[0]] : joint.spec.classNames
-        self.folded = FoldedLCNet(joint.backbone, classifier: joint.classifier)
-        self.modelID = Self.fingerprint(joint)
-        if let text = file?.metadata["thresholds"] {
-            do {
-                thresholds = try EvaluationReport.decoder.decode([ROC.OperatingPoint].self, from: Data(text.utf8))
-            } catch {
-                throw PredictorError(
-                    "\(path): the stored threshold table is not valid (\(error)); run evaluate --write-thresholds again"
-                )
-            }
-        } else {
-            thresholds = []
-        }
+        self.thresholds = thresholds
+        self.classNames = spec.reportedClassNames
+        self.network = try FoldedLCNet(weights: weights, classifierPrefix: "cls_head")
+        self.neck = try FoldedEmbeddingNeck(weights: weights, spec: spec)
+        self.modelID = try Self.fingerprint(weights)
     }
 
-    /// FNV-1a over every weight's bytes, in name order.
-    static func fingerprint(_ joint: JointModel) -> String {
+    /// FNV-1a over every tensor's name and float32 bytes, in name order (the metadata does not count, so
+    /// writing a threshold table keeps the id).
+    static func fingerprint(_ weights: TensorSource) throws -> String {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for (name, t) in joint.namedTensors.sorted(by: { $0.name < $1.name }) {
+        for name in weights.tensorNames.sorted() {
             for b in name.utf8 {
                 h ^= UInt64(b)
                 h = h &* 0x100_0000_01b3
             }
-            let raw = UnsafeRawBufferPointer(start: t.data, count: t.count * 4)
-            for b in raw {
-                h ^= UInt64(b)
-                h = h &* 0x100_0000_01b3
+            let values = try weights.floats(name).values
+            values.withUnsafeBytes { raw in
+                for b in raw {
+                    h ^= UInt64(b)
+                    h = h &* 0x100_0000_01b3
+                }
             }
         }
         return String(format: "%016llx", h)
@@ -165,9 +169,9 @@ public final class Predictor {
 
     /// Prediction from preprocessed `[N, 3, H, W]` inputs.
     package func predict(tensor x: Tensor) -> [Prediction] {
-        let (features, folded) = self.folded(x)
-        let logits = folded ?? joint.classifier(features, training: false)
-        let e = l2Normalized(joint.neck.forward(features, team: x[0] == 1 ? self.folded.team : nil))
+        let (features, folded) = network(x)
+        guard let logits = folded else { preconditionFailure("the folded network is built with its classifier") }
+        let e = l2Normalized(neck(features, team: x[0] == 1 ? network.team : nil))
         let k = spec.classOutputs
         let d = spec.embeddingSize
         return (0..<x[0]).map { i in
@@ -181,8 +185,8 @@ public final class Predictor {
     }
 
     /// Softmax (multiclass) or [1 − σ, σ] (binary head).
-    func probabilities(_ logits: [Float]) -> [Float] {
-        if spec.classMode == "binary" {
+    package func probabilities(_ logits: [Float]) -> [Float] {
+        if spec.classMode == .binary {
             let p = 1 / (1 + exp(-logits[0]))
             if spec.classNames.count == 2, let pos = spec.positiveClass, let i = spec.classNames.firstIndex(of: pos) {
                 return i == 1 ? [1 - p, p] : [p, 1 - p]
@@ -251,7 +255,7 @@ extension Predictor {
             let norm = max(e.reduce(0) { $0 + $1 * $1 }.squareRoot(), 1e-12)
             let best = p.indices.max { p[$0] < p[$1] }!
             let logits =
-                spec.classMode == "binary" ? [log(max(p[1], 1e-30) / max(p[0], 1e-30))] : p.map { log(max($0, 1e-30)) }
+                spec.classMode == .binary ? [log(max(p[1], 1e-30) / max(p[0], 1e-30))] : p.map { log(max($0, 1e-30)) }
             return Prediction(
                 label: classNames[best], classIndex: best, probabilities: p, embedding: e.map { $0 / norm },
                 logits: logits)

@@ -1,15 +1,16 @@
+import Engine
 import Foundation
 
 /// Problems found while reading or writing a `.safetensors` file. Each names the file and, where it
 /// applies, the tensor.
-package enum SafeTensorsError: Error, CustomStringConvertible, Equatable {
+public enum SafeTensorsError: Error, CustomStringConvertible, Equatable {
     case unreadable(file: String, reason: String)
     case malformedHeader(file: String, reason: String)
     case badTensor(file: String, tensor: String, reason: String)
     case missingTensor(file: String, tensor: String)
     case unwritable(file: String, reason: String)
 
-    package var description: String {
+    public var description: String {
         switch self {
         case .unreadable(let f, let r): return "\(f): cannot read safetensors file: \(r)"
         case .malformedHeader(let f, let r):
@@ -40,22 +41,22 @@ package enum SafeTensorsDType: String, Sendable {
 /// names to dtype/shape/data offsets (plus an optional string map `__metadata__`), then the raw data.
 /// Every entry is validated on load: dtype known, shape non-negative, offsets inside the data and
 /// consistent with the shape, no overlapping ranges.
-package struct SafeTensorsFile {
+public struct SafeTensorsFile {
     package struct Entry: Sendable {
         package let dtype: SafeTensorsDType
         package let shape: [Int]
         package let range: Range<Int>  // byte range inside the data section
     }
 
-    package let file: String
-    package let metadata: [String: String]
+    public let file: String
+    public let metadata: [String: String]
     package let entries: [String: Entry]
     private let bytes: Data
     private let dataStart: Int
 
-    package var names: [String] { entries.keys.sorted() }
+    public var names: [String] { entries.keys.sorted() }
 
-    package init(contentsOf url: URL) throws {
+    public init(contentsOf url: URL) throws {
         let data: Data
         do { data = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
             throw SafeTensorsError.unreadable(file: url.path, reason: error.localizedDescription)
@@ -162,7 +163,7 @@ package struct SafeTensorsFile {
     }
 
     /// The named tensor converted to Float32 (from F32, F64, F16, BF16 or any integer type).
-    package func floats(_ name: String) throws -> (shape: [Int], values: [Float]) {
+    public func floats(_ name: String) throws -> (shape: [Int], values: [Float]) {
         guard let entry = entries[name] else { throw SafeTensorsError.missingTensor(file: file, tensor: name) }
         let raw = raw(entry)
         let n = entry.shape.reduce(1, *)

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import Model
 import Imaging
 
 /// `classify-and-embed export`: the ONNX file, and optionally a parity file with preprocessed sample inputs

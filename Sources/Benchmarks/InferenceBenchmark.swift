@@ -1,6 +1,6 @@
 import Engine
 import Foundation
-import Layers
+import Inference
 
 /// Times the full two-head model the way `Predictor` runs it (folded backbone, both heads, softmax and
 /// L2 normalisation) on preprocessed random inputs: batch-1 latency and batched throughput, medians.
@@ -46,9 +46,9 @@ public struct InferenceBenchmark: Sendable {
         var parts: [[Double]] = [[], []]
         for _ in 0..<latencyRuns {
             let t0 = System.now()
-            let (f, _) = predictor.folded(one)
+            let (f, _) = predictor.network(one)
             let t1 = System.now()
-            _ = l2Normalized(predictor.joint.neck.forward(f, team: predictor.folded.team))
+            _ = l2Normalized(predictor.neck(f, team: predictor.network.team))
             let t2 = System.now()
             parts[0].append((t1 - t0) * 1000)
             parts[1].append((t2 - t1) * 1000)

@@ -1,3 +1,7 @@
+/// NCHW depthwise kernels for training (`DepthwiseConv2d`), tiled two output rows at a time so that every
+/// loaded input vector feeds both rows. Not to be confused with the channel-blocked (NCHWc8) inference
+/// kernels in `Blocked/`.
+
 /// Compile-time kernel sizes and strides, so the depthwise loops fully unroll and keep the k² weights in
 /// registers.
 package protocol DepthwiseShape {
@@ -25,7 +29,7 @@ package enum K5S2: DepthwiseShape {
 extension DepthwiseKernels {
     /// Forward over padded planes, two output rows at a time: every loaded input vector feeds both rows.
     @inline(__always)
-    static func convolveBlocked<S: DepthwiseShape, V: SIMD>(
+    static func convolveRowTiled<S: DepthwiseShape, V: SIMD>(
         _: S.Type, _: V.Type, _ planes: UnsafePointer<Float>,
         _ g: DepthwiseGeometry, _ w: UnsafePointer<Float>,
         _ out: UnsafeMutablePointer<Float>, outStride: Int,
@@ -81,7 +85,7 @@ extension DepthwiseKernels {
 
     /// dw[ky, kx] += Σ dy · x_shifted, one dy load per k taps.
     @inline(__always)
-    static func weightGradientBlocked<S: DepthwiseShape, V: SIMD>(
+    static func weightGradientRowTiled<S: DepthwiseShape, V: SIMD>(
         _: S.Type, _: V.Type, _ planes: UnsafePointer<Float>,
         _ g: DepthwiseGeometry, _ d: UnsafePointer<Float>,
         _ dw: UnsafeMutablePointer<Float>
@@ -120,28 +124,28 @@ extension DepthwiseKernels {
     ) -> Bool {
         switch (g.kernel, g.stride, g.lanes) {
         case (3, 1, 8):
-            convolveBlocked(
+            convolveRowTiled(
                 K3S1.self, SIMD8<Float>.self, planes, g, w, out, outStride: outStride, accumulate: accumulate)
         case (3, 2, 8):
-            convolveBlocked(
+            convolveRowTiled(
                 K3S2.self, SIMD8<Float>.self, planes, g, w, out, outStride: outStride, accumulate: accumulate)
         case (5, 1, 8):
-            convolveBlocked(
+            convolveRowTiled(
                 K5S1.self, SIMD8<Float>.self, planes, g, w, out, outStride: outStride, accumulate: accumulate)
         case (5, 2, 8):
-            convolveBlocked(
+            convolveRowTiled(
                 K5S2.self, SIMD8<Float>.self, planes, g, w, out, outStride: outStride, accumulate: accumulate)
         case (3, 1, 4):
-            convolveBlocked(
+            convolveRowTiled(
                 K3S1.self, SIMD4<Float>.self, planes, g, w, out, outStride: outStride, accumulate: accumulate)
         case (3, 2, 4):
-            convolveBlocked(
+            convolveRowTiled(
                 K3S2.self, SIMD4<Float>.self, planes, g, w, out, outStride: outStride, accumulate: accumulate)
         case (5, 1, 4):
-            convolveBlocked(
+            convolveRowTiled(
                 K5S1.self, SIMD4<Float>.self, planes, g, w, out, outStride: outStride, accumulate: accumulate)
         case (5, 2, 4):
-            convolveBlocked(
+            convolveRowTiled(
                 K5S2.self, SIMD4<Float>.self, planes, g, w, out, outStride: outStride, accumulate: accumulate)
         default: return false
         }
@@ -153,14 +157,14 @@ extension DepthwiseKernels {
         _ dw: UnsafeMutablePointer<Float>
     ) -> Bool {
         switch (g.kernel, g.stride, g.lanes) {
-        case (3, 1, 8): weightGradientBlocked(K3S1.self, SIMD8<Float>.self, planes, g, d, dw)
-        case (3, 2, 8): weightGradientBlocked(K3S2.self, SIMD8<Float>.self, planes, g, d, dw)
-        case (5, 1, 8): weightGradientBlocked(K5S1.self, SIMD8<Float>.self, planes, g, d, dw)
-        case (5, 2, 8): weightGradientBlocked(K5S2.self, SIMD8<Float>.self, planes, g, d, dw)
-        case (3, 1, 4): weightGradientBlocked(K3S1.self, SIMD4<Float>.self, planes, g, d, dw)
-        case (3, 2, 4): weightGradientBlocked(K3S2.self, SIMD4<Float>.self, planes, g, d, dw)
-        case (5, 1, 4): weightGradientBlocked(K5S1.self, SIMD4<Float>.self, planes, g, d, dw)
-        case (5, 2, 4): weightGradientBlocked(K5S2.self, SIMD4<Float>.self, planes, g, d, dw)
+        case (3, 1, 8): weightGradientRowTiled(K3S1.self, SIMD8<Float>.self, planes, g, d, dw)
+        case (3, 2, 8): weightGradientRowTiled(K3S2.self, SIMD8<Float>.self, planes, g, d, dw)
+        case (5, 1, 8): weightGradientRowTiled(K5S1.self, SIMD8<Float>.self, planes, g, d, dw)
+        case (5, 2, 8): weightGradientRowTiled(K5S2.self, SIMD8<Float>.self, planes, g, d, dw)
+        case (3, 1, 4): weightGradientRowTiled(K3S1.self, SIMD4<Float>.self, planes, g, d, dw)
+        case (3, 2, 4): weightGradientRowTiled(K3S2.self, SIMD4<Float>.self, planes, g, d, dw)
+        case (5, 1, 4): weightGradientRowTiled(K5S1.self, SIMD4<Float>.self, planes, g, d, dw)
+        case (5, 2, 4): weightGradientRowTiled(K5S2.self, SIMD4<Float>.self, planes, g, d, dw)
         default: return false
         }
         return true

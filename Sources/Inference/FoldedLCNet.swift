@@ -1,4 +1,5 @@
 import Engine
+import Model
 
 /// The LCNet050 backbone for inference: every BatchNorm folded into the convolution before it
 /// (w' = w·γ/√(σ²+ε), b' = β − μ·γ/√(σ²+ε)), bias and hard-swish applied while the output is still in cache,
@@ -7,8 +8,8 @@ import Engine
 /// channel-blocked (`BlockedPlane`, NCHWc8) from the stem's output to the last convolution, which keeps
 /// every kernel vectorised over channels however small the feature map gets (4×4 at the end).
 ///
-/// It is a snapshot: build it again after the backbone's weights change. Outputs equal the eval-mode
-/// `LCNetBackbone` up to float rounding.
+/// It is a snapshot: build it again after the weights change. Outputs equal the eval-mode training
+/// layers (`LCNetBackbone`) up to float rounding.
 package final class FoldedLCNet: @unchecked Sendable {
     /// A convolution with BatchNorm folded in, followed by hard-swish.
     package struct Conv {
@@ -43,36 +44,15 @@ package final class FoldedLCNet: @unchecked Sendable {
     package private(set) var team: SpinTeam?
     private var helperGates: AlignedStorage?
 
-    /// `classifier`, when given, is folded too and run after the backbone in the same pass (see `forward(_:)`).
-    package init(_ backbone: LCNetBackbone, classifier: ClassificationHead? = nil) {
-        var ops: [Op] = [.conv(Self.fold(backbone.convStem, backbone.bn1))]
-        for b in backbone.blocks {
-            let (scale, shift) = Self.fold(b.bn1)
-            let kk = b.convDW.kernel * b.convDW.kernel
-            var w = Array(b.convDW.weight.value.buffer)
-            for c in 0..<b.convDW.channels { for j in 0..<kk { w[c * kk + j] *= scale[c] } }
-            ops.append(
-                .depthwise(
-                    Depthwise(
-                        weight: w, bias: shift, channels: b.convDW.channels, kernel: b.convDW.kernel,
-                        stride: b.convDW.stride)))
-            if let se = b.se {
-                let p = se.parameters
-                ops.append(
-                    .se(
-                        SE(
-                            reduceWeight: Array(p[0].value.buffer), reduceBias: Array(p[1].value.buffer),
-                            expandWeight: Array(p[2].value.buffer), expandBias: Array(p[3].value.buffer),
-                            channels: se.channels, reduced: se.reduced)))
-            }
-            ops.append(.conv(Self.fold(b.convPW, b.bn2)))
-        }
+    /// Builds the network from already-folded ops (see `FoldedLCNet(weights:)` for reading them from a
+    /// model file); `classifier`, when given, runs after the backbone in the same pass (see `forward(_:)`).
+    package init(ops: [Op], classifier: FoldedClassifier? = nil) {
         self.ops = ops
-        inChannels = backbone.convStem.inChannels
+        if case .conv(let stem) = ops[0] { inChannels = stem.inChannels } else { inChannels = 3 }
         if case .conv(let last) = ops[ops.count - 1] { outChannels = last.outChannels } else { outChannels = 0 }
         steps = makeSteps()
         backboneSteps = steps.count
-        if let head = classifier?.folded {
+        if let head = classifier {
             self.classifier = head
             steps.append(
                 head.conv.weight.withUnsafeBufferPointer {
@@ -82,29 +62,6 @@ package final class FoldedLCNet: @unchecked Sendable {
                             inChannels: head.conv.inChannels))
                 })
         }
-    }
-
-    /// BatchNorm in eval mode as a per-channel affine map: scale γ/√(σ²+ε), shift β − μ·scale.
-    package static func fold(_ bn: BatchNormAct2d) -> (scale: [Float], shift: [Float]) {
-        var scale = [Float]()
-        var shift = [Float]()
-        for c in 0..<bn.channels {
-            let s = bn.weight.valuePointer[c] / (bn.runningVar.data[c] + bn.eps).squareRoot()
-            scale.append(s)
-            shift.append(bn.bias.valuePointer[c] - bn.runningMean.data[c] * s)
-        }
-        return (scale, shift)
-    }
-
-    /// A bias-free convolution with the BatchNorm after it folded in.
-    package static func fold(_ c: Conv2d, _ bn: BatchNormAct2d) -> Conv {
-        let (scale, shift) = fold(bn)
-        let per = c.inChannels * c.kernel * c.kernel
-        var w = Array(c.weight.value.buffer)
-        for o in 0..<c.outChannels { for j in 0..<per { w[o * per + j] *= scale[o] } }
-        return Conv(
-            weight: w, bias: shift, inChannels: c.inChannels, outChannels: c.outChannels, kernel: c.kernel,
-            stride: c.stride)
     }
 
     /// The classification head folded for inference: its 1×1 conv with BatchNorm folded in (then hard-swish,

@@ -1,5 +1,7 @@
 import Engine
+import Inference
 import Layers
+import Model
 
 /// Measures the LCNet050 backbone: training step (forward + backward + AdamW), batch-1 eval latency and
 /// batched eval throughput, each the median of several timed runs after warm-up.
@@ -66,7 +68,7 @@ public struct BackboneBenchmark: Sendable {
         }
 
         progress("batch-1 latency…")
-        let folded = FoldedLCNet(backbone)
+        let folded = try! FoldedLCNet(weights: NamedTensors(StateDict.tensors(of: backbone)))
         let one = Tensor(shape: [1, 3, imageSize, imageSize])
         rng.fill(one)
         var latencies: [Double] = []
