@@ -69,20 +69,22 @@ let package = Package(
                 "ClassifyEmbed", "Benchmarks", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: hot),
-        .testTarget(name: "EngineTests", dependencies: ["Engine"], swiftSettings: hot),
+        // Shared by the test targets: tensor comparisons, the synthetic three-class data set.
+        .target(name: "TestSupport", dependencies: ["Engine", "Imaging"], path: "Tests/TestSupport", swiftSettings: hot),
+        .testTarget(name: "EngineTests", dependencies: ["TestSupport", "Engine"], swiftSettings: hot),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Engine", "Imaging"], swiftSettings: hot),
-        .testTarget(name: "LayersTests", dependencies: ["Layers", "Model", "Engine", "Inference"], swiftSettings: hot),
+        .testTarget(name: "LayersTests", dependencies: ["TestSupport", "Layers", "Model", "Engine", "Inference"], swiftSettings: hot),
         .testTarget(name: "ObjectivesTests", dependencies: ["Objectives", "Model", "Engine"], swiftSettings: hot),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], swiftSettings: hot),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Imaging", "Engine"], swiftSettings: hot),
         .testTarget(
             name: "TrainingTests",
-            dependencies: ["Training", "Datasets", "Imaging", "Layers", "Model", "Objectives", "Engine"],
+            dependencies: ["TestSupport", "Training", "Datasets", "Imaging", "Layers", "Model", "Objectives", "Engine"],
             swiftSettings: hot),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Engine", "CImageCodecs"], swiftSettings: hot),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Engine", "Model", "CImageCodecs"], swiftSettings: hot),
         .testTarget(
             name: "ClassifyEmbedTests",
-            dependencies: [
+            dependencies: ["TestSupport", 
                 "ClassifyEmbed", "Inference", "Explain", "Training", "Evaluation", "Layers", "Model", "Imaging", "Engine",
             ],
             swiftSettings: hot),

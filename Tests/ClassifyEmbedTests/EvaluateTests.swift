@@ -6,6 +6,8 @@ import Foundation
 import Imaging
 import Layers
 import Training
+import Model
+import TestSupport
 import XCTest
 
 final class EvaluateTests: XCTestCase {
@@ -15,25 +17,24 @@ final class EvaluateTests: XCTestCase {
         spec.embeddingSize = 16
         spec.classHeadHidden = 16
         let model = JointModel(spec: spec, seed: 3)
-        var pre = Preprocessing()
-        pre.width = 64
-        pre.height = 64
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("eval-model-\(UUID()).safetensors")
-        try ModelFile.write(model, preprocessing: pre, to: url)
+        try ModelFile.write(model.namedTensors, spec: spec, preprocessing: spec.preprocessing, to: url)
         return url
     }
 
     func testReportMatchesADirectComputation() throws {
         BLAS.configure()
         let url = try modelFile()
-        let split = TrainerTests.dataFolder.appendingPathComponent("val.csv")
+        let split = SyntheticData.sharedFolder.appendingPathComponent("val.csv")
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("eval-\(UUID())")
         let summary = try EvaluationRun(model: url.path, split: split.path, output: out.path).run()
         XCTAssertTrue(summary.contains("TPR@FPR=f"), summary)
         let report = try EvaluationReport.decoder.decode(
             EvaluationReport.self, from: Data(contentsOf: out.appendingPathComponent("report.json")))
         // Direct: the unfolded model in eval mode over the same rows.
-        let (model, pre, _) = try ModelFile.load(url)
+        let file = try ModelFile(contentsOf: url)
+        let model = try JointModel(modelFile: file)
+        let pre = file.preprocessing
         let s = try Split(file: split, classNames: model.spec.classNames)
         var truth: [Int] = []
         var predicted: [Int] = []
@@ -56,9 +57,9 @@ final class EvaluateTests: XCTestCase {
         let before = try SafeTensorsFile(contentsOf: url)
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("eval-\(UUID())")
         var run = EvaluationRun(
-            model: url.path, split: TrainerTests.dataFolder.appendingPathComponent("val.csv").path, head: .embedding,
+            model: url.path, split: SyntheticData.sharedFolder.appendingPathComponent("val.csv").path, head: .embedding,
             output: out.path)
-        run.trainSplit = TrainerTests.dataFolder.appendingPathComponent("train.csv").path
+        run.trainSplit = SyntheticData.sharedFolder.appendingPathComponent("train.csv").path
         run.writeThresholds = true
         let summary = try run.run()
         XCTAssertTrue(summary.contains("zero-shot VIOLATED: 16 test identities"), summary)
@@ -70,13 +71,13 @@ final class EvaluateTests: XCTestCase {
         XCTAssertEqual(table.map(\.fprTarget), ROC.standardTargets)
         XCTAssertEqual(after.metadata["model_spec"], before.metadata["model_spec"])
         for name in before.names { XCTAssertEqual(try after.floats(name).values, try before.floats(name).values, name) }
-        XCTAssertNoThrow(try ModelFile.load(url), "the rewritten file still loads")
+        XCTAssertNoThrow(try ModelFile(contentsOf: url), "the rewritten file still loads")
     }
 
     func testSampledPairsAndPairsFile() throws {
         BLAS.configure()
         let url = try modelFile()
-        let folder = TrainerTests.dataFolder
+        let folder = SyntheticData.sharedFolder
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("eval-\(UUID())")
         var sampled = EvaluationRun(
             model: url.path, split: folder.appendingPathComponent("val.csv").path, head: .embedding, output: out.path)

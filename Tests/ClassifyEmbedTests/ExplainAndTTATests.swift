@@ -3,13 +3,14 @@ import Engine
 import Evaluation
 import Foundation
 import Imaging
+import Model
 import XCTest
 
 final class ExplainAndTTATests: XCTestCase {
     func testGradCAMMapsAndOverlays() throws {
         let predictor = try Predictor(modelPath: try PredictorTests.modelFile().path)
         let files = ImageInputs.images(under: try PredictorTests.images(count: 2, seed: 5))
-        let cam = GradCAM(predictor: predictor)
+        let cam = try GradCAM(predictor: predictor)
         let map = try cam.classification(files[0])
         XCTAssertEqual(map.width * map.height, 4, "64-pixel input → a 2×2 feature grid")
         XCTAssertTrue(map.values.allSatisfy { (0...1).contains($0) })

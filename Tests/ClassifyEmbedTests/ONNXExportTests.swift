@@ -1,5 +1,6 @@
 import ClassifyEmbed
 import Foundation
+import Model
 import XCTest
 
 /// Exports models to ONNX and runs them in ONNX Runtime (the venv that `Tools/setup --tests` makes):

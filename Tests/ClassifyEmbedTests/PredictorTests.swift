@@ -4,6 +4,7 @@ import Foundation
 import Imaging
 import Layers
 import Training
+import Model
 import XCTest
 
 final class PredictorTests: XCTestCase {
@@ -15,11 +16,8 @@ final class PredictorTests: XCTestCase {
         spec.neck = NeckKind(rawValue: neck)!
         spec.neckNorm = NeckNorm(rawValue: norm)!
         let model = JointModel(spec: spec, seed: seed)
-        var pre = Preprocessing()
-        pre.width = 64
-        pre.height = 64
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("model-\(UUID()).safetensors")
-        try ModelFile.write(model, preprocessing: pre, to: url)
+        try ModelFile.write(model.namedTensors, spec: spec, preprocessing: spec.preprocessing, to: url)
         return url
     }
 
@@ -43,7 +41,9 @@ final class PredictorTests: XCTestCase {
         let folder = try Self.images(count: 3, seed: 1)
         let files = ImageInputs.images(under: folder)
         XCTAssertEqual(files.count, 3)
-        let (model, pre, _) = try ModelFile.load(url)
+        let file = try ModelFile(contentsOf: url)
+        let model = try JointModel(modelFile: file)
+        let pre = file.preprocessing
         for (file, result) in zip(files, predictor.predict(files: files, batchSize: 2)) {
             let p = try result.get()
             let (e, l) = model.forward(pre.tensor(from: try ImageDecoder().decode(contentsOf: file)), training: false)

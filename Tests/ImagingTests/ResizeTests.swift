@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import Imaging
+import Model
 import XCTest
 
 /// Resize and normalisation against `resize_parity.safetensors` (Pillow 13).

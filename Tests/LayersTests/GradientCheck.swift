@@ -1,5 +1,6 @@
 import Engine
 import Layers
+import Model
 import XCTest
 
 /// Finite-difference gradient check for a layer: loss L = Σ y·r with a fixed random r. Compares the analytic

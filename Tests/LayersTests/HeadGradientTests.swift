@@ -1,5 +1,6 @@
 import Engine
 import Layers
+import Model
 import XCTest
 
 /// Finite-difference checks of the embedding necks (every kind × norm) and the classification head.

@@ -1,6 +1,9 @@
 import Engine
 import Foundation
+import Inference
 import Layers
+import Model
+import TestSupport
 import XCTest
 
 /// timm parity: `Tests/Fixtures/lcnet050_parity.safetensors` was produced by timm 1.0.31 / PyTorch 2.15.
@@ -29,7 +32,7 @@ final class LCNetParityTests: XCTestCase {
 
     func testFoldedInferenceMatchesTimm() throws {
         let (backbone, _, file) = try makeBackbone()
-        let folded = FoldedLCNet(backbone)
+        let folded = try FoldedLCNet(weights: NamedTensors(StateDict.tensors(of: backbone)))
         let x = try file.tensor("input_eval")
         let y = folded.forward(x)
         XCTAssertEqual(y.shape, [2, 256, 4, 4])

@@ -1,5 +1,7 @@
 import Engine
 import Layers
+import Model
+import TestSupport
 import XCTest
 
 /// Finite-difference checks of every layer's input and parameter gradients.

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import Model
 import XCTest
 
 final class SafeTensorsTests: XCTestCase {

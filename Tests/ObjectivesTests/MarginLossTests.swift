@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import Objectives
+import Model
 import XCTest
 
 let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -1,5 +1,6 @@
 import Foundation
 import Layers
+import Model
 import Objectives
 import Training
 import XCTest
@@ -76,12 +77,12 @@ final class ConfigTests: XCTestCase {
 
     func testScheduleWarmsUpThenDecays() {
         let cosine = LearningRateSchedule(
-            base: 1, minimum: 0, warmupSteps: 10, totalSteps: 110, kind: "cosine", power: 1)
+            base: 1, minimum: 0, warmupSteps: 10, totalSteps: 110, kind: .cosine, power: 1)
         XCTAssertEqual(cosine.rate(at: 0), 0.1, accuracy: 1e-6)
         XCTAssertEqual(cosine.rate(at: 9), 1, accuracy: 1e-6)
         XCTAssertEqual(cosine.rate(at: 60), 0.5, accuracy: 1e-6)
         XCTAssertEqual(cosine.rate(at: 110), 0, accuracy: 1e-6)
-        let poly = LearningRateSchedule(base: 1, minimum: 0, warmupSteps: 0, totalSteps: 100, kind: "poly", power: 1)
+        let poly = LearningRateSchedule(base: 1, minimum: 0, warmupSteps: 0, totalSteps: 100, kind: .poly, power: 1)
         XCTAssertEqual(poly.rate(at: 25), 0.75, accuracy: 1e-6)
     }
 }

@@ -3,14 +3,12 @@ import Foundation
 import Layers
 import Objectives
 import Training
+import Model
+import TestSupport
 import XCTest
 
 final class TrainerTests: XCTestCase {
-    static var dataFolder: URL = {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ce-synthetic-\(getpid())")
-        try! SyntheticData.write(to: url)
-        return url
-    }()
+    static var dataFolder: URL { SyntheticData.sharedFolder }
 
     private func config(output: String, epochs: Int) -> TrainConfig {
         var c = TrainConfig()
@@ -123,10 +121,4 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(before, after)
         XCTAssertNoThrow(try Trainer(config: c, resume: true))
     }
-}
-
-func maxAbsDifference(_ a: Tensor, _ b: Tensor) -> Float {
-    var m: Float = 0
-    for i in 0..<a.count { m = max(m, abs(a.data[i] - b.data[i])) }
-    return m
 }

@@ -5,8 +5,15 @@ import Imaging
 /// A small three-class data set drawn in the test: "documents" (light pages whose text-line layout is the
 /// template identity), "screens" (a dark bezel around a bright panel with RGB subpixel stripes) and
 /// "not documents" (smooth colour fields). Captures of one template differ by shift, tone and noise.
-enum SyntheticData {
-    static func page(template: Int, capture: Int, size: Int) -> RGBImage {
+package enum SyntheticData {
+    /// The default data set, written once per test process into a temporary folder.
+    package static let sharedFolder: URL = {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ce-synthetic-\(getpid())")
+        try! write(to: url)
+        return url
+    }()
+
+    package static func page(template: Int, capture: Int, size: Int) -> RGBImage {
         var layout = SeededGenerator(seed: UInt64(template) &* 7919 &+ 1)
         var noise = SeededGenerator(seed: UInt64(template * 100 + capture) &* 104729 &+ 3)
         let tone = 215 + Int(noise.next() % 35)
@@ -51,7 +58,7 @@ enum SyntheticData {
         return img
     }
 
-    static func screen(index: Int, size: Int) -> RGBImage {
+    package static func screen(index: Int, size: Int) -> RGBImage {
         var rng = SeededGenerator(seed: UInt64(index) &* 31 &+ 5)
         var img = RGBImage(width: size, height: size, fill: (12, 12, 14))
         let margin = 6 + Int(rng.next() % 6)
@@ -68,7 +75,7 @@ enum SyntheticData {
         return img
     }
 
-    static func scene(index: Int, size: Int) -> RGBImage {
+    package static func scene(index: Int, size: Int) -> RGBImage {
         var rng = SeededGenerator(seed: UInt64(index) &* 977 &+ 11)
         var img = RGBImage(width: size, height: size)
         let c0 = (Float(rng.next() % 256), Float(rng.next() % 256), Float(rng.next() % 256))
@@ -90,7 +97,7 @@ enum SyntheticData {
     /// Writes `train.csv` and `val.csv` (+ images) into `folder`: `templates` page templates with
     /// `captures` training captures each (two more per template for validation), and as many screens and
     /// scenes as pages.
-    static func write(to folder: URL, templates: Int = 16, captures: Int = 4, size: Int = 80) throws {
+    package static func write(to folder: URL, templates: Int = 16, captures: Int = 4, size: Int = 80) throws {
         try FileManager.default.createDirectory(
             at: folder.appendingPathComponent("img"), withIntermediateDirectories: true)
         var train = "path|label|identity\n"

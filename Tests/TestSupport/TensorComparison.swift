@@ -1,8 +1,10 @@
 import Engine
 
-func maxAbs(_ t: Tensor) -> Float { t.buffer.reduce(0) { max($0, abs($1)) } }
+// Comparisons shared by the test targets (tolerance checks against reference fixtures).
 
-func maxAbsDifference(_ a: Tensor, _ b: Tensor) -> Float {
+package func maxAbs(_ t: Tensor) -> Float { t.buffer.reduce(0) { max($0, abs($1)) } }
+
+package func maxAbsDifference(_ a: Tensor, _ b: Tensor) -> Float {
     precondition(a.count == b.count, "shapes \(a.shape) vs \(b.shape)")
     var m: Float = 0
     for i in 0..<a.count { m = max(m, abs(a.data[i] - b.data[i])) }
@@ -10,7 +12,7 @@ func maxAbsDifference(_ a: Tensor, _ b: Tensor) -> Float {
 }
 
 /// ‖a − b‖ / max(‖b‖, tiny): the norm-wise relative error.
-func relativeDifference(_ a: Tensor, _ b: Tensor) -> Float {
+package func relativeDifference(_ a: Tensor, _ b: Tensor) -> Float {
     precondition(a.count == b.count, "shapes \(a.shape) vs \(b.shape)")
     var num = 0.0
     var den = 0.0
