@@ -54,7 +54,8 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ], swiftSettings: hot),
-        .target(name: "Explain", dependencies: ["Engine", "Imaging", "Model", "Layers", "Inference"], swiftSettings: hot),
+        .target(
+            name: "Explain", dependencies: ["Engine", "Imaging", "Model", "Layers", "Inference"], swiftSettings: hot),
         .target(
             name: "ClassifyEmbed",
             dependencies: [
@@ -70,22 +71,32 @@ let package = Package(
             ],
             swiftSettings: hot),
         // Shared by the test targets: tensor comparisons, the synthetic three-class data set.
-        .target(name: "TestSupport", dependencies: ["Engine", "Imaging"], path: "Tests/TestSupport", swiftSettings: hot),
+        .target(
+            name: "TestSupport", dependencies: ["Engine", "Imaging"], path: "Tests/TestSupport", swiftSettings: hot),
         .testTarget(name: "EngineTests", dependencies: ["TestSupport", "Engine"], swiftSettings: hot),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Engine", "Imaging"], swiftSettings: hot),
-        .testTarget(name: "LayersTests", dependencies: ["TestSupport", "Layers", "Model", "Engine", "Inference"], swiftSettings: hot),
-        .testTarget(name: "ObjectivesTests", dependencies: ["Objectives", "Model", "Engine"], swiftSettings: hot),
+        .testTarget(
+            name: "LayersTests", dependencies: ["TestSupport", "Layers", "Model", "Engine", "Inference"],
+            swiftSettings: hot),
+        .testTarget(
+            name: "ObjectivesTests", dependencies: ["TestSupport", "Objectives", "Model", "Engine"], swiftSettings: hot),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], swiftSettings: hot),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Imaging", "Engine"], swiftSettings: hot),
+        .testTarget(
+            name: "DatasetsTests", dependencies: ["TestSupport", "Datasets", "Imaging", "Engine"], swiftSettings: hot),
         .testTarget(
             name: "TrainingTests",
-            dependencies: ["TestSupport", "Training", "Datasets", "Imaging", "Layers", "Model", "Objectives", "Engine"],
+            dependencies: [
+                "TestSupport", "Training", "Datasets", "Imaging", "Layers", "Model", "Objectives", "Engine",
+            ],
             swiftSettings: hot),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Engine", "Model", "CImageCodecs"], swiftSettings: hot),
+        .testTarget(
+            name: "ImagingTests", dependencies: ["Imaging", "Engine", "Model", "CImageCodecs"], swiftSettings: hot),
         .testTarget(
             name: "ClassifyEmbedTests",
-            dependencies: ["TestSupport", 
-                "ClassifyEmbed", "Inference", "Explain", "Training", "Evaluation", "Layers", "Model", "Imaging", "Engine",
+            dependencies: [
+                "TestSupport",
+                "ClassifyEmbed", "Inference", "Explain", "Training", "Evaluation", "Layers", "Model", "Imaging",
+                "Engine",
             ],
             swiftSettings: hot),
     ],

@@ -40,7 +40,6 @@ package struct Tensor: @unchecked Sendable {
     }
 
     package var buffer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: data, count: count) }
-    package var array: [Float] { Array(buffer) }
 
     package func fill(_ value: Float) { data.update(repeating: value, count: count) }
     package func copy(from other: Tensor) {

@@ -96,7 +96,8 @@ extension FoldedLCNet {
         else {
             throw ModelFileError.badTensor(
                 file: weights.sourceName, tensor: prefix + ".conv.weight",
-                reason: "has shape \(convShape) (fc \(fcShape)); expected a 1×1 conv from \(LCNet050.outChannels) channels")
+                reason:
+                    "has shape \(convShape) (fc \(fcShape)); expected a 1×1 conv from \(LCNet050.outChannels) channels")
         }
         let conv = try foldedConv(
             weights, conv: prefix + ".conv", batchNorm: prefix + ".bn", inChannels: convShape[1],

@@ -1,7 +1,7 @@
 import Engine
 import Foundation
-import Model
 import Imaging
+import Model
 
 /// `classify-and-embed export`: the ONNX file, and optionally a parity file with preprocessed sample inputs
 /// and this engine's outputs for them, so that another runtime can be checked against ours.

@@ -53,24 +53,32 @@ public struct ModelFile {
         guard let architecture = Backbones.named(spec.backbone), architecture.trainable else {
             throw ModelFileError.badMetadata(
                 file: path, key: "model_spec.backbone",
-                reason: "'\(spec.backbone)' is not a two-head backbone (known: \(Backbones.names.joined(separator: ", ")))")
+                reason:
+                    "'\(spec.backbone)' is not a two-head backbone (known: \(Backbones.names.joined(separator: ", ")))")
         }
-        guard (architecture.stride...Self.maximumInputSize).contains(spec.inputSize), spec.inputSize % architecture.stride == 0 else {
+        guard (architecture.stride...Self.maximumInputSize).contains(spec.inputSize),
+            spec.inputSize % architecture.stride == 0
+        else {
             throw ModelFileError.badMetadata(
                 file: path, key: "model_spec.inputSize",
-                reason: "\(spec.inputSize) must be a multiple of \(architecture.stride) in \(architecture.stride)...\(Self.maximumInputSize)")
+                reason:
+                    "\(spec.inputSize) must be a multiple of \(architecture.stride) in \(architecture.stride)...\(Self.maximumInputSize)"
+            )
         }
         guard preprocessing.width == spec.inputSize, preprocessing.height == spec.inputSize else {
             throw ModelFileError.badMetadata(
                 file: path, key: "preprocessing",
-                reason: "size \(preprocessing.width)×\(preprocessing.height) differs from the model's input size \(spec.inputSize)")
+                reason:
+                    "size \(preprocessing.width)×\(preprocessing.height) differs from the model's input size \(spec.inputSize)"
+            )
         }
         guard preprocessing.resize == Preprocessing.bilinear else {
             throw ModelFileError.badMetadata(
                 file: path, key: "preprocessing.resize",
                 reason: "'\(preprocessing.resize)' is not supported (only '\(Preprocessing.bilinear)')")
         }
-        guard preprocessing.mean.count == 3, preprocessing.std.count == 3, preprocessing.std.allSatisfy({ $0.isFinite && $0 > 0 }),
+        guard preprocessing.mean.count == 3, preprocessing.std.count == 3,
+            preprocessing.std.allSatisfy({ $0.isFinite && $0 > 0 }),
             preprocessing.mean.allSatisfy(\.isFinite), preprocessing.scale.isFinite
         else {
             throw ModelFileError.badMetadata(

@@ -25,10 +25,10 @@ package final class MarginClassifier {
 
     /// Class ids taking part in the current step, ascending.
     package private(set) var sampled: [Int] = []
-    private var slotOfClass: [Int32]
+    package private(set) var slotOfClass: [Int32]
     private var normalizedCentres = AlignedStorage(count: 0)
     private var centreNorms: [Float] = []
-    private var centreGrads = AlignedStorage(count: 0)
+    package private(set) var centreGrads = AlignedStorage(count: 0)
     private var cosines = AlignedStorage(count: 0)
     private var logits = AlignedStorage(count: 0)
     private var normalizedInput = AlignedStorage(count: 0)
@@ -270,15 +270,5 @@ package final class MarginClassifier {
                     moment2: m2.pointer + row * d, count: d, decay: true)
             }
         }
-    }
-
-    /// The gradient of class `c`'s centres accumulated in this step, after `finishGradients()`. Nil when `c`
-    /// was not sampled.
-    package func centreGradient(ofClass c: Int) -> [Float]? {
-        guard c < classes, slotOfClass[c] >= 0 else { return nil }
-        let k = settings.subCenters
-        let d = dimension
-        let slot = Int(slotOfClass[c])
-        return Array(UnsafeBufferPointer(start: centreGrads.pointer + slot * k * d, count: k * d))
     }
 }

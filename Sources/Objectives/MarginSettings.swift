@@ -8,7 +8,9 @@ package struct MarginSettings: Equatable, Sendable {
     /// PartialFC: fraction of classes whose centres take part in a step (positives always do).
     package var sampleRate: Float = 1
 
-    package init(kind: MarginKind = .cosFace(margin: 0.4), scale: Float = 64, subCenters: Int = 1, sampleRate: Float = 1) {
+    package init(
+        kind: MarginKind = .cosFace(margin: 0.4), scale: Float = 64, subCenters: Int = 1, sampleRate: Float = 1
+    ) {
         self.kind = kind
         self.scale = scale
         self.subCenters = subCenters
@@ -19,7 +21,8 @@ package struct MarginSettings: Equatable, Sendable {
     package init(
         scale: Float = 64, m1: Float = 1, m2: Float = 0, m3: Float = 0.4, subCenters: Int = 1, sampleRate: Float = 1
     ) {
-        self.init(kind: MarginKind(m1: m1, m2: m2, m3: m3), scale: scale, subCenters: subCenters, sampleRate: sampleRate)
+        self.init(
+            kind: MarginKind(m1: m1, m2: m2, m3: m3), scale: scale, subCenters: subCenters, sampleRate: sampleRate)
     }
 
     package static let softmax = MarginSettings(kind: .softmax)

@@ -1,8 +1,8 @@
 import Engine
 import Foundation
-import Model
 import Imaging
 import Layers
+import Model
 import Objectives
 
 /// What the trainer needs besides the tensors to continue exactly where it stopped.

@@ -1,6 +1,6 @@
 import Datasets
-import Model
 import Imaging
+import Model
 
 /// Loss weights: `loss = classification_weight · CE + embedding_weight · margin`.
 package struct LossSection: Codable, Sendable {

@@ -1,9 +1,9 @@
 import Datasets
 import Engine
 import Foundation
-import Model
 import Imaging
 import Layers
+import Model
 import Objectives
 import Yams
 

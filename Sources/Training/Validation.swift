@@ -2,8 +2,8 @@ import Datasets
 import Engine
 import Evaluation
 import Foundation
-import Model
 import Layers
+import Model
 
 /// Per-epoch validation: classification macro-F1 and/or verification TPR@FPR=1e-4 over all pairs of the
 /// validation split (eval mode, no augmentation).

@@ -31,7 +31,7 @@ struct BenchmarkCommand: ParsableCommand {
             "Only time inference of the full two-head model (--model, default the shipped one): batch-1 latency and batch throughput."
     )
     var inference = false
-    @Option(help: "Model file for --inference (default: the shipped model).") var model: String?
+    @OptionGroup var modelOptions: ModelOptions
     @Flag(help: "Also print per-layer forward/backward times of the training step.") var profile = false
     @Flag(
         help:
@@ -46,11 +46,11 @@ struct BenchmarkCommand: ParsableCommand {
 
     func run() throws {
         if inference && profileEval {
-            print(try FoldedNetworkProfile.table(modelPath: model, size: size))
+            print(try FoldedNetworkProfile.table(modelPath: modelOptions.model, size: size))
             return
         }
         if inference {
-            var b = InferenceBenchmark(model: model)
+            var b = InferenceBenchmark(model: modelOptions.model)
             b.batch = batch
             b.latencyRuns = latencyRuns
             let r = try b.run()

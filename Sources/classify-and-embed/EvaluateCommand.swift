@@ -14,7 +14,7 @@ struct EvaluateCommand: ParsableCommand {
             thresholds (the ROC point with the largest FPR ≤ target; positive means score ≥ threshold).
             """)
 
-    @Option(help: "Model file (.safetensors written by train). Default: the shipped model.") var model: String?
+    @OptionGroup var modelOptions: ModelOptions
     @Option(help: "CSV split to score.") var split: String
     @Option(help: "classification, embedding or both.") var head: EvaluationRun.Head = .both
     @Option(help: "Output folder for report.json and report.html.") var out: String
@@ -30,7 +30,7 @@ struct EvaluateCommand: ParsableCommand {
     var pairsFile: String?
 
     func run() throws {
-        var run = EvaluationRun(model: model ?? Predictor.defaultModelPath, split: split, head: head, output: out)
+        var run = EvaluationRun(model: modelOptions.path, split: split, head: head, output: out)
         run.tta = tta
         run.trainSplit = trainSplit
         run.writeThresholds = writeThresholds

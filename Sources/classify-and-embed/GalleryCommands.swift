@@ -68,14 +68,13 @@ struct MatchCommand: ParsableCommand {
     @Argument(help: "Images, folders or glob patterns.") var images: [String]
     @Option(help: "Gallery file.") var gallery: String
     @OptionGroup var modelOptions: ModelOptions
-    @Option(help: "FPR level whose stored threshold decides a match.") var fpr: Double = 1e-2
-    @Option(help: "Similarity threshold (overrides --fpr).") var threshold: Float?
+    @OptionGroup var thresholdOptions: ThresholdOptions
     @Flag(help: "One JSON object per image and line.") var json = false
 
     func run() throws {
         try PredictCommand.execute(
-            images: images, predictor: try modelOptions.predictor(), gallery: gallery, fpr: fpr,
-            threshold: threshold, json: json, embedding: .none, batchSize: 32)
+            images: images, predictor: try modelOptions.predictor(), gallery: gallery,
+            thresholdOptions: thresholdOptions, json: json, embedding: .none, batchSize: 32)
     }
 }
 

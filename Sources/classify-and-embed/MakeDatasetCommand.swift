@@ -1,6 +1,5 @@
 import ArgumentParser
-import Datasets
-import Foundation
+import ClassifyEmbed
 
 struct MakeDatasetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,8 +14,8 @@ struct MakeDatasetCommand: ParsableCommand {
             Identities are source pages; test identities never occur in training. Same seed, same data set.
             """)
 
-    @Option(help: "The sources folder written by Tools/fetch-sources.") var sources =
-        "/tmp/ce-work/dataset-sources/sources"
+    @Option(help: "The sources folder written by Tools/fetch-sources (its default: $CE_DATA_WORK/sources).")
+    var sources: String
     @Option(help: "Output folder.") var out = "Data/dataset"
     @Option(help: "About this many training captures (a third per class).") var trainCaptures = 20_000
     @Option(help: "Seed of the split assignment and of every capture.") var seed: UInt64 = 0
@@ -28,31 +27,10 @@ struct MakeDatasetCommand: ParsableCommand {
     }
 
     func run() throws {
-        var settings = DatasetBuildSettings(sources: URL(fileURLWithPath: sources), output: URL(fileURLWithPath: out))
-        settings.trainCaptures = trainCaptures
-        settings.seed = seed
-        settings.longSide = size
-        let summary = try DatasetBuilder(settings: settings).build { print($0) }
-        for split in ["train", "val", "test"] {
-            let c = summary.captures[split] ?? [:]
-            let ids = summary.identities[split] ?? [:]
-            let total = c.values.reduce(0, +)
-            let parts = DatasetBuilder.classNames.map { name in
-                let n = c[name] ?? 0
-                return
-                    "\(name) \(n) (\(String(format: "%.1f", 100 * Double(n) / Double(max(total, 1))))%, \(ids[name] ?? 0) identities)"
-            }
-            print("\(split): \(total) captures: " + parts.joined(separator: ", "))
-        }
-        if !summary.skipped.isEmpty {
-            print(
-                "skipped \(summary.skipped.count) unreadable sources:\n  "
-                    + summary.skipped.prefix(20).joined(separator: "\n  "))
-        }
-        let sheet = URL(fileURLWithPath: out).appendingPathComponent("contact_sheet.png")
-        try ContactSheet.write(split: URL(fileURLWithPath: out).appendingPathComponent("train.csv"), to: sheet)
-        print(
-            "wrote \(out)/{train,val,test}.csv, summary.json and \(sheet.path) in \(String(format: "%.0f", summary.seconds)) s"
-        )
+        var build = DatasetBuildRun(sources: sources, output: out)
+        build.trainCaptures = trainCaptures
+        build.seed = seed
+        build.longSide = size
+        for line in try build.run(progress: { print($0) }) { print(line) }
     }
 }

@@ -5,17 +5,6 @@ import Foundation
 /// How much of the embedding to print.
 enum EmbeddingOutput: String, ExpressibleByArgument, CaseIterable { case full, short, none }
 
-/// Options shared by the commands that load a model.
-struct ModelOptions: ParsableArguments {
-    @Option(help: "Model file (.safetensors). Default: the shipped Data/models/default.safetensors.") var model: String?
-
-    func predictor() throws -> Predictor {
-        do { return try Predictor(modelPath: model) } catch let e as PredictorError {
-            throw ValidationError(e.description)
-        }
-    }
-}
-
 /// One line of `--json` output (schema in the README).
 struct PredictionRecord: Encodable {
     var file: String
@@ -48,8 +37,7 @@ struct PredictCommand: ParsableCommand {
     @Argument(help: "Images, folders or glob patterns.") var images: [String]
     @OptionGroup var modelOptions: ModelOptions
     @Option(help: "Gallery (SQLite) to match against.") var gallery: String?
-    @Option(help: "FPR level whose stored threshold decides a gallery match.") var fpr: Double = 1e-2
-    @Option(help: "Similarity threshold for a gallery match (overrides --fpr).") var threshold: Float?
+    @OptionGroup var thresholdOptions: ThresholdOptions
     @Flag(help: "One JSON object per image and line (see the README for the schema).") var json = false
     @Option(help: "Embedding output: full | short (first 8 values) | none.") var embedding: EmbeddingOutput = .short
     @Option(help: "Images per forward pass.") var batchSize = 32
@@ -61,13 +49,14 @@ struct PredictCommand: ParsableCommand {
 
     func run() throws {
         try Self.execute(
-            images: images, predictor: try modelOptions.predictor(), gallery: gallery, fpr: fpr, threshold: threshold,
+            images: images, predictor: try modelOptions.predictor(), gallery: gallery,
+            thresholdOptions: thresholdOptions,
             json: json, embedding: embedding, batchSize: batchSize)
     }
 
     /// The command's work, shared with `match`.
     static func execute(
-        images: [String], predictor: Predictor, gallery: String?, fpr: Double, threshold: Float?, json: Bool,
+        images: [String], predictor: Predictor, gallery: String?, thresholdOptions: ThresholdOptions, json: Bool,
         embedding: EmbeddingOutput, batchSize: Int
     ) throws {
         let urls = ImageInputs.expand(images)
@@ -75,15 +64,10 @@ struct PredictCommand: ParsableCommand {
             throw ValidationError("no PNG or JPEG images found in \(images.joined(separator: " "))")
         }
         var store: Gallery?
-        var cut: (threshold: Float, fpr: Double?) = (0, nil)
+        var cut = ThresholdOptions.Decision(threshold: 0, fpr: nil, tpr: nil)
         if let gallery {
             store = try Gallery(path: gallery, predictor: predictor, create: false)
-            if let threshold {
-                cut = (threshold, nil)
-            } else {
-                let t = try predictor.threshold(atFPR: fpr)
-                cut = (Float(t.threshold), t.fpr)
-            }
+            cut = try thresholdOptions.decision(for: predictor)
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -14,8 +14,7 @@ struct VerifyCommand: ParsableCommand {
     @Argument(help: "First image.") var first: String
     @Argument(help: "Second image.") var second: String
     @OptionGroup var modelOptions: ModelOptions
-    @Option(help: "FPR level whose stored threshold decides.") var fpr: Double = 1e-2
-    @Option(help: "Similarity threshold (overrides --fpr).") var threshold: Float?
+    @OptionGroup var thresholdOptions: ThresholdOptions
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
@@ -23,15 +22,8 @@ struct VerifyCommand: ParsableCommand {
         let a = try predictor.predict(contentsOf: URL(fileURLWithPath: first))
         let b = try predictor.predict(contentsOf: URL(fileURLWithPath: second))
         let similarity = cosineSimilarity(a.embedding, b.embedding)
-        var cut: Float
-        var level: Double?
-        var tpr: Double?
-        if let threshold {
-            cut = threshold
-        } else {
-            let t = try predictor.threshold(atFPR: fpr)
-            (cut, level, tpr) = (Float(t.threshold), t.fpr, t.tpr)
-        }
+        let decision = try thresholdOptions.decision(for: predictor)
+        let (cut, level, tpr) = (decision.threshold, decision.fpr, decision.tpr)
         let same = similarity >= cut
         if json {
             struct Out: Encodable {

@@ -5,9 +5,9 @@ import Evaluation
 import Foundation
 import Imaging
 import Layers
-import Training
 import Model
 import TestSupport
+import Training
 import XCTest
 
 final class EvaluateTests: XCTestCase {

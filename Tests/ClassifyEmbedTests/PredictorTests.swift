@@ -3,8 +3,8 @@ import Engine
 import Foundation
 import Imaging
 import Layers
-import Training
 import Model
+import Training
 import XCTest
 
 final class PredictorTests: XCTestCase {

@@ -2,6 +2,7 @@ import Datasets
 import Engine
 import Foundation
 import Imaging
+import TestSupport
 import XCTest
 
 final class BatchLoaderTests: XCTestCase {

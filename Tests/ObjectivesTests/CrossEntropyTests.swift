@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import Objectives
+import TestSupport
 import XCTest
 
 final class CrossEntropyTests: XCTestCase {

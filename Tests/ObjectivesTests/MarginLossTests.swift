@@ -1,7 +1,8 @@
 import Engine
 import Foundation
-import Objectives
 import Model
+import Objectives
+import TestSupport
 import XCTest
 
 let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -23,3 +23,8 @@ package func relativeDifference(_ a: Tensor, _ b: Tensor) -> Float {
     }
     return Float((num / max(den, 1e-30)).squareRoot())
 }
+
+extension Tensor {
+    /// The values as an array (for equality assertions).
+    package var array: [Float] { Array(buffer) }
+}

@@ -1,10 +1,10 @@
 import Engine
 import Foundation
 import Layers
-import Objectives
-import Training
 import Model
+import Objectives
 import TestSupport
+import Training
 import XCTest
 
 final class TrainerTests: XCTestCase {

@@ -116,20 +116,6 @@ package enum Blocked {
         (n + 2 * (kernel / 2) - kernel) / stride + 1
     }
 
-    /// NCHW `[channels][height][width]` → the blocked plane's interior (channels past `channels` zero).
-    package static func pack(
-        _ src: UnsafePointer<Float>, channels: Int, into dst: UnsafeMutablePointer<Float>, _ g: BlockedPlane
-    ) {
-        dst.update(repeating: 0, count: g.floats)
-        for c in 0..<channels {
-            let plane = src + c * g.pixels
-            for y in 0..<g.height {
-                let row = dst + g.offset(c / 8, y, 0) + c % 8
-                for x in 0..<g.width { row[x * 8] = plane[y * g.width + x] }
-            }
-        }
-    }
-
     /// The blocked plane's interior → NCHW `[channels][height][width]`.
     package static func unpack(
         _ src: UnsafePointer<Float>, _ g: BlockedPlane, channels: Int, into dst: UnsafeMutablePointer<Float>
