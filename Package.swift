@@ -80,7 +80,7 @@ let package = Package(
             swiftSettings: hot),
         .testTarget(
             name: "ObjectivesTests", dependencies: ["TestSupport", "Objectives", "Model", "Engine"], swiftSettings: hot),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], swiftSettings: hot),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Engine"], swiftSettings: hot),
         .testTarget(
             name: "DatasetsTests", dependencies: ["TestSupport", "Datasets", "Imaging", "Engine"], swiftSettings: hot),
         .testTarget(
@@ -94,8 +94,7 @@ let package = Package(
         .testTarget(
             name: "ClassifyEmbedTests",
             dependencies: [
-                "TestSupport",
-                "ClassifyEmbed", "Inference", "Explain", "Training", "Evaluation", "Layers", "Model", "Imaging",
+                "TestSupport", "ClassifyEmbed", "Training", "Datasets", "Evaluation", "Layers", "Model", "Imaging",
                 "Engine",
             ],
             swiftSettings: hot),

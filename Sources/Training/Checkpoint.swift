@@ -7,7 +7,10 @@ import Objectives
 
 /// What the trainer needs besides the tensors to continue exactly where it stopped.
 package struct TrainerState: Codable, Sendable {
-    package var version = 1
+    /// The `trainer.json` layout this code writes and reads; a checkpoint of another version is refused on
+    /// resume rather than misread.
+    package static let currentVersion = 1
+    package var version = currentVersion
     /// Epochs completed.
     package var epoch = 0
     /// Optimizer steps taken.
@@ -75,6 +78,12 @@ package enum Checkpoint {
         let state: TrainerState
         do { state = try JSONDecoder().decode(TrainerState.self, from: Data(contentsOf: stateURL)) } catch {
             throw TrainingError.badCheckpoint(stateURL.path, "\(error)")
+        }
+        guard state.version == TrainerState.currentVersion else {
+            throw TrainingError.badCheckpoint(
+                stateURL.path,
+                "it is version \(state.version) of the checkpoint format; this tool reads version "
+                    + "\(TrainerState.currentVersion). Start a new run (or resume with the tool that wrote it)")
         }
         guard state.arenaCount == model.arena.count else {
             throw TrainingError.badCheckpoint(

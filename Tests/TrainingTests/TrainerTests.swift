@@ -92,6 +92,21 @@ final class TrainerTests: XCTestCase {
         XCTAssertLessThanOrEqual(marginWorst, 1e-6)
     }
 
+    /// A checkpoint written by another version of the trainer is refused on resume, naming the file.
+    func testResumeRefusesAnotherCheckpointVersion() throws {
+        BLAS.configure()
+        let c = config(output: "version", epochs: 1)
+        try Trainer(config: c).run(untilEpoch: 1)
+        let state = URL(fileURLWithPath: c.train.output + "/last/trainer.json")
+        var json = try JSONSerialization.jsonObject(with: Data(contentsOf: state)) as! [String: Any]
+        json["version"] = 99
+        try JSONSerialization.data(withJSONObject: json).write(to: state)
+        XCTAssertThrowsError(try Trainer(config: c, resume: true)) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("trainer.json") && text.contains("version 99"), text)
+        }
+    }
+
     /// Gradient accumulation: k micro-batches per optimizer step, so an epoch takes 1/k as many steps.
     func testGradientAccumulationCountsMicroBatches() throws {
         BLAS.configure()
