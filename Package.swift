@@ -14,6 +14,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "ClassifyEmbed", targets: ["ClassifyEmbed"]),
+        .library(name: "ClassifyEmbedBenchmarks", targets: ["Benchmarks"]),
         .executable(name: "classify-and-embed", targets: ["classify-and-embed"]),
     ],
     dependencies: [
