@@ -74,6 +74,13 @@ let package = Package(
             name: "ClassifyEmbedTests",
             dependencies: ["ClassifyEmbed", "Training", "Evaluation", "Layers", "Imaging", "Engine"], swiftSettings: hot
         ),
+        // Helpers several test targets share (package paths, temporary folders, subprocesses with a timeout).
+        // Foundation only, no project module, so that any test target can depend on it.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // End-to-end tests of the built tool, run as a subprocess. Depending on the executable target (allowed
+        // for test targets since Swift 5.5) makes SwiftPM build `classify-and-embed` before the tests; the tests
+        // import no project module.
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "classify-and-embed"]),
     ],
     swiftLanguageModes: [.v5]
 )
