@@ -71,7 +71,8 @@ let package = Package(
                 "ClassifyEmbed", "Benchmarks", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: hot),
-        // Shared by the test targets: tensor comparisons, the synthetic three-class data set.
+        // Shared by the test targets: tensor comparisons, the synthetic three-class data set, package paths,
+        // temporary folders, subprocesses with a timeout.
         .target(
             name: "TestSupport", dependencies: ["Engine", "Imaging"], path: "Tests/TestSupport", swiftSettings: hot),
         .testTarget(name: "EngineTests", dependencies: ["TestSupport", "Engine"], swiftSettings: hot),
@@ -87,7 +88,7 @@ let package = Package(
         .testTarget(
             name: "TrainingTests",
             dependencies: [
-                "TestSupport", "Training", "Datasets", "Imaging", "Layers", "Model", "Objectives", "Engine",
+                "TestSupport", "Training", "Layers", "Model", "Objectives", "Engine",
             ],
             swiftSettings: hot),
         .testTarget(
@@ -99,6 +100,10 @@ let package = Package(
                 "Engine",
             ],
             swiftSettings: hot),
+        // End-to-end tests of the built tool, run as a subprocess. Depending on the executable target (allowed
+        // for test targets since Swift 5.5) makes SwiftPM build `classify-and-embed` before the tests; the tests
+        // import no project module.
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "classify-and-embed"]),
     ],
     swiftLanguageModes: [.v5]
 )
