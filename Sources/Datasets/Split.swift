@@ -57,7 +57,9 @@ package struct Split: Sendable {
         var separator: Character?
         var expectedColumns: Int?
         var first = true
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        var labelOfPath: [String: (line: Int, label: Int?)] = [:]
+        // `isNewline`, not "\n": in Swift "\r\n" is one Character, so CRLF files would read as one line.
+        for (index, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let lineNo = index + 1
             let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty || line.hasPrefix("#") { continue }
@@ -107,9 +109,28 @@ package struct Split: Sendable {
             }
             var identity: String?
             if fields.count == 3 && fields[2] != "-" && !fields[2].isEmpty { identity = fields[2] }
-            if checkFiles && !FileManager.default.fileExists(atPath: path.path) {
-                problems.append("\(where_): missing file \(path.path)")
-                continue
+            if checkFiles {
+                var isFolder: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: path.path, isDirectory: &isFolder) else {
+                    problems.append("\(where_): missing file \(path.path)")
+                    continue
+                }
+                guard !isFolder.boolValue else {
+                    problems.append("\(where_): \(path.path) is a folder, not an image")
+                    continue
+                }
+            }
+            let key = path.standardizedFileURL.path
+            if let earlier = labelOfPath[key] {
+                if earlier.label != label {
+                    let name = { (l: Int?) in l.map { classNames[$0] } ?? "-" }
+                    problems.append(
+                        "\(where_): \(fields[0]) is labelled '\(name(label))' here but '\(name(earlier.label))' on line "
+                            + "\(earlier.line)")
+                    continue
+                }
+            } else {
+                labelOfPath[key] = (lineNo, label)
             }
             rows.append(SplitRow(path: path, line: lineNo, label: label, identity: identity))
         }

@@ -117,7 +117,16 @@ public final class Predictor {
 
     /// Decodes and predicts one image file.
     public func predict(contentsOf url: URL) throws -> Prediction {
-        try predict([decode(url)])[0]
+        try Self.checkedFinite(predict([decode(url)])[0]).get()
+    }
+
+    /// A prediction with a NaN or ±Inf anywhere is that image's error, never a silently wrong answer (and
+    /// never a failed batch: the other images keep theirs).
+    static func checkedFinite(_ p: Prediction) -> Result<Prediction, Error> {
+        guard p.probabilities.allSatisfy(\.isFinite), p.embedding.allSatisfy(\.isFinite) else {
+            return .failure(PredictorError("non-finite output (NaN or Inf) from the model for this image"))
+        }
+        return .success(p)
     }
 
     /// Decodes and predicts many files; each result is the prediction or the reason that file failed.
@@ -136,7 +145,7 @@ public final class Predictor {
             predictions.reverse()
             for d in decoded {
                 switch d {
-                case .success: out.append(.success(predictions.removeLast()))
+                case .success: out.append(Self.checkedFinite(predictions.removeLast()))
                 case .failure(let e): out.append(.failure(e))
                 }
             }
@@ -150,7 +159,7 @@ public final class Predictor {
             throw PredictorError(
                 "expected \(width)×\(height)×3 = \(max(0, width * height * 3)) bytes of RGB, got \(pixels.count)")
         }
-        return predict([RGBImage(width: width, height: height, pixels: pixels)])[0]
+        return try Self.checkedFinite(predict([RGBImage(width: width, height: height, pixels: pixels)])[0]).get()
     }
 
     package func decode(_ url: URL) throws -> RGBImage {

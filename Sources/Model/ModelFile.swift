@@ -87,6 +87,28 @@ public struct ModelFile {
         guard spec.classOutputs >= 1, spec.embeddingSize >= 1 else {
             throw ModelFileError.badMetadata(file: path, key: "model_spec", reason: "no classes or no embedding")
         }
+        try validateTensors()
+    }
+
+    /// Weights are floats and finite: an integer tensor where a weight belongs, or a NaN, would otherwise
+    /// give every image a wrong (or NaN) answer without a word. `num_batches_tracked` is PyTorch's I64 counter.
+    private func validateTensors() throws {
+        let floatTypes: Set<SafeTensorsDType> = [.f32, .f16, .bf16, .f64]
+        for name in weights.names where !name.hasSuffix("num_batches_tracked") {
+            let dtype = weights.entries[name]!.dtype
+            guard floatTypes.contains(dtype) else {
+                throw ModelFileError.badTensor(
+                    file: path, tensor: name, reason: "is \(dtype.rawValue); model weights must be floating point (F32)"
+                )
+            }
+            if let i = try weights.floats(name).values.firstIndex(where: { !$0.isFinite }) {
+                throw ModelFileError.badTensor(
+                    file: path, tensor: name,
+                    reason:
+                        "has a non-finite value (NaN or ±Inf) at index \(i); the model is damaged, retrain or re-export it"
+                )
+            }
+        }
     }
 
     /// The largest input side a model file may ask for (checked before anything is allocated).

@@ -23,7 +23,7 @@ public enum SafeTensorsError: Error, CustomStringConvertible, Equatable {
 }
 
 /// Element types we read. Data is little-endian as the format prescribes.
-package enum SafeTensorsDType: String, Sendable {
+package enum SafeTensorsDType: String, Sendable, Hashable {
     case f32 = "F32", f64 = "F64", f16 = "F16", bf16 = "BF16"
     case i64 = "I64", i32 = "I32", i16 = "I16", i8 = "I8", u8 = "U8", bool = "BOOL"
 

@@ -49,9 +49,16 @@ package struct LossSection: Codable, Sendable {
     package init(from decoder: Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        classificationWeight = try c.value(.classificationWeight, or: classificationWeight)
-        embeddingWeight = try c.value(.embeddingWeight, or: embeddingWeight)
+        classificationWeight = try c.value(
+            .classificationWeight, or: classificationWeight, "must be finite and ≥ 0", where: { $0.isFinite && $0 >= 0 }
+        )
+        embeddingWeight = try c.value(
+            .embeddingWeight, or: embeddingWeight, "must be finite and ≥ 0", where: { $0.isFinite && $0 >= 0 })
         classWeights = try c.value(.classWeights, or: ClassWeights.none)
+        if case .explicit(let w) = classWeights, !w.allSatisfy({ $0.isFinite && $0 > 0 }) {
+            throw DecodingError.dataCorruptedError(
+                forKey: .classWeights, in: c, debugDescription: "\(w): every class weight must be finite and > 0")
+        }
     }
 }
 
@@ -88,7 +95,9 @@ package struct DataSection: Codable, Sendable {
         guard [1, 2, 4, 8].contains(variants) else {
             throw DecodingError.dataCorruptedError(forKey: .variants, in: c, debugDescription: "must be 1, 2, 4 or 8")
         }
-        cacheScale = try c.value(.cacheScale, or: cacheScale)
+        cacheScale = try c.value(
+            .cacheScale, or: cacheScale, "must be in 1…4 (the cache is this much larger than the input)",
+            where: { (1...4).contains($0) })
         if c.contains(.augmentation) {
             let d = try c.superDecoder(forKey: .augmentation)
             try d.rejectUnknownKeys(AugmentationKeys.self)
@@ -112,7 +121,39 @@ package struct DataSection: Codable, Sendable {
                 throw DecodingError.dataCorruptedError(
                     forKey: .augmentation, in: c, debugDescription: "scale and jpeg_quality are [low, high] pairs")
             }
+            try Self.check(s, in: c)
             augmentation = s
+        }
+    }
+
+    /// Probabilities in [0, 1], amounts finite and ≥ 0, [low, high] pairs ordered.
+    private static func check(_ s: AugmentationSettings, in c: KeyedDecodingContainer<CodingKeys>) throws {
+        let probabilities = [
+            ("blur_probability", s.blurProbability), ("noise_probability", s.noiseProbability),
+            ("jpeg_probability", s.jpegProbability), ("shadow_probability", s.shadowProbability),
+        ]
+        for (name, p) in probabilities where !(p.isFinite && (0...1).contains(p)) {
+            throw DecodingError.dataCorruptedError(
+                forKey: .augmentation, in: c, debugDescription: "\(name) \(p) must be in [0, 1]")
+        }
+        let amounts = [
+            ("shift", s.shift), ("rotation", s.rotation), ("perspective", s.perspective),
+            ("brightness", s.brightness), ("contrast", s.contrast), ("saturation", s.saturation),
+            ("noise_std", s.noiseStd),
+        ]
+        for (name, a) in amounts where !(a.isFinite && a >= 0) {
+            throw DecodingError.dataCorruptedError(
+                forKey: .augmentation, in: c, debugDescription: "\(name) \(a) must be finite and ≥ 0")
+        }
+        guard s.scale[0] > 0, s.scale[0] <= s.scale[1], s.scale[1].isFinite else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .augmentation, in: c,
+                debugDescription: "scale \(s.scale) must be [low, high] with 0 < low ≤ high")
+        }
+        guard 1 <= s.jpegQuality[0], s.jpegQuality[0] <= s.jpegQuality[1], s.jpegQuality[1] <= 100 else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .augmentation, in: c,
+                debugDescription: "jpeg_quality \(s.jpegQuality) must be [low, high] within 1…100")
         }
     }
 
@@ -174,21 +215,32 @@ package struct TrainSection: Codable, Sendable {
     package init(from decoder: Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        epochs = try c.value(.epochs, or: epochs)
+        epochs = try c.value(.epochs, or: epochs, "must be at least 1", where: { $0 >= 1 })
         steps = try c.decodeIfPresent(Int.self, forKey: .steps)
+        if let steps, steps < 1 {
+            throw DecodingError.dataCorruptedError(
+                forKey: .steps, in: c, debugDescription: "\(steps) must be at least 1")
+        }
         batchSize = try c.value(.batchSize, or: batchSize)
         guard batchSize >= 2 else {
             throw DecodingError.dataCorruptedError(
                 forKey: .batchSize, in: c, debugDescription: "must be at least 2 (BatchNorm)")
         }
-        accumulation = try c.value(.accumulation, or: accumulation)
-        learningRate = try c.value(.learningRate, or: learningRate)
-        weightDecay = try c.value(.weightDecay, or: weightDecay)
-        warmupSteps = try c.value(.warmupSteps, or: warmupSteps)
+        accumulation = try c.value(
+            .accumulation, or: accumulation, "must be at least 1 (micro-batches per step)", where: { $0 >= 1 })
+        learningRate = try c.value(
+            .learningRate, or: learningRate, "must be finite and > 0", where: { $0.isFinite && $0 > 0 })
+        weightDecay = try c.value(
+            .weightDecay, or: weightDecay, "must be finite and ≥ 0", where: { $0.isFinite && $0 >= 0 })
+        warmupSteps = try c.value(.warmupSteps, or: warmupSteps, "must be ≥ 0", where: { $0 >= 0 })
         schedule = try c.choice(.schedule, or: schedule)
-        polyPower = try c.value(.polyPower, or: polyPower)
-        minLearningRate = try c.value(.minLearningRate, or: minLearningRate)
-        clipNorm = try c.value(.clipNorm, or: clipNorm)
+        polyPower = try c.value(.polyPower, or: polyPower, "must be finite and > 0", where: { $0.isFinite && $0 > 0 })
+        minLearningRate = try c.value(
+            .minLearningRate, or: minLearningRate, "must be finite, ≥ 0 and at most learning_rate",
+            where: { [learningRate] in $0.isFinite && $0 >= 0 && $0 <= learningRate })
+        clipNorm = try c.value(
+            .clipNorm, or: clipNorm, "must be finite and > 0 (a large value such as 1e9 turns clipping off)",
+            where: { $0.isFinite && $0 > 0 })
         seed = try c.value(.seed, or: seed)
         validationMetric = try c.choice(.validationMetric, or: validationMetric)
         output = try c.value(.output, or: output)

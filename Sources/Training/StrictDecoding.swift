@@ -66,3 +66,16 @@ extension KeyedDecodingContainer {
         return value
     }
 }
+
+extension KeyedDecodingContainer {
+    /// A value that must satisfy `isValid` (ranges, signs, finiteness), checked here where it is read, so
+    /// that nothing later divides by a zero or allocates from a nonsense size. `rule` completes
+    /// "'key': VALUE …", e.g. "must be at least 1".
+    func value<T: Decodable>(_ key: Key, or fallback: T, _ rule: String, where isValid: (T) -> Bool) throws -> T {
+        let v = try value(key, or: fallback)
+        guard isValid(v) else {
+            throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "\(v) \(rule)")
+        }
+        return v
+    }
+}

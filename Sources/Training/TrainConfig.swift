@@ -28,6 +28,12 @@ package struct TrainConfig: Codable, Sendable {
         loss = try c.value(.loss, or: LossSection())
         data = try c.value(.data, or: DataSection())
         train = try c.value(.train, or: TrainSection())
+        if case .explicit(let w) = loss.classWeights, w.count != model.spec.classNames.count {
+            throw DecodingError.dataCorruptedError(
+                forKey: .loss, in: c,
+                debugDescription: "class_weights has \(w.count) values but there are \(model.spec.classNames.count) "
+                    + "classes (\(model.spec.classNames.joined(separator: ", ")))")
+        }
     }
 
     package func encode(to encoder: Encoder) throws {
@@ -151,11 +157,16 @@ package struct ModelSection: Codable, Sendable {
         }
         s.neck = try c.choice(.neck, or: s.neck)
         s.neckNorm = try c.choice(.neckNorm, or: s.neckNorm)
-        s.embeddingSize = try c.value(.embeddingSize, or: s.embeddingSize)
-        s.classHeadHidden = try c.value(.classHeadHidden, or: s.classHeadHidden)
-        s.classHeadDropout = try c.value(.classHeadDropout, or: s.classHeadDropout)
+        s.embeddingSize = try c.value(
+            .embeddingSize, or: s.embeddingSize, "must be in 1…4096", where: { (1...4096).contains($0) })
+        s.classHeadHidden = try c.value(
+            .classHeadHidden, or: s.classHeadHidden, "must be in 1…4096", where: { (1...4096).contains($0) })
+        s.classHeadDropout = try c.value(
+            .classHeadDropout, or: s.classHeadDropout, "must be in [0, 1)", where: { $0 >= 0 && $0 < 1 })
         s.classMode = try c.choice(.classMode, or: s.classMode)
-        s.classNames = try c.value(.classNames, or: s.classNames)
+        s.classNames = try c.value(
+            .classNames, or: s.classNames, "must be distinct, non-empty names",
+            where: { !$0.isEmpty && Set($0).count == $0.count && !$0.contains("") && !$0.contains("-") })
         s.positiveClass = try c.decodeIfPresent(String.self, forKey: .positiveClass)
         if s.classMode == .binary {
             guard s.classNames.count == 2, let p = s.positiveClass, s.classNames.contains(p) else {
@@ -164,11 +175,9 @@ package struct ModelSection: Codable, Sendable {
                     debugDescription: "a binary head needs two class_names and positive_class set to one of them")
             }
         }
-        s.inputSize = try c.value(.inputSize, or: s.inputSize)
-        guard s.inputSize >= 32 && s.inputSize % 32 == 0 else {
-            throw DecodingError.dataCorruptedError(
-                forKey: .inputSize, in: c, debugDescription: "must be a multiple of 32")
-        }
+        s.inputSize = try c.value(
+            .inputSize, or: s.inputSize, "must be a multiple of 32 in 32…\(ModelFile.maximumInputSize)",
+            where: { $0 % 32 == 0 && (32...ModelFile.maximumInputSize).contains($0) })
         spec = s
         pretrained = try c.decodeIfPresent(String.self, forKey: .pretrained)
     }
@@ -211,6 +220,16 @@ struct MarginSection: Codable {
         s.scale = try c.value(.scale, or: s.scale)
         s.kind = MarginKind(
             m1: try c.value(.m1, or: start.m1), m2: try c.value(.m2, or: start.m2), m3: try c.value(.m3, or: start.m3))
+        guard s.scale.isFinite && s.scale > 0 else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .scale, in: c, debugDescription: "\(s.scale) must be finite and > 0")
+        }
+        let (m1, m2, m3) = s.kind.triple
+        guard m1.isFinite && m1 > 0 && m2.isFinite && m2 >= 0 && m2 < .pi && m3.isFinite && m3 >= 0 && m3 < 1 else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .type, in: c,
+                debugDescription: "margin (m1 \(m1), m2 \(m2), m3 \(m3)) out of range: m1 > 0, 0 ≤ m2 < π, 0 ≤ m3 < 1")
+        }
         s.subCenters = try c.value(.subCenters, or: s.subCenters)
         s.sampleRate = try c.value(.sampleRate, or: s.sampleRate)
         guard s.sampleRate > 0 && s.sampleRate <= 1 else {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ClassifyEmbed
+import Foundation
 
 /// `--model`, shared by every command that loads a model.
 struct ModelOptions: ParsableArguments {
@@ -18,9 +19,21 @@ struct ModelOptions: ParsableArguments {
 /// `--fpr` / `--threshold`, shared by the commands that decide "same template or not" (verify, predict
 /// with a gallery, match).
 struct ThresholdOptions: ParsableArguments {
-    @Option(help: "FPR level whose stored threshold decides (stored by `evaluate --write-thresholds`).")
+    // `.unconditional`: `--fpr -1` is read as a (bad) value, not as a missing one followed by a flag.
+    @Option(
+        parsing: .unconditional,
+        help: "FPR level whose stored threshold decides (stored by `evaluate --write-thresholds`), in (0, 1].")
     var fpr: Double = 1e-2
-    @Option(help: "Similarity threshold (overrides --fpr).") var threshold: Float?
+    @Option(parsing: .unconditional, help: "Similarity threshold in [-1, 1] (overrides --fpr).") var threshold: Float?
+
+    func validate() throws {
+        guard fpr.isFinite, fpr > 0, fpr <= 1 else {
+            throw ValidationError("--fpr \(fpr) is not a false-positive rate: give a level in (0, 1], e.g. 1e-2")
+        }
+        if let threshold, !(threshold.isFinite && (-1...1).contains(threshold)) {
+            throw ValidationError("--threshold \(threshold) is not a cosine similarity: give a value in [-1, 1]")
+        }
+    }
 
     /// The similarity cut and, when it came from the model's table, the FPR level and the TPR there.
     struct Decision {
@@ -33,5 +46,17 @@ struct ThresholdOptions: ParsableArguments {
         if let threshold { return Decision(threshold: threshold, fpr: nil, tpr: nil) }
         let t = try predictor.threshold(atFPR: fpr)
         return Decision(threshold: Float(t.threshold), fpr: t.fpr, tpr: t.tpr)
+    }
+}
+
+/// The encoder of every `--json` line: sorted keys, unescaped slashes, and ±∞ (a stored threshold at the
+/// first ROC point) written as the strings "inf"/"-inf" as in the model file, since JSON has no infinity.
+enum JSONLines {
+    static var encoder: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        e.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return e
     }
 }

@@ -69,8 +69,7 @@ struct PredictCommand: ParsableCommand {
             store = try Gallery(path: gallery, predictor: predictor, create: false)
             cut = try thresholdOptions.decision(for: predictor)
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let encoder = JSONLines.encoder
         var failed = 0
         let results = predictor.predict(files: urls, batchSize: batchSize)
         let good = results.compactMap { try? $0.get() }

@@ -32,8 +32,7 @@ struct VerifyCommand: ParsableCommand {
                 var fpr, tpr: Double?
                 var same: Bool
             }
-            let e = JSONEncoder()
-            e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            let e = JSONLines.encoder
             print(
                 String(
                     decoding: try e.encode(

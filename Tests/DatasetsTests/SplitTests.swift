@@ -9,7 +9,7 @@ final class SplitTests: XCTestCase {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("split-\(UUID())")
         try FileManager.default.createDirectory(
             at: dir.appendingPathComponent("img"), withIntermediateDirectories: true)
-        for name in ["a.png", "b.png", "c.png"] {
+        for name in ["a.png", "b.png", "c.png", "d.png"] {
             try Data([0]).write(to: dir.appendingPathComponent("img/" + name))
         }
     }
@@ -26,7 +26,7 @@ final class SplitTests: XCTestCase {
 
     func testPipeWithHeaderNamesIndicesAndMasks() throws {
         let url = try write(
-            "path | label | identity\n img/a.png | document | t1\nimg/b.png|2|t1\n\n# comment\nimg/c.png | - | t2\nimg/a.png|1|-\n"
+            "path | label | identity\n img/a.png | document | t1\nimg/b.png|2|t1\n\n# comment\nimg/c.png | - | t2\nimg/d.png|1|-\n"
         )
         let s = try Split(file: url, classNames: classes)
         XCTAssertEqual(s.rows.map(\.label), [0, 2, nil, 1])
@@ -37,7 +37,7 @@ final class SplitTests: XCTestCase {
     }
 
     func testCommaWithoutIdentityMakesEachImageItsOwnIdentity() throws {
-        let s = try Split(file: try write("img/a.png,screen\nimg/b.png,0\nimg/a.png,0\n"), classNames: classes)
+        let s = try Split(file: try write("img/a.png,screen\nimg/b.png,0\nimg/a.png,2\n"), classNames: classes)
         XCTAssertEqual(s.identityIndex, [0, 1, 0])
         let inst = try Split(
             file: try write("img/a.png|0|x\nimg/b.png|0|x\n", "i.csv"), classNames: classes, identityMode: .instance)
@@ -61,5 +61,27 @@ final class SplitTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("no such file"))
         }
         XCTAssertThrowsError(try Split(file: try write("\n# only a comment\n", "empty.csv"), classNames: classes))
+    }
+
+    func testWindowsLineEndsReadLikeUnixOnes() throws {
+        let s = try Split(
+            file: try write("path|label|identity\r\nimg/a.png|0|t\r\nimg/b.png|2|t\r\n"), classNames: classes)
+        XCTAssertEqual(s.rows.map(\.label), [0, 2])
+        XCTAssertEqual(s.rows.map(\.line), [2, 3])
+    }
+
+    func testOneImageWithTwoLabelsIsAnError() throws {
+        let url = try write("img/a.png|0|t\nimg/b.png|1|u\n./img/a.png|screen|t\n")
+        XCTAssertThrowsError(try Split(file: url, classNames: classes)) { error in
+            XCTAssertTrue(
+                "\(error)".contains("split.csv:3: ./img/a.png is labelled 'screen' here but 'document' on line 1"),
+                "\(error)")
+        }
+    }
+
+    func testAFolderIsNotAnImage() throws {
+        XCTAssertThrowsError(try Split(file: try write("img|0|t\nimg/a.png|0|t\n"), classNames: classes)) { error in
+            XCTAssertTrue("\(error)".contains("split.csv:1:") && "\(error)".contains("is a folder"), "\(error)")
+        }
     }
 }

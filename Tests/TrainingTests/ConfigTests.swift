@@ -57,6 +57,43 @@ final class ConfigTests: XCTestCase {
         }
     }
 
+    /// Every out-of-range value is refused where it is read, naming the key (issue: these used to crash the
+    /// trainer with SIGFPE / SIGSEGV / an out-of-memory abort, or train silently wrong).
+    func testOutOfRangeValuesNameTheirKey() throws {
+        let cases: [(yaml: String, key: String)] = [
+            ("train:\n  accumulation: 0\n", "train.accumulation"),
+            ("train:\n  learning_rate: -0.1\n", "train.learning_rate"),
+            ("train:\n  learning_rate: .nan\n", "train.learning_rate"),
+            ("train:\n  epochs: 0\n", "train.epochs"),
+            ("train:\n  steps: 0\n", "train.steps"),
+            ("train:\n  clip_norm: -1\n", "train.clip_norm"),
+            ("train:\n  min_learning_rate: 1\n", "train.min_learning_rate"),
+            ("train:\n  warmup_steps: -5\n", "train.warmup_steps"),
+            ("data:\n  cache_scale: 0\n", "data.cache_scale"),
+            ("data:\n  cache_scale: -2\n", "data.cache_scale"),
+            ("data:\n  augmentation:\n    blur_probability: 1.5\n", "blur_probability"),
+            ("data:\n  augmentation:\n    jpeg_quality: [90, 20]\n", "jpeg_quality"),
+            ("model:\n  input_size: 20000\n", "model.input_size"),
+            ("model:\n  input_size: 100\n", "model.input_size"),
+            ("model:\n  class_head_dropout: 1\n", "model.class_head_dropout"),
+            ("model:\n  embedding_size: 0\n", "model.embedding_size"),
+            ("model:\n  class_names: [a, a]\n", "model.class_names"),
+            ("loss:\n  class_weights: [1, 2]\n", "class_weights has 2 values but there are 3 classes"),
+            ("loss:\n  class_weights: [1, -2, 1]\n", "loss.class_weights"),
+            ("loss:\n  embedding_weight: -1\n", "loss.embedding_weight"),
+            ("margin:\n  scale: 0\n", "margin.scale"),
+            ("margin:\n  type: combined\n  m1: 0\n", "margin"),
+        ]
+        for (yaml, key) in cases {
+            let url = try write(yaml)
+            XCTAssertThrowsError(try TrainConfig.load(url), yaml) { error in
+                let text = "\(error)"
+                XCTAssertTrue(text.contains(url.path) && text.contains(key), "\(yaml) → \(text)")
+            }
+        }
+        XCTAssertNoThrow(try TrainConfig.load(try write("loss:\n  class_weights: [1, 2, 0.5]\n")))
+    }
+
     func testBadValuesAndFilesAreExplained() throws {
         XCTAssertThrowsError(try TrainConfig.load(try write("model:\n  neck: pyramid\n"))) {
             XCTAssertTrue("\($0)".contains("model.neck"), "\($0)")
