@@ -37,20 +37,66 @@ public final class Gallery {
     public static let duplicateSimilarity: Float = 0.995
 
     /// Opens (or with `create`, creates) the gallery at `path` for `predictor`'s model; a gallery made by
-    /// another model is refused, since its embeddings are not comparable.
-    public init(path: String, predictor: Predictor, create: Bool) throws {
+    /// another model is refused, since its embeddings are not comparable. `readOnly` (matching) takes no write
+    /// lock at all, so any number of matches run while one process registers.
+    ///
+    /// The file is in WAL mode with a busy timeout: concurrent writers (two `register`s) wait for each other
+    /// instead of failing with "database is locked", and readers never wait for a writer.
+    public init(path: String, predictor: Predictor, create: Bool, readOnly: Bool = false) throws {
         self.path = path
         modelID = predictor.modelID
         embeddingSize = predictor.embeddingSize
-        let exists = FileManager.default.fileExists(atPath: path)
+        var isFolder: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isFolder)
         guard exists || create else {
             throw PredictorError(
                 "\(path): no such gallery; make one with `classify-and-embed register DIR --gallery \(path)`")
         }
-        do { db = try DatabaseQueue(path: path) } catch {
-            throw PredictorError("\(path): cannot open the gallery as SQLite (\(error)); is it a gallery file?")
+        guard !isFolder.boolValue else { throw PredictorError("\(path): is a folder, not a gallery file") }
+        var config = Configuration()
+        config.busyMode = .timeout(Self.busyTimeout)
+        config.readonly = readOnly && exists
+        if !config.readonly { config.journalMode = .wal }
+        do { db = try DatabaseQueue(path: path, configuration: config) } catch {
+            throw PredictorError("\(path): cannot open the gallery: \(Self.describe(error))")
         }
-        let (model, size) = try db.write { db -> (String?, String?) in
+        let (model, size): (String?, String?)
+        do {
+            (model, size) = try (config.readonly ? Self.readMeta(db) : Self.prepare(db, predictor: predictor))
+        } catch let e as PredictorError {
+            throw PredictorError("\(path): \(e.description)")
+        } catch {
+            throw PredictorError("\(path): cannot use the gallery: \(Self.describe(error))")
+        }
+        if let model, model != modelID {
+            let made =
+                (try? db.read { try String.fetchOne($0, sql: "SELECT value FROM meta WHERE key = 'model_path'") })
+                ?? nil
+            throw PredictorError(
+                "\(path) was made by another model (id \(model)\(made.map { ", \($0)" } ?? "")); this model is "
+                    + "\(modelID) (\(predictor.modelPath)). Embeddings of different models are not comparable: register the "
+                    + "templates again into a new gallery, or pass the --model that made this one")
+        }
+        if let size, Int(size) != embeddingSize {
+            throw PredictorError("\(path): stored embeddings have \(size) dimensions, the model makes \(embeddingSize)")
+        }
+    }
+
+    /// How long a writer waits for another one before giving up (seconds).
+    public static let busyTimeout: TimeInterval = 30
+
+    /// The tables a gallery has; a file with other tables is some other database and is left alone.
+    private static let tables: Set<String> = ["meta", "templates"]
+
+    /// Checks the schema and, for a new file, creates it and records the model.
+    private static func prepare(_ db: DatabaseQueue, predictor: Predictor) throws -> (String?, String?) {
+        try db.write { db -> (String?, String?) in
+            let present = Set(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'"))
+            if !present.isEmpty && !tables.isSubset(of: present) {
+                throw PredictorError(
+                    "not a ClassifyEmbed gallery (an SQLite database with tables "
+                        + present.sorted().joined(separator: ", ") + "); it was left unchanged")
+            }
             try db.execute(
                 sql: """
                     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -67,18 +113,33 @@ public final class Gallery {
             }
             return (model, size)
         }
-        if let model, model != modelID {
-            let made =
-                (try? db.read { try String.fetchOne($0, sql: "SELECT value FROM meta WHERE key = 'model_path'") })
-                ?? nil
-            throw PredictorError(
-                "\(path) was made by another model (id \(model)\(made.map { ", \($0)" } ?? "")); this model is "
-                    + "\(modelID) (\(predictor.modelPath)). Embeddings of different models are not comparable: register the "
-                    + "templates again into a new gallery, or pass the --model that made this one")
+    }
+
+    /// Reads the recorded model without writing anything.
+    private static func readMeta(_ db: DatabaseQueue) throws -> (String?, String?) {
+        try db.read { db -> (String?, String?) in
+            let present = Set(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'"))
+            guard tables.isSubset(of: present) else {
+                throw PredictorError(
+                    present.isEmpty
+                        ? "an empty file, not a gallery"
+                        : "not a ClassifyEmbed gallery (tables " + present.sorted().joined(separator: ", ") + ")")
+            }
+            return (
+                try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'model_id'"),
+                try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'embedding_size'")
+            )
         }
-        if let size, Int(size) != embeddingSize {
-            throw PredictorError("\(path): stored embeddings have \(size) dimensions, the model makes \(embeddingSize)")
+    }
+
+    /// SQLite's own words for an error, without GRDB's statement dump.
+    private static func describe(_ error: Error) -> String {
+        guard let e = error as? DatabaseError else { return "\(error)" }
+        if e.resultCode == .SQLITE_NOTADB { return "not an SQLite database file" }
+        if e.resultCode == .SQLITE_BUSY {
+            return "still locked by another process after \(Int(busyTimeout)) s; try again when it has finished"
         }
+        return e.message ?? "\(e.resultCode)"
     }
 
     /// Number of registered templates.
@@ -102,6 +163,10 @@ public final class Gallery {
         try db.write { db in
             for item in items {
                 let e = item.prediction.embedding
+                guard e.count == embeddingSize, e.allSatisfy(\.isFinite) else {
+                    throw PredictorError(
+                        "\(item.file): the embedding is not \(embeddingSize) finite values; not registered")
+                }
                 var best: (Int, Float)? = nil
                 for (i, label) in labels.enumerated() where label != item.label {
                     var s: Float = 0

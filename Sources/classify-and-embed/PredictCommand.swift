@@ -66,7 +66,7 @@ struct PredictCommand: ParsableCommand {
         var store: Gallery?
         var cut = ThresholdOptions.Decision(threshold: 0, fpr: nil, tpr: nil)
         if let gallery {
-            store = try Gallery(path: gallery, predictor: predictor, create: false)
+            store = try Gallery(path: gallery, predictor: predictor, create: false, readOnly: true)
             cut = try thresholdOptions.decision(for: predictor)
         }
         let encoder = JSONLines.encoder
