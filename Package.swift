@@ -55,7 +55,7 @@ let package = Package(
         .executableTarget(
             name: "classify-and-embed",
             dependencies: [
-                "ClassifyEmbed", "Engine", "Layers", "Imaging", "Datasets",
+                "ClassifyEmbed", "Engine", "Layers", "Imaging", "Datasets", "Inference",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: hot),
