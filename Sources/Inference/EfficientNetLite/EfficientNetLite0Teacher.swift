@@ -28,7 +28,7 @@ package struct EfficientNetLite0Output {
 /// workers instead.
 ///
 /// Input: `[N, 3, H, W]` RGB already scaled to [-1, 1] (`EfficientNetLite0Preprocessing`). Any size works;
-/// the weights were trained at 224×224.
+/// the weights were trained at 224×224. One forward pass at a time: the buffers are reused between calls.
 public final class EfficientNetLite0Teacher: @unchecked Sendable {
     private let steps: EfficientNetLite0Steps
     private let classifierWeight: [Float]
