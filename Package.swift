@@ -82,6 +82,8 @@ let package = Package(
             swiftSettings: hot),
         .testTarget(
             name: "ObjectivesTests", dependencies: ["TestSupport", "Objectives", "Model", "Engine"], swiftSettings: hot),
+        .testTarget(
+            name: "InferenceTests", dependencies: ["TestSupport", "Inference", "Model", "Engine"], swiftSettings: hot),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Engine"], swiftSettings: hot),
         .testTarget(
             name: "DatasetsTests", dependencies: ["TestSupport", "Datasets", "Imaging", "Engine"], swiftSettings: hot),

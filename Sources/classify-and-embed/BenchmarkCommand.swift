@@ -32,6 +32,13 @@ struct BenchmarkCommand: ParsableCommand {
     )
     var inference = false
     @OptionGroup var modelOptions: ModelOptions
+    @Flag(
+        help:
+            "Only time the EfficientNet-Lite0 teacher's pooled features at 224 and 128 (batch --batch); with --profile-eval, per step on one core at --size."
+    )
+    var teacher = false
+    @Option(help: "Teacher weights for --teacher (default: what Tools/setup --teacher fetched).") var teacherWeights =
+        TeacherBenchmark.defaultWeights
     @Flag(help: "Also print per-layer forward/backward times of the training step.") var profile = false
     @Flag(
         help:
@@ -45,6 +52,10 @@ struct BenchmarkCommand: ParsableCommand {
     }
 
     func run() throws {
+        if teacher {
+            try runTeacher()
+            return
+        }
         if inference && profileEval {
             print(try FoldedNetworkProfile.table(modelPath: modelOptions.model, size: size))
             return
@@ -152,6 +163,43 @@ struct BenchmarkCommand: ParsableCommand {
                 "  " + label.padding(toLength: 41, withPad: " ", startingAt: 0)
                     + "\(fmt(s.imagesPerSecond)) img/s   (\(fmt(s.stepMilliseconds)) ms/step, peak RSS so far \(fmt(s.peakRSSMebibytes)) MiB)"
             )
+        }
+    }
+}
+
+extension BenchmarkCommand {
+    /// `--teacher`: img/s of the teacher at 224 and 128, or its per-step profile.
+    func runTeacher() throws {
+        var b = TeacherBenchmark(weights: URL(fileURLWithPath: teacherWeights))
+        b.batch = batch
+        guard FileManager.default.fileExists(atPath: b.weights.path) else {
+            throw ValidationError("\(b.weights.path) is missing: run Tools/setup --teacher")
+        }
+        if profileEval {
+            var total = 0.0
+            for row in try b.profile(size: size) {
+                total += row.milliseconds
+                print(
+                    row.step.padding(toLength: 44, withPad: " ", startingAt: 0)
+                        + fmt(row.milliseconds, 3).leftPadded(10))
+            }
+            print(
+                "total (one image, one core)".padding(toLength: 44, withPad: " ", startingAt: 0)
+                    + fmt(total, 3).leftPadded(10))
+            return
+        }
+        let results = try b.run()
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(results), as: UTF8.self))
+            return
+        }
+        for r in results {
+            let all = r.runs.map { fmt($0) }.joined(separator: ", ")
+            print(
+                "EfficientNet-Lite0 teacher, \(r.size)×\(r.size), batch \(r.batch), \(r.threads) workers: "
+                    + "\(fmt(r.imagesPerSecond)) img/s (median of \(all)), peak RSS \(fmt(r.peakRSSMebibytes)) MiB")
         }
     }
 }

@@ -5,16 +5,16 @@ import XCTest
 /// channel counts that are not multiples of 8, odd block counts, planes narrower than a tile, partial
 /// pixel tiles, padded outputs, and work split into two shares.
 final class BlockedKernelTests: XCTestCase {
-    private func random(_ n: Int, seed: UInt64) -> [Float] {
+    func random(_ n: Int, seed: UInt64) -> [Float] {
         var g = SeededGenerator(seed: seed)
         return (0..<n).map { _ in Float.random(in: -1...1, using: &g) }
     }
 
-    private func hardSwish(_ z: Float) -> Float { z * min(max(z + 3, 0), 6) / 6 }
+    func hardSwish(_ z: Float) -> Float { z * min(max(z + 3, 0), 6) / 6 }
 
     /// Packs NCHW `x` into a blocked plane with a border of `pad` (borders filled with NaN first, so a
     /// kernel that reads a border it should not, or a missing zeroBorder, shows up).
-    private func blocked(
+    func blocked(
         _ x: [Float], channels: Int, height: Int, width: Int, pad: Int
     ) -> (AlignedStorage, BlockedPlane) {
         let g = BlockedPlane(blocks: BlockedPlane.blocks(forChannels: channels), height: height, width: width, pad: pad)
@@ -23,13 +23,13 @@ final class BlockedKernelTests: XCTestCase {
         return (s, g)
     }
 
-    private func unpacked(_ s: AlignedStorage, _ g: BlockedPlane, channels: Int) -> [Float] {
+    func unpacked(_ s: AlignedStorage, _ g: BlockedPlane, channels: Int) -> [Float] {
         var out = [Float](repeating: 0, count: channels * g.pixels)
         out.withUnsafeMutableBufferPointer { Blocked.unpack(s.pointer, g, channels: channels, into: $0.baseAddress!) }
         return out
     }
 
-    private func assertClose(
+    func assertClose(
         _ a: [Float], _ b: [Float], _ message: String, file: StaticString = #filePath, line: UInt = #line
     ) {
         XCTAssertEqual(a.count, b.count, message, file: file, line: line)

@@ -20,9 +20,10 @@ package struct BlockedDenseWeights: @unchecked Sendable {
     package func outputSize(_ n: Int) -> Int { Blocked.outputSize(n, kernel: kernel, stride: stride) }
 }
 
-/// y = hard-swish(W ⋆ x + b) for a dense convolution with few input channels (the stem's 3→8, 3×3, stride 2)
+/// y = act(W ⋆ x + b) for a dense convolution with few input channels (the stem's 3→8, 3×3, stride 2)
 /// from an NCHW image straight into blocked output: per tap one weight vector (8 output channels) and four
-/// broadcast input values, eight output pixels at a time. Taps outside the image are skipped (zero padding);
+/// broadcast input values, eight output pixels at a time. Taps outside the image are skipped (zero padding:
+/// k/2 on every side unless `padBefore` gives the top/left padding, as TensorFlow "same" padding does);
 /// only the edge pixels take the checked path.
 package enum BlockedDenseConvolution {
     /// Independent work items: output rows × output blocks, row-major (a share of the items is a band of rows).
@@ -31,22 +32,36 @@ package enum BlockedDenseConvolution {
     /// `x` is one `[inChannels][height][width]` image.
     package static func forward(
         x: UnsafePointer<Float>, height h: Int, width wd: Int, _ w: BlockedDenseWeights,
-        y: UnsafeMutablePointer<Float>, out: BlockedPlane, items: Range<Int>
+        y: UnsafeMutablePointer<Float>, out: BlockedPlane, activation: BlockedActivation = .hardSwish,
+        padBefore: (top: Int, left: Int)? = nil, items: Range<Int>
     ) {
-        // The stem's shape gets its own copy with constant loop bounds, which the compiler unrolls.
+        let pad = padBefore ?? (w.kernel / 2, w.kernel / 2)
+        switch activation {
+        case .hardSwish: dispatch(HardSwishActivation.self, x, h, wd, w, y, out, pad, items)
+        case .relu6: dispatch(ReLU6Activation.self, x, h, wd, w, y, out, pad, items)
+        case .none: dispatch(IdentityActivation.self, x, h, wd, w, y, out, pad, items)
+        }
+    }
+
+    /// The stem's shape gets its own copy with constant loop bounds, which the compiler unrolls.
+    @inline(__always)
+    static func dispatch<A: BlockedActivationKernel>(
+        _ a: A.Type, _ x: UnsafePointer<Float>, _ h: Int, _ wd: Int, _ w: BlockedDenseWeights,
+        _ y: UnsafeMutablePointer<Float>, _ out: BlockedPlane, _ pad: (top: Int, left: Int), _ items: Range<Int>
+    ) {
         if (w.kernel, w.stride, w.inChannels) == (3, 2, 3) {
-            run(3, 2, 3, x, h, wd, w, y, out, items)
+            run(3, 2, 3, a, x, h, wd, w, y, out, pad, items)
         } else {
-            run(w.kernel, w.stride, w.inChannels, x, h, wd, w, y, out, items)
+            run(w.kernel, w.stride, w.inChannels, a, x, h, wd, w, y, out, pad, items)
         }
     }
 
     @inline(__always)
-    static func run(
-        _ k: Int, _ s: Int, _ cin: Int, _ x: UnsafePointer<Float>, _ h: Int, _ wd: Int, _ w: BlockedDenseWeights,
-        _ y: UnsafeMutablePointer<Float>, _ out: BlockedPlane, _ items: Range<Int>
+    static func run<A: BlockedActivationKernel>(
+        _ k: Int, _ s: Int, _ cin: Int, _: A.Type, _ x: UnsafePointer<Float>, _ h: Int, _ wd: Int,
+        _ w: BlockedDenseWeights, _ y: UnsafeMutablePointer<Float>, _ out: BlockedPlane, _ pad: (top: Int, left: Int),
+        _ items: Range<Int>
     ) {
-        let p = k / 2
         let per = cin * k * k
         for item in items {
             let oy = item / w.outBlocks
@@ -54,12 +69,12 @@ package enum BlockedDenseConvolution {
             let wts = UnsafePointer(w.weights.pointer + b * per * 8)
             let bias = Blocked.load(w.bias.pointer + b * 8)
             let dst = y + out.offset(b, oy, 0)
-            let top = oy * s - p
+            let top = oy * s - pad.top
             let kyLo = max(0, -top)
             let kyHi = min(k, h - top)
             var ox = 0
             while ox < out.width {
-                let left = ox * s - p
+                let left = ox * s - pad.left
                 if ox + 8 <= out.width && left >= 0 && left + 7 * s + k - 1 < wd {
                     var a0 = bias
                     var a1 = bias
@@ -86,7 +101,7 @@ package enum BlockedDenseConvolution {
                             }
                         }
                     }
-                    Blocked.storeHardSwish((a0, a1, a2, a3, a4, a5, a6, a7), dst + ox * 8)
+                    Blocked.store((a0, a1, a2, a3, a4, a5, a6, a7), dst + ox * 8, A.self)
                     ox += 8
                 } else {
                     let kxLo = max(0, -left)
@@ -101,7 +116,7 @@ package enum BlockedDenseConvolution {
                             }
                         }
                     }
-                    Blocked.store(Blocked.hardSwish(a), dst + ox * 8)
+                    Blocked.store(A.apply(a), dst + ox * 8)
                     ox += 1
                 }
             }

@@ -15,31 +15,56 @@ package struct BlockedDepthwiseWeights: @unchecked Sendable {
     package func outputSize(_ n: Int) -> Int { Blocked.outputSize(n, kernel: kernel, stride: stride) }
 }
 
-/// y = hard-swish(w ⋆ x + b) per channel on blocked activations: each output pixel's 8 channels are one
+/// y = act(w ⋆ x + b) per channel on blocked activations: each output pixel's 8 channels are one
 /// vector, accumulated over the k² taps with one FMA each, eight (then four, then one) output pixels at a time so that
 /// enough independent FMA chains hide the FMA latency. The input plane carries a zero border of k/2, so the
-/// loops have no bounds checks.
+/// loops have no bounds checks. Padding is k/2 on every side unless `padBefore` says otherwise (TensorFlow
+/// "same" padding of stride-2 layers pads less at the top/left): the kernel then starts reading further into
+/// the border-padded plane, which must still hold every pixel it reaches.
 package enum BlockedDepthwise {
     /// Independent work items: output rows × blocks, row-major (a share of the items is a band of rows).
     package static func items(_ w: BlockedDepthwiseWeights, outHeight: Int) -> Int { w.blocks * outHeight }
 
     package static func forward(
         x: UnsafePointer<Float>, in g: BlockedPlane, _ w: BlockedDepthwiseWeights,
-        y: UnsafeMutablePointer<Float>, out: BlockedPlane, items: Range<Int>
+        y: UnsafeMutablePointer<Float>, out: BlockedPlane, activation: BlockedActivation = .hardSwish,
+        padBefore: (top: Int, left: Int)? = nil, items: Range<Int>
     ) {
-        precondition(g.pad == w.kernel / 2, "depthwise input needs a border of \(w.kernel / 2), has \(g.pad)")
+        let (top, left) = padBefore ?? (w.kernel / 2, w.kernel / 2)
+        // Offset of the first tap inside the padded plane.
+        let origin = (g.pad - top) * g.rowFloats + (g.pad - left) * 8
+        precondition(
+            top <= g.pad && left <= g.pad
+                && (out.height - 1) * w.stride + w.kernel - top <= g.height + g.pad
+                && (out.width - 1) * w.stride + w.kernel - left <= g.width + g.pad,
+            "depthwise \(w.kernel)×\(w.kernel)/\(w.stride): an input border of \(g.pad) does not cover padding \(top), \(left)"
+        )
+        let src = x + origin
+        switch activation {
+        case .hardSwish: dispatch(HardSwishActivation.self, src, g, w, y, out, items)
+        case .relu6: dispatch(ReLU6Activation.self, src, g, w, y, out, items)
+        case .none: dispatch(IdentityActivation.self, src, g, w, y, out, items)
+        }
+    }
+
+    /// The common shapes get their own copy with constant loop bounds, which the compiler unrolls.
+    @inline(__always)
+    static func dispatch<A: BlockedActivationKernel>(
+        _ a: A.Type, _ x: UnsafePointer<Float>, _ g: BlockedPlane, _ w: BlockedDepthwiseWeights,
+        _ y: UnsafeMutablePointer<Float>, _ out: BlockedPlane, _ items: Range<Int>
+    ) {
         switch (w.kernel, w.stride) {
-        case (3, 1): run(3, 1, x, g, w, y, out, items)
-        case (3, 2): run(3, 2, x, g, w, y, out, items)
-        case (5, 1): run(5, 1, x, g, w, y, out, items)
-        case (5, 2): run(5, 2, x, g, w, y, out, items)
-        default: run(w.kernel, w.stride, x, g, w, y, out, items)
+        case (3, 1): run(3, 1, a, x, g, w, y, out, items)
+        case (3, 2): run(3, 2, a, x, g, w, y, out, items)
+        case (5, 1): run(5, 1, a, x, g, w, y, out, items)
+        case (5, 2): run(5, 2, a, x, g, w, y, out, items)
+        default: run(w.kernel, w.stride, a, x, g, w, y, out, items)
         }
     }
 
     @inline(__always)
-    static func run(
-        _ k: Int, _ s: Int, _ x: UnsafePointer<Float>, _ g: BlockedPlane, _ w: BlockedDepthwiseWeights,
+    static func run<A: BlockedActivationKernel>(
+        _ k: Int, _ s: Int, _: A.Type, _ x: UnsafePointer<Float>, _ g: BlockedPlane, _ w: BlockedDepthwiseWeights,
         _ y: UnsafeMutablePointer<Float>, _ out: BlockedPlane, _ items: Range<Int>
     ) {
         let rf = g.rowFloats
@@ -75,7 +100,7 @@ package enum BlockedDepthwise {
                         a7 = a7.addingProduct(Blocked.load(r + (7 * s + kx) * 8), u)
                     }
                 }
-                Blocked.storeHardSwish((a0, a1, a2, a3, a4, a5, a6, a7), dst + ox * 8)
+                Blocked.store((a0, a1, a2, a3, a4, a5, a6, a7), dst + ox * 8, A.self)
                 ox += 8
             }
             while ox + 4 <= out.width {
@@ -93,7 +118,7 @@ package enum BlockedDepthwise {
                         a3 = a3.addingProduct(Blocked.load(r + (3 * s + kx) * 8), u)
                     }
                 }
-                Blocked.storeHardSwish((a0, a1, a2, a3), dst + ox * 8)
+                Blocked.store((a0, a1, a2, a3), dst + ox * 8, A.self)
                 ox += 4
             }
             while ox < out.width {
@@ -104,7 +129,7 @@ package enum BlockedDepthwise {
                         a = a.addingProduct(Blocked.load(r + kx * 8), Blocked.load(wts + (ky * k + kx) * 8))
                     }
                 }
-                Blocked.store(Blocked.hardSwish(a), dst + ox * 8)
+                Blocked.store(A.apply(a), dst + ox * 8)
                 ox += 1
             }
         }

@@ -66,28 +66,6 @@ package enum Blocked {
     /// hard-sigmoid clamp(x + 3, 0, 6) / 6
     @inline(__always) package static func hardSigmoid(_ z: V8) -> V8 { clamp(z + 3, 0, 6) * (1 / 6) }
 
-    /// Stores hard-swish of eight consecutive output pixels' accumulators at `dst`.
-    @inline(__always) package static func storeHardSwish(
-        _ a: (V8, V8, V8, V8, V8, V8, V8, V8), _ dst: UnsafeMutablePointer<Float>
-    ) {
-        store(hardSwish(a.0), dst)
-        store(hardSwish(a.1), dst + 8)
-        store(hardSwish(a.2), dst + 16)
-        store(hardSwish(a.3), dst + 24)
-        store(hardSwish(a.4), dst + 32)
-        store(hardSwish(a.5), dst + 40)
-        store(hardSwish(a.6), dst + 48)
-        store(hardSwish(a.7), dst + 56)
-    }
-
-    /// Stores hard-swish of four consecutive output pixels' accumulators at `dst`.
-    @inline(__always) package static func storeHardSwish(_ a: (V8, V8, V8, V8), _ dst: UnsafeMutablePointer<Float>) {
-        store(hardSwish(a.0), dst)
-        store(hardSwish(a.1), dst + 8)
-        store(hardSwish(a.2), dst + 16)
-        store(hardSwish(a.3), dst + 24)
-    }
-
     /// The contiguous share `part` of `parts` of `0..<count`.
     @inline(__always) package static func share(_ count: Int, part: Int, parts: Int) -> Range<Int> {
         (count * part / parts)..<(count * (part + 1) / parts)

@@ -13,9 +13,10 @@ package struct BlockedPointwiseWeights: @unchecked Sendable {
     }
 }
 
-/// y = hard-swish(W·x + b) for a 1×1 convolution on blocked activations. The register tile is 2 output
+/// y = act(W·x + b) [+ r] for a 1×1 convolution on blocked activations. The register tile is 2 output
 /// blocks × 6 pixels (12 accumulators): per input channel two weight vectors are loaded and six input values
-/// broadcast, feeding 12 FMAs, and bias and hard-swish are applied before the single store of each output.
+/// broadcast, feeding 12 FMAs, and bias, activation and the residual are applied before the single store of
+/// each output.
 package enum BlockedPointwise {
     static let tilePixels = 6, chunkPixels = 24
 
@@ -28,10 +29,34 @@ package enum BlockedPointwise {
     }
 
     /// Items `items` of the convolution of `x` (an unpadded plane of `pixels` pixels, `w.inBlocks` blocks)
-    /// into the interior of `y` (geometry `out`, `pixels` = out.height·out.width).
+    /// into the interior of `y` (geometry `out`, `pixels` = out.height·out.width). With `residual` (a plane of
+    /// geometry `out`, which may be `y` itself: each output reads only its own position first) the result is
+    /// act(W·x + b) + r, an inverted-residual block's skip connection.
     package static func forward(
         x: UnsafePointer<Float>, pixels: Int, _ w: BlockedPointwiseWeights,
-        y: UnsafeMutablePointer<Float>, out: BlockedPlane, pixelMajor: Bool = true, items: Range<Int>
+        y: UnsafeMutablePointer<Float>, out: BlockedPlane, pixelMajor: Bool = true,
+        activation: BlockedActivation = .hardSwish, residual: UnsafePointer<Float>? = nil, items: Range<Int>
+    ) {
+        let r = residual ?? UnsafePointer(y)
+        switch (activation, residual != nil) {
+        case (.hardSwish, false):
+            run(HardSwishActivation.self, WithoutResidual.self, x, pixels, w, y, out, pixelMajor, r, items)
+        case (.relu6, false):
+            run(ReLU6Activation.self, WithoutResidual.self, x, pixels, w, y, out, pixelMajor, r, items)
+        case (.none, false):
+            run(IdentityActivation.self, WithoutResidual.self, x, pixels, w, y, out, pixelMajor, r, items)
+        case (.hardSwish, true):
+            run(HardSwishActivation.self, AddsResidual.self, x, pixels, w, y, out, pixelMajor, r, items)
+        case (.relu6, true): run(ReLU6Activation.self, AddsResidual.self, x, pixels, w, y, out, pixelMajor, r, items)
+        case (.none, true): run(IdentityActivation.self, AddsResidual.self, x, pixels, w, y, out, pixelMajor, r, items)
+        }
+    }
+
+    @inline(__always)
+    static func run<A: BlockedActivationKernel, R: BlockedResidualMode>(
+        _: A.Type, _: R.Type, _ x: UnsafePointer<Float>, _ pixels: Int, _ w: BlockedPointwiseWeights,
+        _ y: UnsafeMutablePointer<Float>, _ out: BlockedPlane, _ pixelMajor: Bool, _ residual: UnsafePointer<Float>,
+        _ items: Range<Int>
     ) {
         let pairs = (w.outBlocks + 1) / 2
         let chunks = (pixels + chunkPixels - 1) / chunkPixels
@@ -45,8 +70,8 @@ package enum BlockedPointwise {
             let end = min(pixels, p + chunkPixels)
             while p < end {
                 tile(
-                    x: x, pixels: pixels, first: p, count: min(tilePixels, end - p), py: py, px: px, w, b0, b1, y: y,
-                    out: out)
+                    A.self, R.self, x: x, pixels: pixels, first: p, count: min(tilePixels, end - p), py: py, px: px,
+                    w, b0, b1, y: y, out: out, residual: residual)
                 p += tilePixels
                 px += tilePixels
                 while px >= out.width {
@@ -60,9 +85,10 @@ package enum BlockedPointwise {
     /// Output blocks `b0` and `b1` (equal when the block count is odd) for pixels `first..<first+count`
     /// (count ≤ 6; missing pixels repeat the last one and are not stored); pixel `first` is at (py, px).
     @inline(__always)
-    static func tile(
-        x: UnsafePointer<Float>, pixels: Int, first: Int, count: Int, py: Int, px: Int, _ w: BlockedPointwiseWeights,
-        _ b0: Int, _ b1: Int, y: UnsafeMutablePointer<Float>, out: BlockedPlane
+    static func tile<A: BlockedActivationKernel, R: BlockedResidualMode>(
+        _: A.Type, _: R.Type, x: UnsafePointer<Float>, pixels: Int, first: Int, count: Int, py: Int, px: Int,
+        _ w: BlockedPointwiseWeights, _ b0: Int, _ b1: Int, y: UnsafeMutablePointer<Float>, out: BlockedPlane,
+        residual: UnsafePointer<Float>
     ) {
         let last = first + count - 1
         let o0 = first * 8
@@ -120,21 +146,23 @@ package enum BlockedPointwise {
         }
         let d0 = y + b0 * out.blockFloats
         let d1 = y + b1 * out.blockFloats
+        let r0 = residual + b0 * out.blockFloats
+        let r1 = residual + b1 * out.blockFloats
         if count == tilePixels && b1 != b0 && (out.pad == 0 || px + tilePixels <= out.width) {
             // A full tile whose six pixels are consecutive in the output.
             let at = (py + out.pad) * out.rowFloats + (px + out.pad) * 8
-            Blocked.store(Blocked.hardSwish(a00), d0 + at)
-            Blocked.store(Blocked.hardSwish(a10), d1 + at)
-            Blocked.store(Blocked.hardSwish(a01), d0 + at + 8)
-            Blocked.store(Blocked.hardSwish(a11), d1 + at + 8)
-            Blocked.store(Blocked.hardSwish(a02), d0 + at + 16)
-            Blocked.store(Blocked.hardSwish(a12), d1 + at + 16)
-            Blocked.store(Blocked.hardSwish(a03), d0 + at + 24)
-            Blocked.store(Blocked.hardSwish(a13), d1 + at + 24)
-            Blocked.store(Blocked.hardSwish(a04), d0 + at + 32)
-            Blocked.store(Blocked.hardSwish(a14), d1 + at + 32)
-            Blocked.store(Blocked.hardSwish(a05), d0 + at + 40)
-            Blocked.store(Blocked.hardSwish(a15), d1 + at + 40)
+            finish(a00, d0, r0, at, A.self, R.self)
+            finish(a10, d1, r1, at, A.self, R.self)
+            finish(a01, d0, r0, at + 8, A.self, R.self)
+            finish(a11, d1, r1, at + 8, A.self, R.self)
+            finish(a02, d0, r0, at + 16, A.self, R.self)
+            finish(a12, d1, r1, at + 16, A.self, R.self)
+            finish(a03, d0, r0, at + 24, A.self, R.self)
+            finish(a13, d1, r1, at + 24, A.self, R.self)
+            finish(a04, d0, r0, at + 32, A.self, R.self)
+            finish(a14, d1, r1, at + 32, A.self, R.self)
+            finish(a05, d0, r0, at + 40, A.self, R.self)
+            finish(a15, d1, r1, at + 40, A.self, R.self)
             return
         }
         var py = py
@@ -163,8 +191,8 @@ package enum BlockedPointwise {
                 s0 = a05
                 s1 = a15
             }
-            Blocked.store(Blocked.hardSwish(s0), d0 + at)
-            if b1 != b0 { Blocked.store(Blocked.hardSwish(s1), d1 + at) }
+            finish(s0, d0, r0, at, A.self, R.self)
+            if b1 != b0 { finish(s1, d1, r1, at, A.self, R.self) }
             px += 1
             if px == out.width {
                 px = 0
@@ -172,4 +200,22 @@ package enum BlockedPointwise {
             }
         }
     }
+
+    /// Stores act(a) [+ the residual at the same position] at `dst + at`.
+    @inline(__always)
+    static func finish<A: BlockedActivationKernel, R: BlockedResidualMode>(
+        _ a: V8, _ dst: UnsafeMutablePointer<Float>, _ residual: UnsafePointer<Float>, _ at: Int, _: A.Type,
+        _: R.Type
+    ) {
+        var v = A.apply(a)
+        if R.adds { v += Blocked.load(residual + at) }
+        Blocked.store(v, dst + at)
+    }
 }
+
+/// Whether a kernel adds a residual, as a type, so that the choice is made at compile time.
+package protocol BlockedResidualMode { static var adds: Bool { get } }
+/// The output is the activation alone.
+package enum WithoutResidual: BlockedResidualMode { package static var adds: Bool { false } }
+/// The output is the activation plus the residual at the same position.
+package enum AddsResidual: BlockedResidualMode { package static var adds: Bool { true } }

@@ -21,7 +21,7 @@ public struct BackboneArchitecture: Sendable, Equatable {
 /// The registry: every architecture the project knows. Adding one means a file that defines its
 /// `BackboneArchitecture` (and its layer table) plus its line here.
 public enum Backbones {
-    public static let all: [BackboneArchitecture] = [lcnet050]
+    public static let all: [BackboneArchitecture] = [lcnet050, tfEfficientNetLite0]
 
     /// The entry for a registry name, or nil.
     public static func named(_ name: String) -> BackboneArchitecture? {
