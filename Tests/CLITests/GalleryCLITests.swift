@@ -33,14 +33,10 @@ final class GalleryCLITests: XCTestCase {
         XCTAssertNil(found?.embedding, "match prints no embedding")
         XCTAssertEqual(found?.class, "screen")
 
-        // A hand threshold above the best similarity: no match, no FPR level.
-        let (strict, strictLine) = try match(
-            "Data/samples/screen_1.jpg", gallery: gallery, extra: ["--threshold", "1.5"])
-        assertExit(strict, 0)
-        let s = try XCTUnwrap(strictLine?.match, strict.stdout)
-        XCTAssertFalse(s.matched)
-        XCTAssertNil(s.fpr)
-        XCTAssertEqual(s.label, "screen_1")
+        // A threshold that is no cosine similarity is refused before anything runs.
+        let (outside, _) = try match("Data/samples/screen_1.jpg", gallery: gallery, extra: ["--threshold", "1.5"])
+        assertExit(outside, 64)
+        XCTAssertTrue(outside.stderr.contains("--threshold 1.5 is not a cosine similarity"), outside.stderr)
 
         let removed = try tool(["remove", "screen_1", "--gallery", gallery.path])
         assertExit(removed, 0)
@@ -51,6 +47,14 @@ final class GalleryCLITests: XCTestCase {
         let next = try XCTUnwrap(afterRemoval?.match, again.stdout)
         XCTAssertNotEqual(next.label, "screen_1")
         XCTAssertLessThan(next.similarity, 0.9999)
+        // A hand threshold above the best similarity: no match, no FPR level.
+        let (strict, strictLine) = try match(
+            "Data/samples/screen_1.jpg", gallery: gallery, extra: ["--threshold", "0.9999"])
+        assertExit(strict, 0)
+        let s = try XCTUnwrap(strictLine?.match, strict.stdout)
+        XCTAssertFalse(s.matched)
+        XCTAssertNil(s.fpr)
+        XCTAssertEqual(s.label, next.label)
 
         // Removing it twice: reported, exit 1.
         let twice = try tool(["remove", "screen_1", "--gallery", gallery.path])

@@ -110,7 +110,7 @@ final class EvaluateTests: XCTestCase {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eval-bad-\(UUID())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         try PNGWriter.write(RGBImage(width: 20, height: 20, fill: (9, 9, 9)), to: dir.appendingPathComponent("a.png"))
-        try "a.png|document\na.png|screen\n".write(
+        try "a.png|document\na.png|document\n".write(
             to: dir.appendingPathComponent("noid.csv"), atomically: true, encoding: .utf8)
         let noIdentity = EvaluationRun(
             model: url.path, split: dir.appendingPathComponent("noid.csv").path, head: .embedding, output: dir.path)
