@@ -1,7 +1,8 @@
 import Foundation
 
-/// Writes files via a temporary sibling and `rename(2)`: readers see the old file or the new one, never a
-/// partial write.
+/// Writes files so that a reader (or the next run after a crash) sees the old file or the new one, never a
+/// partial one: the data goes to a temporary sibling, is flushed to the disk (`fsync`), renamed over the
+/// target, and the folder is flushed so the rename itself survives a power cut.
 package enum AtomicFile {
     package static func write(_ data: Data, to url: URL) throws {
         let dir = url.deletingLastPathComponent()
@@ -9,18 +10,54 @@ package enum AtomicFile {
         let temp = dir.appendingPathComponent(
             ".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         do {
-            try data.write(to: temp)
-            guard rename(temp.path, url.path) == 0 else {
-                throw CocoaError(
-                    .fileWriteUnknown,
-                    userInfo: [
-                        NSFilePathErrorKey: url.path,
-                        NSLocalizedDescriptionKey: String(cString: strerror(errno)),
-                    ])
-            }
+            try writeAndSync(data, to: temp)
+            guard rename(temp.path, url.path) == 0 else { throw FileSystemError(url.path, "cannot rename into place") }
+            syncFolder(dir)
         } catch {
             try? FileManager.default.removeItem(at: temp)
             throw error
         }
     }
+
+    /// Writes `data` to a new file at `url` and flushes it to the disk.
+    package static func writeAndSync(_ data: Data, to url: URL) throws {
+        let fd = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw FileSystemError(url.path, "cannot create") }
+        defer { close(fd) }
+        try data.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { throw FileSystemError(url.path, "cannot write") }
+                offset += n
+            }
+        }
+        guard fsync(fd) == 0 else { throw FileSystemError(url.path, "cannot flush to disk") }
+    }
+
+    /// Flushes a folder's entries (renames, new files) to the disk; best effort.
+    package static func syncFolder(_ url: URL) {
+        let fd = open(url.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        fsync(fd)
+        close(fd)
+    }
+}
+
+/// A failed file-system call: the path, what was being done, and the system's reason (`errno`), e.g.
+/// "runs/x/last: cannot write: No space left on device".
+package struct FileSystemError: Error, CustomStringConvertible {
+    package var path: String
+    package var action: String
+    package var reason: String
+
+    /// Captures `errno` at the point of failure.
+    package init(_ path: String, _ action: String) {
+        self.path = path
+        self.action = action
+        reason = String(cString: strerror(errno))
+    }
+
+    package var description: String { "\(path): \(action): \(reason)" }
 }

@@ -28,18 +28,36 @@ package struct TrainerState: Codable, Sendable {
 /// the arena, margin centres and their moments) and `trainer.json`. A folder is written beside its final
 /// name and swapped in with renames, so an interrupted save leaves the previous checkpoint intact.
 package enum Checkpoint {
+    /// Saves a complete checkpoint into `folder` through `CheckpointSwap` (see there for why every
+    /// intermediate state is recoverable). `trainer.json` is written last: it marks the folder complete.
     package static func save(
         to folder: URL, model: JointModel, preprocessing: Preprocessing, margin: MarginClassifier?,
-        state: TrainerState
+        state: TrainerState, provenance: [String: String] = [:]
     ) throws {
-        let fm = FileManager.default
-        let temp = folder.deletingLastPathComponent().appendingPathComponent(
-            ".\(folder.lastPathComponent).tmp-\(getpid())")
-        try? fm.removeItem(at: temp)
-        try fm.createDirectory(at: temp, withIntermediateDirectories: true)
-        try ModelFile.write(
-            model.namedTensors, spec: model.spec, preprocessing: preprocessing,
-            to: temp.appendingPathComponent("model.safetensors"))
+        do {
+            try CheckpointSwap.save(folder) { staging in
+                try ModelFile.write(
+                    model.namedTensors, spec: model.spec, preprocessing: preprocessing, extra: provenance,
+                    to: staging.appendingPathComponent("model.safetensors"))
+                try CheckpointSwap.step()
+                try optimizerState(model: model, margin: margin)
+                    .write(to: staging.appendingPathComponent("optimizer.safetensors"))
+                try CheckpointSwap.step()
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                try AtomicFile.write(
+                    try encoder.encode(state), to: staging.appendingPathComponent(CheckpointSwap.marker))
+                try CheckpointSwap.step()
+            }
+        } catch let e as CheckpointInterrupted {
+            throw e
+        } catch {
+            throw TrainingError.saveFailed(folder.path, "\(error)")
+        }
+    }
+
+    /// AdamW moments of the arena, and the margin centres with their moments.
+    private static func optimizerState(model: JointModel, margin: MarginClassifier?) -> SafeTensorsWriter {
         var opt = SafeTensorsWriter()
         let a = model.arena
         opt.add("moment1", shape: [a.count], values: UnsafeBufferPointer(start: a.moment1Pointer, count: a.count))
@@ -53,23 +71,13 @@ package enum Checkpoint {
             opt.add(
                 "margin.moment2", shape: shape, values: UnsafeBufferPointer(start: margin.moment2.pointer, count: n))
         }
-        try opt.write(to: temp.appendingPathComponent("optimizer.safetensors"))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(try encoder.encode(state), to: temp.appendingPathComponent("trainer.json"))
-        let old = folder.deletingLastPathComponent().appendingPathComponent(".\(folder.lastPathComponent).old")
-        try? fm.removeItem(at: old)
-        if fm.fileExists(atPath: folder.path) { try fm.moveItem(at: folder, to: old) }
-        try fm.moveItem(at: temp, to: folder)
-        try? fm.removeItem(at: old)
+        return opt
     }
 
-    /// The folder to resume from: `folder`, or the previous copy if a save was interrupted mid-swap.
-    package static func existing(_ folder: URL) -> URL? {
-        let fm = FileManager.default
-        if fm.fileExists(atPath: folder.appendingPathComponent("trainer.json").path) { return folder }
-        let old = folder.deletingLastPathComponent().appendingPathComponent(".\(folder.lastPathComponent).old")
-        return fm.fileExists(atPath: old.appendingPathComponent("trainer.json").path) ? old : nil
+    /// The trainer state a complete checkpoint folder holds, or nil.
+    package static func state(in folder: URL) -> TrainerState? {
+        guard let data = try? Data(contentsOf: folder.appendingPathComponent(CheckpointSwap.marker)) else { return nil }
+        return try? JSONDecoder().decode(TrainerState.self, from: data)
     }
 
     /// Restores tensors, moments and margin state into an already-built model; returns the trainer state.
@@ -120,6 +128,8 @@ package enum TrainingError: Error, CustomStringConvertible {
     case nonFiniteLoss(step: Int, epoch: Int, classification: Float, embedding: Float, lastCheckpoint: String?)
     case badCheckpoint(String, String)
     case nothingToTrain(String)
+    case saveFailed(String, String)
+    case runInUse(String, String)
 
     package var description: String {
         switch self {
@@ -131,6 +141,14 @@ package enum TrainingError: Error, CustomStringConvertible {
                 + "\(keep) Lower train.learning_rate, check the data, or raise train.warmup_steps, then resume with --resume."
         case .badCheckpoint(let f, let r): return "\(f): cannot resume from this checkpoint: \(r)"
         case .nothingToTrain(let r): return "nothing to train: \(r)"
+        case .saveFailed(let f, let r):
+            return "\(f): cannot save the checkpoint (\(r)); the previous checkpoint there is intact"
+        case .runInUse(let f, let r): return "\(f): \(r)"
         }
     }
+}
+
+/// Thrown by tests' `CheckpointSwap.afterStep` hook to stop a save where a kill would.
+package struct CheckpointInterrupted: Error {
+    package init() {}
 }

@@ -23,6 +23,10 @@ package final class Trainer {
     package let schedule: LearningRateSchedule
     private let crossEntropy: CrossEntropy
     private let progress = ProgressReporter()
+    /// Held from `init` to the end of `run`: no other process writes this run meanwhile.
+    private var lock: RunLock?
+    /// Extra metadata for every saved model file (where its weights started from, how it was trained).
+    package var provenance: [String: String] = [:]
     /// Called after every epoch with its validation (tests use it).
     package var onEpoch: ((Int, ValidationResult) -> Void)?
 
@@ -88,13 +92,51 @@ package final class Trainer {
             optimizer: AdamW(learningRate: config.train.learningRate, weightDecay: config.train.weightDecay),
             marginGenerator: margin?.generator, dropoutGenerator: model.classifier.dropout.generator,
             arenaCount: model.arena.count)
-        if resume {
-            guard let folder = Checkpoint.existing(output.appendingPathComponent("last")) else {
-                throw TrainingError.badCheckpoint(
-                    output.appendingPathComponent("last").path, "no checkpoint there to resume from")
-            }
-            state = try Checkpoint.restore(from: folder, model: model, margin: margin)
+        lock = try RunLock(folder: output)
+        let last = output.appendingPathComponent("last")
+        let best = output.appendingPathComponent("best")
+        for note in [try CheckpointSwap.recover(last), try CheckpointSwap.recover(best)].compactMap({ $0 }) {
+            progress.line(note)
         }
+        if resume {
+            guard CheckpointSwap.isComplete(last) else {
+                throw TrainingError.badCheckpoint(last.path, "no checkpoint there to resume from")
+            }
+            state = try Checkpoint.restore(from: last, model: model, margin: margin)
+            try repairBest()
+            try JSONLog.truncate(
+                output.appendingPathComponent("log.jsonl"), toStep: state.globalStep, epoch: state.epoch)
+        } else if CheckpointSwap.isComplete(last) {
+            throw TrainingError.runInUse(
+                output.path,
+                "already holds a checkpoint (last/); continue it with --resume, or train into another --output "
+                    + "(nothing there was changed)")
+        } else {
+            // A new run: an old log without a checkpoint belongs to nothing.
+            try? FileManager.default.removeItem(at: output.appendingPathComponent("log.jsonl"))
+        }
+    }
+
+    /// The complete `last/` checkpoint, for messages.
+    private var lastCheckpointPath: String? {
+        let last = output.appendingPathComponent("last")
+        return CheckpointSwap.isComplete(last) ? last.path : nil
+    }
+
+    /// `last/` is saved before `best/`: a kill between the two leaves `best/` one improvement behind what
+    /// `last/trainer.json` records. Then `last/` is that best model, and is copied to `best/`.
+    private func repairBest() throws {
+        guard let bestEpoch = state.bestEpoch, bestEpoch == state.epoch - 1 else { return }
+        let best = output.appendingPathComponent("best")
+        guard Checkpoint.state(in: best)?.epoch != state.epoch else { return }
+        try save(to: best)
+        progress.line("\(best.path): brought up to epoch \(state.epoch) (a save had been interrupted)")
+    }
+
+    private func save(to folder: URL) throws {
+        try Checkpoint.save(
+            to: folder, model: model, preprocessing: preprocessing, margin: margin, state: state,
+            provenance: provenance)
     }
 
     private var stepsPerEpoch: Int { trainLoader.batchesPerEpoch / config.train.accumulation }
@@ -106,12 +148,19 @@ package final class Trainer {
     /// Trains from the current state to the configured end, or until `untilEpoch` epochs are complete
     /// (the schedule still spans the whole configured run, so stopping and resuming changes nothing).
     package func run(untilEpoch: Int? = nil) throws {
+        defer { lock = nil }
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         try AtomicFile.write(
             Data(try YAMLEncoder().encode(config).utf8), to: output.appendingPathComponent("config.yaml"))
         let log = try JSONLog(output.appendingPathComponent("log.jsonl"))
         let accumulation = config.train.accumulation
         let totalSteps = config.train.steps ?? stepsPerEpoch * epochs
+        if state.epoch >= epochs || state.globalStep >= totalSteps {
+            progress.line(
+                "nothing to do: \(output.path) finished at epoch \(state.epoch) of \(epochs) (step \(state.globalStep)); "
+                    + "pass a larger --epochs to continue it")
+            return
+        }
         progress.line(
             "training \(trainLoader.split.rows.count) images, \(trainLoader.identityCount) identities, "
                 + "\(model.arena.count) parameters\(margin.map { " + \($0.rows * $0.dimension) margin" } ?? ""), "
@@ -153,14 +202,6 @@ package final class Trainer {
                 state.bestEpoch = epoch
             }
             saveState()
-            try Checkpoint.save(
-                to: output.appendingPathComponent("last"), model: model, preprocessing: preprocessing, margin: margin,
-                state: state)
-            if improved {
-                try Checkpoint.save(
-                    to: output.appendingPathComponent("best"), model: model, preprocessing: preprocessing,
-                    margin: margin, state: state)
-            }
             var entry: [String: Any] = [
                 "kind": "epoch", "epoch": epoch, "step": state.globalStep, "seconds": System.now() - started,
             ]
@@ -168,7 +209,12 @@ package final class Trainer {
             if let a = validation.accuracy { entry["val_accuracy"] = a }
             if let t = validation.tprAtFPR1e4 { entry["val_tpr_at_fpr_1e-4"] = t }
             if let a = validation.auroc { entry["val_auroc"] = a }
+            // The epoch's line goes to the disk before its checkpoint: a resume from that checkpoint keeps it,
+            // a resume from the one before drops it (and the epoch runs, and is logged, again).
             log.write(entry)
+            log.sync()
+            try save(to: output.appendingPathComponent("last"))
+            if improved { try save(to: output.appendingPathComponent("best")) }
             let shown = [
                 validation.macroF1.map { String(format: "macro-F1 %.4f", $0) },
                 validation.accuracy.map { String(format: "accuracy %.4f", $0) },
@@ -210,7 +256,7 @@ package final class Trainer {
                 dEmbedding = g
             }
             guard cls.isFinite && emb.isFinite else {
-                let last = Checkpoint.existing(output.appendingPathComponent("last"))?.path
+                let last = lastCheckpointPath
                 throw TrainingError.nonFiniteLoss(
                     step: state.globalStep, epoch: state.epoch, classification: cls, embedding: emb,
                     lastCheckpoint: last)
@@ -222,7 +268,7 @@ package final class Trainer {
         }
         let norm = model.arena.clipGradNorm(maxNorm: config.train.clipNorm)
         guard norm.isFinite else {
-            let last = Checkpoint.existing(output.appendingPathComponent("last"))?.path
+            let last = lastCheckpointPath
             throw TrainingError.nonFiniteLoss(
                 step: state.globalStep, epoch: state.epoch, classification: .nan, embedding: .nan, lastCheckpoint: last)
         }
@@ -232,24 +278,4 @@ package final class Trainer {
         state.globalStep += 1
         return (clsTotal, embTotal)
     }
-}
-
-/// Appends one JSON object per line.
-final class JSONLog {
-    private let handle: FileHandle
-
-    init(_ url: URL) throws {
-        if !FileManager.default.fileExists(atPath: url.path) {
-            _ = FileManager.default.createFile(atPath: url.path, contents: nil)
-        }
-        handle = try FileHandle(forWritingTo: url)
-        handle.seekToEndOfFile()
-    }
-
-    func write(_ object: [String: Any]) {
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return }
-        handle.write(data + Data("\n".utf8))
-    }
-
-    deinit { try? handle.close() }
 }

@@ -72,9 +72,8 @@ final class TrainCLITests: XCTestCase {
         assertExit(hand, 0)
     }
 
-    /// `--resume` of a run that already reached its last epoch. Recorded as the tool behaves today: it exits 0
-    /// after printing only the "training … →" banner, takes no step and leaves the checkpoints and the log as
-    /// they were (it does rewrite config.yaml). It does not say that there was nothing left to do.
+    /// `--resume` of a run that already reached its last epoch: exit 0, no step taken, the checkpoints and the
+    /// log left as they were, and it says so.
     func testResumeOfAFinishedRun() throws {
         let run = try TinyTraining.run()
         let files = ["last/trainer.json", "last/model.safetensors", "best/model.safetensors", "log.jsonl"]
@@ -83,12 +82,21 @@ final class TrainCLITests: XCTestCase {
             "train", "--config", run.config.path, "--output", run.output.path, "--epochs", "1", "--resume",
         ])
         assertExit(r, 0)
-        XCTAssertEqual(r.stdoutLines.count, 1, r.stdout)
-        XCTAssertTrue(r.stdout.hasPrefix("training 24 images, 12 identities, "), r.stdout)
+        XCTAssertTrue(r.stdout.contains("nothing to do: \(run.output.path) finished at epoch 1 of 1"), r.stdout)
         XCTAssertFalse(r.stdout.contains(" done"), "no epoch was run: \(r.stdout)")
         for (file, data) in zip(files, before) {
             XCTAssertEqual(try Data(contentsOf: run.output.appendingPathComponent(file)), data, "\(file) changed")
         }
+    }
+
+    /// A new run into a folder that already holds a checkpoint is refused and changes nothing.
+    func testANewRunDoesNotOverwriteACheckpoint() throws {
+        let run = try TinyTraining.run()
+        let before = try Data(contentsOf: run.output.appendingPathComponent("last/model.safetensors"))
+        let r = try tool(["train", "--config", run.config.path, "--output", run.output.path, "--epochs", "1"])
+        assertFailure(r)
+        XCTAssertTrue(r.stderr.contains("already holds a checkpoint (last/); continue it with --resume"), r.stderr)
+        XCTAssertEqual(try Data(contentsOf: run.output.appendingPathComponent("last/model.safetensors")), before)
     }
 
     /// `--resume` where there is no checkpoint: an error naming the folder, not a fresh start.
