@@ -115,18 +115,29 @@ public struct EvaluationRun {
     }
 
     /// Runs every row through the Predictor (decode, Pillow-exact resize, the folded network), with or without TTA.
+    /// Every row that cannot be scored (unreadable image, non-finite output) is listed, and then the run stops:
+    /// metrics over a silently shortened split would not be the split's.
     func collect(_ predictor: Predictor, _ data: Split, tta: TTASettings?) throws -> Outputs {
         var o = Outputs()
+        var problems: [String] = []
         for start in stride(from: 0, to: data.rows.count, by: batchSize) {
-            let rows = Array(start..<min(data.rows.count, start + batchSize))
+            var rows: [Int] = []
             var images: [RGBImage] = []
-            for row in rows {
-                do { images.append(try predictor.decode(data.rows[row].path)) } catch {
-                    throw Failure(description: "\(data.file.path):\(data.rows[row].line): \(error)")
+            for row in start..<min(data.rows.count, start + batchSize) {
+                do {
+                    images.append(try predictor.decode(data.rows[row].path))
+                    rows.append(row)
+                } catch {
+                    problems.append("\(data.file.path):\(data.rows[row].line): \(error)")
                 }
             }
+            guard problems.isEmpty else { continue }
             let predictions = tta.map { predictor.predict(images, tta: $0) } ?? predictor.predict(images)
             for (row, p) in zip(rows, predictions) {
+                guard p.probabilities.allSatisfy(\.isFinite), p.embedding.allSatisfy(\.isFinite) else {
+                    problems.append("\(data.file.path):\(data.rows[row].line): non-finite output (NaN or Inf)")
+                    continue
+                }
                 if let label = data.rows[row].label {
                     o.logits.append(p.logits)
                     o.truth.append(label)
@@ -138,6 +149,12 @@ public struct EvaluationRun {
                     o.embeddings += p.embedding
                 }
             }
+        }
+        guard problems.isEmpty else {
+            throw Failure(
+                description: "\(problems.count) row\(problems.count == 1 ? "" : "s") of the split cannot be scored "
+                    + "(fix or remove them):\n" + problems.prefix(50).joined(separator: "\n")
+                    + (problems.count > 50 ? "\n… and \(problems.count - 50) more" : ""))
         }
         return o
     }
@@ -189,10 +206,7 @@ public struct EvaluationRun {
                         : "zero-shot VIOLATED: \(shared.count) test identities also occur in \(trainSplit): "
                             + shared.prefix(10).joined(separator: ", ") + (shared.count > 10 ? ", …" : ""))
             }
-            if primary && writeThresholds {
-                try Self.storeThresholds(report.verification!, in: URL(fileURLWithPath: model))
-                lines.append("thresholds stored in \(model) (metadata 'thresholds')")
-            }
+
         }
         return report
     }
@@ -242,6 +256,20 @@ public struct EvaluationRun {
         lines.append(
             "report: \(folder.appendingPathComponent("report.json").path) and report.html"
                 + (tta ? " (and report.tta.json)" : ""))
+        // Last, after the reports are safe on disk: a model that cannot be rewritten costs no finished report.
+        if writeThresholds, let verification = report.verification {
+            let target = URL(fileURLWithPath: model).resolvingSymlinksInPath()
+            do {
+                try Self.storeThresholds(verification, in: target)
+            } catch {
+                throw Failure(
+                    description: lines.joined(separator: "\n")
+                        + "\nthe reports are written, but the thresholds could not be stored in \(target.path): \(error)")
+            }
+            lines.append(
+                "thresholds stored in \(target.path)\(target.path == model ? "" : " (the file \(model) links to)")"
+                    + " (metadata 'thresholds')")
+        }
         return lines.joined(separator: "\n")
     }
 }

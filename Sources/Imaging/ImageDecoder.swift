@@ -1,4 +1,5 @@
 import CImageCodecs
+import Engine
 import Foundation
 
 /// Decodes PNG and JPEG files to upright RGB8, the way `PIL.Image.open(f)` + `exif_transpose` +
@@ -24,14 +25,18 @@ package struct ImageDecoder: Sendable {
         return nil
     }
 
+    /// The largest image file read at all (a 64-megapixel PNG is far smaller).
+    package static let maximumFileBytes = 1 << 30
+
+    private func read(_ url: URL) throws -> Data {
+        do { return try FileReading.contents(of: url, limit: Self.maximumFileBytes) } catch let e as FileReadingError {
+            throw ImageError.unreadable(file: url.path, reason: e.reason)
+        }
+    }
+
     /// Reads and decodes `url`.
     package func decode(contentsOf url: URL) throws -> RGBImage {
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            let reason = FileManager.default.fileExists(atPath: url.path) ? error.localizedDescription : "no such file"
-            throw ImageError.unreadable(file: url.path, reason: reason)
-        }
-        return try decode([UInt8](data), file: url.path)
+        return try decode([UInt8](try read(url)), file: url.path)
     }
 
     /// Width and height from the header only.
@@ -61,11 +66,7 @@ package struct ImageDecoder: Sendable {
     /// Like `decode(contentsOf:)`, plus the alpha plane of a PNG that has one (tRNS included), else nil.
     /// EXIF orientation is not applied here: it is for cut-out graphics, not camera photos.
     package func decodeWithAlpha(contentsOf url: URL) throws -> (image: RGBImage, alpha: [UInt8]?) {
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw ImageError.unreadable(file: url.path, reason: error.localizedDescription)
-        }
-        return try decode([UInt8](data), file: url.path, keepAlpha: true)
+        return try decode([UInt8](try read(url)), file: url.path, keepAlpha: true)
     }
 
     private func decode(_ bytes: [UInt8], file: String, keepAlpha: Bool) throws -> (image: RGBImage, alpha: [UInt8]?) {

@@ -12,7 +12,7 @@ public enum SafeTensorsError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case .unreadable(let f, let r): return "\(f): cannot read safetensors file: \(r)"
+        case .unreadable(let f, let r): return "\(f): cannot read it as a model or checkpoint: \(r)"
         case .malformedHeader(let f, let r):
             return "\(f): not a valid safetensors file: \(r). Re-export the model or check the download."
         case .badTensor(let f, let t, let r): return "\(f): tensor '\(t)': \(r)"
@@ -58,11 +58,16 @@ public struct SafeTensorsFile {
 
     public init(contentsOf url: URL) throws {
         let data: Data
-        do { data = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
-            throw SafeTensorsError.unreadable(file: url.path, reason: error.localizedDescription)
+        do { data = try FileReading.contents(of: url, limit: Self.maximumFileBytes, mapped: true) } catch let e
+            as FileReadingError
+        {
+            throw SafeTensorsError.unreadable(file: url.path, reason: e.reason)
         }
         try self.init(data: data, file: url.path)
     }
+
+    /// Model files and checkpoints larger than this are refused before they are read.
+    public static let maximumFileBytes = 16 << 30
 
     package init(data: Data, file: String) throws {
         self.file = file
@@ -75,7 +80,9 @@ public struct SafeTensorsFile {
         for i in 0..<8 { headerLength |= UInt64(data[data.startIndex + i]) << (8 * UInt64(i)) }
         guard headerLength <= UInt64(data.count - 8), headerLength <= 100_000_000 else {
             throw SafeTensorsError.malformedHeader(
-                file: file, reason: "header length \(headerLength) exceeds the file size \(data.count)")
+                file: file,
+                reason: "its first 8 bytes give a header length of \(headerLength) for a file of \(data.count) bytes, "
+                    + "so it is not a safetensors file (an ONNX or PyTorch file, say)")
         }
         let start = data.startIndex + 8
         let headerData = data.subdata(in: start..<(start + Int(headerLength)))

@@ -48,8 +48,11 @@ public struct CheckpointFile: Sendable {
     /// Reads the checkpoint at `url`.
     public init(contentsOf url: URL, stateDictKey: String? = nil) throws {
         let data: Data
-        do { data = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
-            throw CheckpointError.unreadable(file: url.path, reason: error.localizedDescription)
+        do { data = try FileReading.contents(of: url, limit: SafeTensorsFile.maximumFileBytes, mapped: true) } catch let
+            e
+            as FileReadingError
+        {
+            throw CheckpointError.unreadable(file: url.path, reason: e.reason)
         }
         try self.init(data: data, file: url.path, stateDictKey: stateDictKey)
     }
