@@ -106,6 +106,14 @@ let package = Package(
         // for test targets since Swift 5.5) makes SwiftPM build `classify-and-embed` before the tests; the tests
         // import no project module.
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "classify-and-embed"]),
+        // Seeded mutations of every input format, in process and through the built tool (see README).
+        .testTarget(
+            name: "FuzzTests",
+            dependencies: [
+                "TestSupport", "classify-and-embed", "Engine", "Imaging", "Model", "Inference", "Layers", "Datasets",
+                "Training",
+            ],
+            swiftSettings: hot),
     ],
     swiftLanguageModes: [.v5]
 )

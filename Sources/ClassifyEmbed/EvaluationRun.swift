@@ -264,7 +264,8 @@ public struct EvaluationRun {
             } catch {
                 throw Failure(
                     description: lines.joined(separator: "\n")
-                        + "\nthe reports are written, but the thresholds could not be stored in \(target.path): \(error)")
+                        + "\nthe reports are written, but the thresholds could not be stored in \(target.path): \(error)"
+                )
             }
             lines.append(
                 "thresholds stored in \(target.path)\(target.path == model ? "" : " (the file \(model) links to)")"
