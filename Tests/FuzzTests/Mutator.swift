@@ -63,9 +63,8 @@ struct Mutator {
 
 /// How many cases each fuzz test runs: `CLASSIFY_EMBED_FUZZ_CASES` (per format) for a long soak, else a
 /// number that keeps the whole run under a minute in CI.
-func fuzzCases(default value: Int) -> Int {
-    guard let text = getenv("CLASSIFY_EMBED_FUZZ_CASES"), let n = Int(String(cString: text)), n > 0 else {
-        return value
-    }
+/// `CLASSIFY_EMBED_FUZZ_CLI_CASES` does the same for the subprocess cases, which cost a process start each.
+func fuzzCases(default value: Int, variable: String = "CLASSIFY_EMBED_FUZZ_CASES") -> Int {
+    guard let text = getenv(variable), let n = Int(String(cString: text)), n > 0 else { return value }
     return n
 }
