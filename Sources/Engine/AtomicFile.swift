@@ -7,6 +7,7 @@ package enum AtomicFile {
     package static func write(_ data: Data, to url: URL) throws {
         let dir = url.deletingLastPathComponent()
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        removeAbandonedTemporaries(of: url)
         let temp = dir.appendingPathComponent(
             ".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         do {
@@ -16,6 +17,19 @@ package enum AtomicFile {
         } catch {
             try? FileManager.default.removeItem(at: temp)
             throw error
+        }
+    }
+
+    /// Temporary siblings left by a writer that was killed mid-write (`.NAME.tmp-PID-…` whose process is gone).
+    private static func removeAbandonedTemporaries(of url: URL) {
+        let dir = url.deletingLastPathComponent()
+        let prefix = ".\(url.lastPathComponent).tmp-"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [] where name.hasPrefix(prefix)
+        {
+            guard let pid = Int32(name.dropFirst(prefix.count).prefix { $0 != "-" }), pid != getpid() else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH {
+                try? FileManager.default.removeItem(at: dir.appendingPathComponent(name))
+            }
         }
     }
 

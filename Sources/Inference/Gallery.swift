@@ -56,7 +56,6 @@ public final class Gallery {
         var config = Configuration()
         config.busyMode = .timeout(Self.busyTimeout)
         config.readonly = readOnly && exists
-        if !config.readonly { config.journalMode = .wal }
         do { db = try DatabaseQueue(path: path, configuration: config) } catch {
             throw PredictorError("\(path): cannot open the gallery: \(Self.describe(error))")
         }
@@ -90,7 +89,7 @@ public final class Gallery {
 
     /// Checks the schema and, for a new file, creates it and records the model.
     private static func prepare(_ db: DatabaseQueue, predictor: Predictor) throws -> (String?, String?) {
-        try db.write { db -> (String?, String?) in
+        let result = try db.write { db -> (String?, String?) in
             let present = Set(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'"))
             if !present.isEmpty && !tables.isSubset(of: present) {
                 throw PredictorError(
@@ -113,6 +112,9 @@ public final class Gallery {
             }
             return (model, size)
         }
+        // WAL only once the file is known to be a gallery: switching a foreign database's journal would change it.
+        try db.writeWithoutTransaction { try $0.execute(sql: "PRAGMA journal_mode = WAL") }
+        return result
     }
 
     /// Reads the recorded model without writing anything.

@@ -73,3 +73,22 @@ final class SmallGemmTests: XCTestCase {
         }
     }
 }
+
+final class AtomicFileTests: XCTestCase {
+    /// A writer killed mid-write leaves `.NAME.tmp-PID-…`; the next write of NAME removes it (its process is
+    /// gone), and never touches a live process's temporary file.
+    func testAbandonedTemporariesAreRemoved() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("atomic-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let target = dir.appendingPathComponent("model.safetensors")
+        let abandoned = dir.appendingPathComponent(".model.safetensors.tmp-999999999-1")
+        let live = dir.appendingPathComponent(".model.safetensors.tmp-1-2")
+        try Data([1, 2]).write(to: abandoned)
+        try Data([3]).write(to: live)
+        try AtomicFile.write(Data([7, 7, 7]), to: target)
+        XCTAssertEqual(try Data(contentsOf: target), Data([7, 7, 7]))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: abandoned.path))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: live.path), "process 1 is alive")
+    }
+}
