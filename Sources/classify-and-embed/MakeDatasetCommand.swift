@@ -30,6 +30,8 @@ struct MakeDatasetCommand: ParsableCommand {
     @Option(help: "Longest long side of a capture in pixels.") var maxSize = 512
     @Option(help: "Captures per class of the shift split (0: none).") var shiftCaptures = 600
     @Option(help: "Identities per resumable chunk.") var chunk = 64
+    @Option(help: "Only draw a contact sheet of this CSV (path|label|identity; one column per label) beside it.")
+    var sheetOf: String?
 
     func validate() throws {
         guard trainCaptures >= 30 else { throw ValidationError("--train-captures must be at least 30") }
@@ -40,6 +42,13 @@ struct MakeDatasetCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let sheetOf {
+            let csv = URL(fileURLWithPath: sheetOf)
+            let png = csv.deletingPathExtension().appendingPathExtension("png")
+            try ContactSheet.write(split: csv, to: png)
+            print("wrote \(png.path)")
+            return
+        }
         var settings = DatasetBuildSettings(sources: URL(fileURLWithPath: sources), output: URL(fileURLWithPath: out))
         settings.trainCaptures = trainCaptures
         settings.seed = seed

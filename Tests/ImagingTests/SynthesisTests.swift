@@ -130,7 +130,9 @@ final class SynthesisTests: XCTestCase {
             shapes.insert(
                 image.width > image.height ? "landscape" : (image.width < image.height ? "portrait" : "square"))
             let mean = image.pixels.reduce(0) { $0 + Int($1) } / image.pixels.count
-            XCTAssertTrue((8...250).contains(mean), "a capture is neither black nor blown out (mean \(mean))")
+            XCTAssertTrue(
+                (8...250).contains(mean),
+                "capture \(a.firstIndex(of: image)!) is neither black nor blown out (mean \(mean))")
         }
         XCTAssertEqual(shapes.count, 3, "portrait, landscape and square frames")
     }
@@ -144,12 +146,11 @@ final class SynthesisTests: XCTestCase {
         let pose = CapturePose(yaw: 0.2, pitch: -0.1, roll: 0.1, distance: 3)
         let strips = synth.warpedStrips(hw: 0.38, hh: 0.5, shape: shape, pose: pose, strips: 9, light: 0)
         let one = synth.warpedStrips(hw: 0.38, hh: 0.5, shape: shape, pose: pose, strips: 1, light: 0)
-        func placed(
-            _ s: [(quad: [Point2], t0: Double, t1: Double, shade: Float)]
-        ) -> [(
-            quad: [Point2], t0: Double, t1: Double, shade: Float
-        )] {
-            s.map { ($0.quad.map { (($0.x * 70) + 40, ($0.y * 70) + 40) }, $0.t0, $0.t1, $0.shade) }
+        func placed(_ s: [PageStrip]) -> [PageStrip] {
+            s.map { strip in
+                let quad: [Point2] = strip.quad.map { ($0.x * 70 + 40, $0.y * 70 + 40) }
+                return (quad, strip.t0, strip.t1, strip.shade)
+            }
         }
         var a = FloatImage(width: 80, height: 80, fill: (1, 0, 0))
         var b = a

@@ -24,6 +24,12 @@ struct CaptureRenderer: Sendable {
         } else {
             source = FloatImage(try decoder.decode(contentsOf: item.path)).fitting(longSide: 900)
         }
+        if case .page = subject, source.inkFraction() < 0.003 {
+            throw BuildFailure(reason: "\(item.path.path): a blank page (nothing to tell it from another)")
+        }
+        if case .reader = subject, source.inkFraction() < 0.003 {
+            throw BuildFailure(reason: "\(item.path.path): a blank page (nothing to tell it from another)")
+        }
         var companions: [FloatImage] = []
         var donors: [SourceItem] = []
         switch subject {

@@ -81,7 +81,7 @@ package struct DatasetBuilder: Sendable {
             DispatchQueue.concurrentPerform(iterations: max(1, Parallel.workers)) { _ in
                 while let j = results.claim(below: limit) {
                     let outcome = Result { try renderer.render(jobs[j], index: j) }.mapError {
-                        BuildFailure(reason: "\(jobs[j].subject.item.path.path): \($0)")
+                        $0 as? BuildFailure ?? BuildFailure(reason: "\(jobs[j].subject.item.path.path): \($0)")
                     }
                     let done = results.finish(j, outcome, captures: jobs[j].captures)
                     if let chunk = done.chunk {

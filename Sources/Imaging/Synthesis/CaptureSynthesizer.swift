@@ -66,12 +66,13 @@ package struct CaptureSynthesizer: Sendable {
     }
 
     /// Light, lens and sensor. The effects and their order vary (a real phone pipeline differs from the next):
-    /// lighting gradient + hot spot + vignette, then in a random order defocus or motion blur, sharpening or
+    /// auto-exposure that brightens dark scenes part of the way, lighting gradient + hot spot + vignette, then in a random order defocus or motion blur, sharpening or
     /// lost resolution, white balance and tone (from the regime's ranges), and finally noise. JPEG quality
     /// is chosen by `jpegQuality` when the capture is written.
     package func camera(
         _ frame: inout FloatImage, hotspot: Double, notes: inout CaptureNotes, rng: inout SeededGenerator
     ) {
+        frame.autoExpose(target: rng.range(0.22, 0.4), adaptation: rng.range(0.5, 0.9))
         frame.light(
             from: rng.range(0.7, 1.05), to: rng.range(0.85, 1.15), angle: rng.range(0, 2 * Float.pi),
             hotspot: rng.chance(hotspot) ? rng.range(0.05, 0.4) : 0, cx: rng.range(0.1, 0.9), cy: rng.range(0.1, 0.9),

@@ -3,6 +3,14 @@ import Foundation
 
 /// Document pieces cut or assembled from rendered pages, each its own identity in the data set.
 extension FloatImage {
+    /// Fraction of pixels darker than 0.75 in any channel: about 0 for a blank page.
+    package func inkFraction() -> Double {
+        let n = plane
+        var ink = 0
+        for i in 0..<n where planes[i] < 0.75 || planes[n + i] < 0.75 || planes[2 * n + i] < 0.75 { ink += 1 }
+        return Double(ink) / Double(max(n, 1))
+    }
+
     /// A card-shaped window of a page: width / height from `aspect` (cards, tickets, labels, business cards;
     /// below 1 a portrait card), at a position fixed by the generator.
     package func cardCrop(aspect: Double, rng: inout SeededGenerator) -> FloatImage {

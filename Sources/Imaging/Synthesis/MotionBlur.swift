@@ -46,6 +46,18 @@ extension FloatImage {
         planes = back.planes
     }
 
+    /// A camera's auto-exposure: a scene darker than `target` mean luminance is brightened by
+    /// `(target / mean)^adaptation` (at most 4×); brighter scenes are left alone.
+    package mutating func autoExpose(target: Float, adaptation: Float) {
+        let n = plane
+        var sum: Float = 0
+        for i in 0..<n { sum += 0.299 * planes[i] + 0.587 * planes[n + i] + 0.114 * planes[2 * n + i] }
+        let mean = max(sum / Float(max(n, 1)), 1e-3)
+        guard mean < target else { return }
+        let gain = min(pow(target / mean, adaptation), 4)
+        for i in planes.indices { planes[i] *= gain }
+    }
+
     /// The image turned a quarter turn clockwise.
     package func rotatedQuarter() -> FloatImage {
         var out = FloatImage(width: height, height: width)

@@ -43,25 +43,31 @@ package enum PageWarp: String, CaseIterable, Sendable {
     }
 }
 
+/// One strip of a bent page: its quad, the share of the page's width it spans (`t0…t1` in −1…1) and the
+/// shade at its left and right edges.
+package typealias PageStrip = (quad: [Point2], t0: Double, t1: Double, shade: (Float, Float))
+
 extension CaptureSynthesizer {
     /// Projects a page of half-size `hw × hh` bent by `shape` under `pose`: `strips` vertical strips, each a
     /// quad in the pose's normalised image coordinates, with the fraction of the page's width it spans and
-    /// a shade from its slope (strips turned from the light darker).
+    /// the shade at its left and right edges from the surface's slope there (turned from the light: darker),
+    /// so that shading runs smoothly across the strips.
     package func warpedStrips(
         hw: Double, hh: Double, shape: PageWarp.Shape, pose: CapturePose, strips: Int, light: Double
-    ) -> [(quad: [Point2], t0: Double, t1: Double, shade: Float)] {
-        (0..<strips).map { k in
-            let t0 = -1 + 2 * Double(k) / Double(strips)
-            let t1 = -1 + 2 * Double(k + 1) / Double(strips)
-            let (z0, z1) = (shape.z(t0) * 2 * hw, shape.z(t1) * 2 * hw)
-            let (x0, x1) = (t0 * hw, t1 * hw)
+    ) -> [PageStrip] {
+        let ts = (0...strips).map { -1 + 2 * Double($0) / Double(strips) }
+        let zs = ts.map { shape.z($0) * 2 * hw }
+        let slopes = (0..<strips).map { k in (zs[k + 1] - zs[k]) / max((ts[k + 1] - ts[k]) * hw, 1e-9) }
+        func shade(_ slope: Double) -> Float { Float(min(max(1 + light * slope * 0.8 - 0.15 * abs(slope), 0.55), 1.1)) }
+        // Shade at each strip edge: the mean of the slopes on both sides of it.
+        let edges = (0...strips).map { k in shade((slopes[max(k - 1, 0)] + slopes[min(k, strips - 1)]) / 2) }
+        return (0..<strips).map { k in
+            let (x0, x1) = (ts[k] * hw, ts[k + 1] * hw)
             let quad = [
-                pose.project(x: x0, y: -hh, z: z0), pose.project(x: x1, y: -hh, z: z1),
-                pose.project(x: x1, y: hh, z: z1), pose.project(x: x0, y: hh, z: z0),
+                pose.project(x: x0, y: -hh, z: zs[k]), pose.project(x: x1, y: -hh, z: zs[k + 1]),
+                pose.project(x: x1, y: hh, z: zs[k + 1]), pose.project(x: x0, y: hh, z: zs[k]),
             ]
-            let slope = (z1 - z0) / max(x1 - x0, 1e-9)
-            let shade = Float(min(max(1 + light * slope * 0.8 - 0.15 * abs(slope), 0.55), 1.1))
-            return (quad, t0, t1, shade)
+            return (quad, ts[k], ts[k + 1], (edges[k], edges[k + 1]))
         }
     }
 
@@ -69,7 +75,7 @@ extension CaptureSynthesizer {
     /// share of the page on both sides, so neighbouring strips overlap, and reads one more (`inset`), so that
     /// its samples at the join equal the neighbour's: no seam shows.
     package func drawStrips(
-        _ page: FloatImage, strips: [(quad: [Point2], t0: Double, t1: Double, shade: Float)],
+        _ page: FloatImage, strips: [PageStrip],
         in frame: inout FloatImage,
         samples: Int = 1
     ) {
@@ -98,11 +104,17 @@ extension CaptureSynthesizer {
             }
             let q = s.quad
             let quad = [lerp(q[0], q[1], a), lerp(q[0], q[1], b), lerp(q[3], q[2], b), lerp(q[3], q[2], a)]
-            let shade = s.shade
-            if abs(shade - 1) < 0.01 {
+            let (s0, s1) = s.shade
+            if abs(s0 - 1) < 0.005 && abs(s1 - 1) < 0.005 {
                 frame.draw(piece, onto: quad, samples: samples, inset: 1)
             } else {
-                frame.draw(piece, onto: quad, samples: samples, inset: 1) { _, _, _, v in v * shade }
+                // Linear in the piece's column between the strip's edge shades.
+                let origin = Float(u0) - Float(e0) + (c0 == e0 ? 1 : 0)
+                let span = max(Float(u1 - u0), 1e-3)
+                frame.draw(piece, onto: quad, samples: samples, inset: 1) { u, _, _, v in
+                    let t = min(max((u - origin) / span, 0), 1)
+                    return v * (s0 + (s1 - s0) * t)
+                }
             }
         }
     }

@@ -27,7 +27,11 @@ extension CaptureSynthesizer {
         let onDesk = display.handHeld && fill < 1 && rng.chance(0.5)
         notes.tags.append(onDesk ? "desk" : "room")
         var frame = background(onDesk ? desk : room, width: w, height: h, rng: &rng)
-        let roomLight = display.eInk ? rng.range(Float(0.7), 1.0) : rng.range(Float(0.25), 0.95)
+        // The camera exposes for the scene: a bright screen in a dim room only sometimes.
+        let roomLight =
+            display.eInk
+            ? rng.range(Float(0.75), 1.05)
+            : (rng.chance(0.3) ? rng.range(Float(0.3), 0.6) : rng.range(Float(0.6), 1.05))
         frame.tone(gains: (1, 1, 1), exposure: roomLight, gamma: 1, contrast: 1)
 
         // Screen, body and the device's other parts in the screen's plane (z towards the camera).
@@ -73,7 +77,9 @@ extension CaptureSynthesizer {
                 exposure: rng.range(0.85, 1.1),
                 gamma: rng.range(0.75, 1.0), contrast: 1)
         }
-        let strength = display.eInk ? 0 : regime.moireStrength(rng: &rng)
+        var strength = display.eInk ? 0 : regime.moireStrength(rng: &rng)
+        // Close up, a camera pixel sees only a few panel pixels: some structure nearly always shows.
+        if fill > 1 && !display.eInk { strength = max(strength, rng.range(0.15, 0.45)) }
         notes.moire = strength
         if strength < 0.01 {
             frame.draw(pixels, onto: placed[0], samples: 2)
@@ -106,7 +112,8 @@ extension CaptureSynthesizer {
             notes.tags.append("fingers")
         }
         // Lens blur at the sensor's scale, from sharp (the grid's beat survives) to soft (it is gone).
-        frame.gaussianBlur(sigma: rng.range(0.2, 1.8) * Float(max(w, h)) / 256)
+        let soft = rng.chance(0.3) ? rng.range(Float(1.0), 1.8) : rng.range(Float(0.2), 1.0)
+        frame.gaussianBlur(sigma: soft * Float(max(w, h)) / 256)
         camera(&frame, hotspot: 0.15, notes: &notes, rng: &rng)
         return frame
     }
