@@ -73,4 +73,22 @@ extension FloatImage {
         }
         return out
     }
+
+    /// The image turned a quarter turn clockwise.
+    package func rotatedQuarter() -> FloatImage {
+        var out = FloatImage(width: height, height: width)
+        let n = plane
+        for c in 0..<3 {
+            for y in 0..<height {
+                for x in 0..<width { out.planes[c * n + x * height + (height - 1 - y)] = planes[c * n + y * width + x] }
+            }
+        }
+        if !alpha.isEmpty {
+            out.alpha = [Float](repeating: 0, count: n)
+            for y in 0..<height {
+                for x in 0..<width { out.alpha[x * height + (height - 1 - y)] = alpha[y * width + x] }
+            }
+        }
+        return out
+    }
 }

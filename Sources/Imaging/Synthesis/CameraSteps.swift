@@ -1,5 +1,7 @@
 import Foundation
 
+// Camera pipeline steps beyond CameraEffects.swift: motion blur, sharpening, lost resolution, auto-exposure.
+
 extension FloatImage {
     /// Blur along a line `length` pixels long at `angle` radians: a hand-held phone moving during the
     /// exposure. Averages bilinear samples spaced one pixel apart along the line.
@@ -56,23 +58,5 @@ extension FloatImage {
         guard mean < target else { return }
         let gain = min(pow(target / mean, adaptation), 4)
         for i in planes.indices { planes[i] *= gain }
-    }
-
-    /// The image turned a quarter turn clockwise.
-    package func rotatedQuarter() -> FloatImage {
-        var out = FloatImage(width: height, height: width)
-        let n = plane
-        for c in 0..<3 {
-            for y in 0..<height {
-                for x in 0..<width { out.planes[c * n + x * height + (height - 1 - y)] = planes[c * n + y * width + x] }
-            }
-        }
-        if !alpha.isEmpty {
-            out.alpha = [Float](repeating: 0, count: n)
-            for y in 0..<height {
-                for x in 0..<width { out.alpha[x * height + (height - 1 - y)] = alpha[y * width + x] }
-            }
-        }
-        return out
     }
 }
