@@ -1,8 +1,10 @@
 import Datasets
 import Foundation
+import Imaging
 
-/// `classify-and-embed make-dataset`: synthesises the training data set from the sources that
-/// `Tools/fetch-sources` fetched, then writes its contact sheet.
+/// `classify-and-embed make-dataset`: synthesises the data set (train / val / test and the shift split) from
+/// the sources that `Tools/fetch-sources` fetched, then draws its contact sheets. Resumable: started again with
+/// the same arguments, it continues where a killed run stopped.
 public struct DatasetBuildRun {
     /// The sources folder written by `Tools/fetch-sources`.
     public var sources: String
@@ -10,12 +12,24 @@ public struct DatasetBuildRun {
     /// About this many training captures (a third per class).
     public var trainCaptures = 20_000
     public var seed: UInt64 = 0
-    /// Longer side of a capture in pixels.
-    public var longSide = 256
+    /// The long side of each capture is drawn from this range (pixels).
+    public var sizes = 144...512
+    /// Captures per class of the shift split (0: none).
+    public var shiftCapturesPerClass = 600
+    /// Identities per resumable chunk.
+    public var chunkSize = 64
 
     public init(sources: String, output: String) {
         self.sources = sources
         self.output = output
+    }
+
+    /// Draws a contact sheet of a split CSV beside it (`x.csv` → `x.png`); returns what it wrote.
+    public static func contactSheet(of csv: String) throws -> String {
+        let url = URL(fileURLWithPath: csv)
+        let png = url.deletingPathExtension().appendingPathExtension("png")
+        try ContactSheet.write(split: url, to: png)
+        return "wrote \(png.path)"
     }
 
     /// Builds the data set, reporting progress lines to `progress`; returns the summary lines.
@@ -24,10 +38,12 @@ public struct DatasetBuildRun {
             sources: URL(fileURLWithPath: sources), output: URL(fileURLWithPath: output))
         settings.trainCaptures = trainCaptures
         settings.seed = seed
-        settings.longSide = longSide
+        settings.sizes = FrameSizes(longSides: sizes)
+        settings.shiftCapturesPerClass = shiftCapturesPerClass
+        settings.chunkSize = chunkSize
         let summary = try DatasetBuilder(settings: settings).build(progress: progress)
         var lines: [String] = []
-        for split in ["train", "val", "test"] {
+        for split in DatasetBuilder.splits where summary.captures[split] != nil {
             let c = summary.captures[split] ?? [:]
             let ids = summary.identities[split] ?? [:]
             let total = c.values.reduce(0, +)
@@ -43,11 +59,25 @@ public struct DatasetBuildRun {
                 "skipped \(summary.skipped.count) unreadable sources:\n  "
                     + summary.skipped.prefix(20).joined(separator: "\n  "))
         }
-        let sheet = URL(fileURLWithPath: output).appendingPathComponent("contact_sheet.png")
-        try ContactSheet.write(split: URL(fileURLWithPath: output).appendingPathComponent("train.csv"), to: sheet)
+        let sheetStart = Date()
+        let folder = URL(fileURLWithPath: output)
+        try ContactSheet.write(
+            split: folder.appendingPathComponent("train.csv"), to: folder.appendingPathComponent("contact_sheet.png"))
+        if summary.captures["shift"] != nil {
+            try ContactSheet.write(
+                split: folder.appendingPathComponent("shift.csv"),
+                to: folder.appendingPathComponent("contact_sheet_shift.png"))
+        }
+        let stages = ["plan", "backgrounds", "captures", "shift", "files"].compactMap { name in
+            summary.stages[name].map { "\(name) \(String(format: "%.1f", $0)) s" }
+        }
         lines.append(
-            "wrote \(output)/{train,val,test}.csv, summary.json and \(sheet.path) in "
-                + String(format: "%.0f", summary.seconds) + " s")
+            "stages: " + stages.joined(separator: ", ") + ", contact sheets "
+                + String(format: "%.1f", Date().timeIntervalSince(sheetStart)) + " s")
+        lines.append(
+            "wrote \(output)/{train,val,test,shift}.csv, captures.csv, summary.json and contact sheets in "
+                + String(format: "%.0f", summary.seconds) + " s"
+                + (summary.resumedChunks > 0 ? " (resumed: \(summary.resumedChunks) chunks were done before)" : ""))
         return lines
     }
 }

@@ -8,10 +8,15 @@ struct MakeDatasetCommand: ParsableCommand {
             "Synthesise the training data set (document / screen / not_a_document captures) from fetched sources.",
         discussion: """
             Run Tools/fetch-sources first: it downloads the Debian packages listed in Data/SOURCES.md and renders \
-            their PDFs. This command photographs them in software (pages tilted on desks, scans, card crops, \
-            screens with sub-pixels and moiré, photos and cut-out objects, camera blur, noise and JPEG) and writes \
-            OUT/{train,val,test}.csv (path|label|identity), the JPEG captures, summary.json and contact_sheet.png. \
-            Identities are source pages; test identities never occur in training. Same seed, same data set.
+            their PDFs. This command photographs them in software (pages flat, curled and folded on desks, held \
+            by fingers, scans, locator crops, cards, receipts and spreads; phones, tablets, laptops, monitors, TVs \
+            and e-readers from afar to close up, with moiré from none to strong; photos, signs, framed pictures \
+            and objects; camera blur, motion, noise and JPEG) at varied frame sizes and shapes, and writes \
+            OUT/{train,val,test,shift}.csv (path|label|identity), captures.csv (every capture's kind and \
+            settings), the JPEG captures, summary.json and contact sheets. Identities are source pages; test \
+            identities never occur in training; shift.csv comes from packages training never sees, with \
+            settings outside the training ranges. Same seed, same data set; a killed run continues where it \
+            stopped when started again with the same arguments.
             """)
 
     @Option(help: "The sources folder written by Tools/fetch-sources (its default: $CE_DATA_WORK/sources).")
@@ -19,18 +24,32 @@ struct MakeDatasetCommand: ParsableCommand {
     @Option(help: "Output folder.") var out = "Data/dataset"
     @Option(help: "About this many training captures (a third per class).") var trainCaptures = 20_000
     @Option(help: "Seed of the split assignment and of every capture.") var seed: UInt64 = 0
-    @Option(help: "Longer side of a capture in pixels.") var size = 256
+    @Option(help: "Shortest long side of a capture in pixels.") var minSize = 144
+    @Option(help: "Longest long side of a capture in pixels.") var maxSize = 512
+    @Option(help: "Captures per class of the shift split (0: none).") var shiftCaptures = 600
+    @Option(help: "Identities per resumable chunk.") var chunk = 64
+    @Option(help: "Only draw a contact sheet of this CSV (path|label|identity; one column per label) beside it.")
+    var sheetOf: String?
 
     func validate() throws {
         guard trainCaptures >= 30 else { throw ValidationError("--train-captures must be at least 30") }
-        guard (64...2048).contains(size) else { throw ValidationError("--size must be within 64…2048") }
+        guard (32...2048).contains(minSize), (minSize...2048).contains(maxSize) else {
+            throw ValidationError("--min-size and --max-size must satisfy 32 ≤ min ≤ max ≤ 2048")
+        }
+        guard shiftCaptures >= 0, chunk >= 1 else { throw ValidationError("--shift-captures ≥ 0 and --chunk ≥ 1") }
     }
 
     func run() throws {
+        if let sheetOf {
+            print(try DatasetBuildRun.contactSheet(of: sheetOf))
+            return
+        }
         var build = DatasetBuildRun(sources: sources, output: out)
         build.trainCaptures = trainCaptures
         build.seed = seed
-        build.longSide = size
+        build.sizes = minSize...maxSize
+        build.shiftCapturesPerClass = shiftCaptures
+        build.chunkSize = chunk
         for line in try build.run(progress: { print($0) }) { print(line) }
     }
 }

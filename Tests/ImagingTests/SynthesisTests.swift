@@ -78,7 +78,7 @@ final class SynthesisTests: XCTestCase {
     }
 
     func testEveryCaptureKindIsDeterministicForASeedAndLooksDifferentForAnother() {
-        let synth = CaptureSynthesizer(longSide: 64)
+        let synth = CaptureSynthesizer(sizes: FrameSizes(longSides: 48...64))
         var page = FloatImage(width: 60, height: 80, fill: (1, 1, 1))
         for y in stride(from: 6, to: 74, by: 4) {
             for x in 6..<54 { for c in 0..<3 { page.planes[c * page.plane + y * 60 + x] = 0 } }
@@ -90,29 +90,101 @@ final class SynthesisTests: XCTestCase {
             ((i % 20) - 10) * ((i % 20) - 10) + ((i / 20) - 10) * ((i / 20) - 10) < 64 ? 1 : 0
         }
         let surface = Surface(image: photo, tiles: true)
-        func captures(_ seed: UInt64) -> [RGBImage] {
+        let room = Surface(image: photo, tiles: false)
+        func captures(_ seed: UInt64, _ synth: CaptureSynthesizer) -> [RGBImage] {
             var rng = SeededGenerator(seed: seed)
-            return DocumentView.allCases.map {
-                synth.document(page: page, view: $0, surface: surface, rng: &rng).rgb8()
-            } + [
-                synth.screen(
-                    content: synth.readerView(page: page, rng: &rng), surroundings: Surface(image: photo, tiles: false),
-                    rng: &rng
-                ).rgb8(),
-                synth.photo(photo, rng: &rng).rgb8(),
-                synth.object(object, surface: surface, rng: &rng).rgb8(),
-            ]
+            var notes = CaptureNotes()
+            var out = DocumentView.allCases.map {
+                synth.document(page: page, view: $0, surface: surface, notes: &notes, rng: &rng).rgb8()
+            }
+            for warp in PageWarp.allCases {
+                out.append(
+                    synth.document(page: page, view: .photo, surface: surface, shape: warp, notes: &notes, rng: &rng)
+                        .rgb8())
+            }
+            for display in Display.allCases {
+                let content = synth.readerView(
+                    page: page, dark: display.rawValue.count % 2 == 0, chrome: true, rng: &rng)
+                out.append(
+                    synth.screen(
+                        content: content, display: display, room: room, desk: surface, notes: &notes, rng: &rng
+                    )
+                    .rgb8())
+            }
+            out.append(synth.photo(photo, notes: &notes, rng: &rng).rgb8())
+            out.append(synth.photo(photo, signText: page, notes: &notes, rng: &rng).rgb8())
+            out.append(synth.framedPicture(photo, wall: room, notes: &notes, rng: &rng).rgb8())
+            out.append(synth.object([object, object], surface: surface, notes: &notes, rng: &rng).rgb8())
+            out.append(synth.texture(surface, notes: &notes, rng: &rng).rgb8())
+            return out
         }
-        let a = captures(7)
-        let b = captures(7)
-        let c = captures(8)
-        XCTAssertEqual(a, b)
-        for (x, y) in zip(a, c) { XCTAssertNotEqual(x, y) }
+        let a = captures(7, synth)
+        XCTAssertEqual(a, captures(7, synth))
+        for (x, y) in zip(a, captures(8, synth)) { XCTAssertNotEqual(x, y) }
+        for (x, y) in zip(a, captures(7, CaptureSynthesizer(sizes: FrameSizes(longSides: 48...64), regime: .shift))) {
+            XCTAssertNotEqual(x, y, "the shift regime draws other settings")
+        }
+        var shapes: Set<String> = []
         for image in a {
-            XCTAssertEqual(max(image.width, image.height), 64)
-            XCTAssertEqual(min(image.width, image.height), 48)
+            XCTAssertTrue((48...64).contains(max(image.width, image.height)), "\(image.width)×\(image.height)")
+            shapes.insert(
+                image.width > image.height ? "landscape" : (image.width < image.height ? "portrait" : "square"))
             let mean = image.pixels.reduce(0) { $0 + Int($1) } / image.pixels.count
-            XCTAssertTrue((8...250).contains(mean), "a capture is neither black nor blown out (mean \(mean))")
+            XCTAssertTrue(
+                (8...250).contains(mean),
+                "capture \(a.firstIndex(of: image)!) is neither black nor blown out (mean \(mean))")
         }
+        XCTAssertEqual(shapes.count, 3, "portrait, landscape and square frames")
+    }
+
+    func testAFlatPageDrawnInStripsEqualsOneDrawWithoutSeams() {
+        let synth = CaptureSynthesizer()
+        var page = FloatImage(width: 40, height: 52)
+        for i in page.planes.indices { page.planes[i] = Float((i * 7) % 13) / 13 }
+        var rng = SeededGenerator(seed: 1)
+        let shape = PageWarp.Shape(warp: .flat, rng: &rng)
+        let pose = CapturePose(yaw: 0.2, pitch: -0.1, roll: 0.1, distance: 3)
+        let strips = synth.warpedStrips(hw: 0.38, hh: 0.5, shape: shape, pose: pose, strips: 9, light: 0)
+        let one = synth.warpedStrips(hw: 0.38, hh: 0.5, shape: shape, pose: pose, strips: 1, light: 0)
+        func placed(_ s: [PageStrip]) -> [PageStrip] {
+            s.map { strip in
+                let quad: [Point2] = strip.quad.map { ($0.x * 70 + 40, $0.y * 70 + 40) }
+                return (quad, strip.t0, strip.t1, strip.shade)
+            }
+        }
+        var a = FloatImage(width: 80, height: 80, fill: (1, 0, 0))
+        var b = a
+        synth.drawStrips(page, strips: placed(strips), in: &a)
+        synth.drawStrips(page, strips: placed(one), in: &b)
+        // Inside the page (its antialiased outline, where neighbouring strips both add a little cover, aside).
+        let quad = placed(one)[0].quad
+        let box = QuadPlacement.bounds(quad)
+        var worst: Float = 0
+        var compared = 0
+        for y in Int(box.1 + 8)..<Int(box.3 - 8) {
+            for x in Int(box.0 + 8)..<Int(box.2 - 8) {
+                let i = y * 80 + x
+                guard b.planes[i + 6400] > 0.001 || b.planes[i] < 0.999 else { continue }  // not the red background
+                compared += 1
+                for c in 0..<3 {
+                    let d = abs(a.planes[c * 6400 + i] - b.planes[c * 6400 + i])
+                    worst = max(worst, d)
+                }
+            }
+        }
+        XCTAssertGreaterThan(compared, 1000)
+        XCTAssertLessThan(worst, 0.05, "no seam between strips")
+    }
+
+    func testDarkModeTurnsWhitePagesDarkAndFingersCoverTheEdge() {
+        var page = FloatImage(width: 8, height: 8, fill: (1, 1, 1))
+        page.invertLuminance()
+        XCTAssertLessThan(page.planes[0], 0.15)
+        let synth = CaptureSynthesizer()
+        var frame = FloatImage(width: 120, height: 90, fill: (0, 0, 1))
+        var rng = SeededGenerator(seed: 4)
+        synth.fingers(over: [(20, 20), (100, 20), (100, 70), (20, 70)], in: &frame, rng: &rng)
+        let changed = (0..<frame.plane).filter { frame.planes[$0] > 0.2 }.count
+        XCTAssertGreaterThan(changed, 100, "skin-coloured pixels were drawn")
     }
 }

@@ -15,15 +15,25 @@ package struct SourceItem: Equatable, Sendable {
         case surface
     }
 
+    /// Which splits may use the item.
+    package enum Pool: String, CaseIterable, Sendable {
+        /// Train, validation and test.
+        case train
+        /// Only the shift split: packages that training never sees.
+        case shift
+    }
+
     package var kind: Kind
     package var path: URL
     package var package: String
+    package var pool: Pool = .train
 
     /// Relative path inside the sources folder: the stable key identities and split hashes are made from.
     package var key: String
 }
 
-/// `manifest.csv` of a sources folder: `kind|relative path|package`, one per line.
+/// `manifest.csv` of a sources folder: `kind|relative path|package[|pool]`, one per line (pool `train` when
+/// absent). A manifest naming a reserved package (`ReservedPackages`) is refused.
 package struct SourceManifest: Sendable {
     package var folder: URL
     package var items: [SourceItem]
@@ -44,22 +54,29 @@ package struct SourceManifest: Sendable {
             let fields = line.split(separator: "|", omittingEmptySubsequences: false).map {
                 $0.trimmingCharacters(in: .whitespaces)
             }
-            guard fields.count == 3, let kind = SourceItem.Kind(rawValue: fields[0]), !fields[1].isEmpty else {
+            guard (3...4).contains(fields.count), let kind = SourceItem.Kind(rawValue: fields[0]), !fields[1].isEmpty,
+                let pool = SourceItem.Pool(rawValue: fields.count == 4 ? fields[3] : "train")
+            else {
                 problems.append(
-                    "\(file.path):\(n + 1): expected `kind|path|package` with kind one of "
-                        + SourceItem.Kind.allCases.map(\.rawValue).joined(separator: ", ") + ", got `\(line)`")
+                    "\(file.path):\(n + 1): expected `kind|path|package[|pool]` with kind one of "
+                        + SourceItem.Kind.allCases.map(\.rawValue).joined(separator: ", ") + " and pool one of "
+                        + SourceItem.Pool.allCases.map(\.rawValue).joined(separator: ", ") + ", got `\(line)`")
                 continue
             }
             items.append(
                 SourceItem(
-                    kind: kind, path: folder.appendingPathComponent(fields[1]), package: fields[2], key: fields[1]))
+                    kind: kind, path: folder.appendingPathComponent(fields[1]), package: fields[2], pool: pool,
+                    key: fields[1]))
         }
         if !problems.isEmpty { throw SplitError(problems: problems) }
+        try ReservedPackages.check(items.map(\.package), origin: file.path)
         if items.isEmpty { throw SplitError(problems: ["\(file.path): the manifest lists no sources"]) }
         self.items = items
     }
 
-    package func items(_ kind: SourceItem.Kind) -> [SourceItem] { items.filter { $0.kind == kind } }
+    package func items(_ kind: SourceItem.Kind, pool: SourceItem.Pool = .train) -> [SourceItem] {
+        items.filter { $0.kind == kind && $0.pool == pool }
+    }
 }
 
 /// FNV-1a of a string mixed with a seed: stable across runs and platforms (Swift's `hashValue` is not).

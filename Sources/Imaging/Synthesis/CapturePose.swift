@@ -22,14 +22,17 @@ package struct CapturePose: Sendable {
         [(x0, y0), (x1, y0), (x1, y1), (x0, y1)].map { project($0) }
     }
 
-    package func project(_ p: Point2) -> Point2 {
-        // R = Rz(roll) · Rx(pitch) · Ry(yaw), applied to (x, y, 0).
+    package func project(_ p: Point2) -> Point2 { project(x: p.x, y: p.y, z: 0) }
+
+    /// Projects a point off the object's plane (`z` towards the camera, in the same units): bent pages.
+    package func project(x px: Double, y py: Double, z pz: Double) -> Point2 {
+        // R = Rz(roll) · Rx(pitch) · Ry(yaw), applied to (x, y, −z) (the camera looks along +z).
         let (cy, sy) = (cos(yaw), sin(yaw))
         let (cp, sp) = (cos(pitch), sin(pitch))
         let (cr, sr) = (cos(roll), sin(roll))
-        var x = p.x * cy
-        var y = p.y
-        var z = -p.x * sy
+        var x = px * cy - pz * sy
+        var y = py
+        var z = -px * sy - pz * cy
         (y, z) = (y * cp - z * sp, y * sp + z * cp)
         (x, y) = (x * cr - y * sr, x * sr + y * cr)
         let w = z + distance

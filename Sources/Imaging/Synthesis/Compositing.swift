@@ -57,11 +57,20 @@ extension FloatImage {
     /// Draws `source` so that its corners land on `quad` (TL, TR, BR, BL) in this image, bilinear, blended
     /// by the source's alpha × `opacity`, edges antialiased by their distance in output pixels. `samples` > 1
     /// averages a `samples × samples` grid per output pixel (a camera pixel integrating over its area).
+    ///
+    /// `inset` columns on the left and right of `source` lie outside the quad: they are only read by the
+    /// bilinear samples at the quad's edge, so pieces of one image drawn side by side (a bent page's strips)
+    /// interpolate across their joins exactly as the whole image would.
     package mutating func draw(
-        _ source: FloatImage, onto quad: [Point2], opacity: Float = 1, samples: Int = 1,
+        _ source: FloatImage, onto quad: [Point2], opacity: Float = 1, samples: Int = 1, inset: Int = 0,
         shade: ((Float, Float, Int, Float) -> Float)? = nil
     ) {
-        guard let h = Homography.mapping(from: quad, to: source.corners) else { return }
+        let left = Double(inset) - 0.5
+        let right = Double(source.width - inset) - 0.5
+        let target: [Point2] = [
+            (left, -0.5), (right, -0.5), (right, Double(source.height) - 0.5), (left, Double(source.height) - 0.5),
+        ]
+        guard let h = Homography.mapping(from: quad, to: target) else { return }
         let xs = quad.map(\.x)
         let ys = quad.map(\.y)
         let x0 = max(0, Int(floor(xs.min()!)))
@@ -69,8 +78,9 @@ extension FloatImage {
         let y0 = max(0, Int(floor(ys.min()!)))
         let y1 = min(height - 1, Int(ceil(ys.max()!)))
         guard x0 <= x1, y0 <= y1 else { return }
-        let scale = Float((polygonArea(quad) / Double(source.width * source.height)).squareRoot())
-        let sw = Float(source.width)
+        let scale = Float((polygonArea(quad) / Double((source.width - 2 * inset) * source.height)).squareRoot())
+        let lo = Float(inset)
+        let sw = Float(source.width - inset)
         let sh = Float(source.height)
         let n = plane
         let m = h.m.map { Float($0) }
@@ -87,7 +97,7 @@ extension FloatImage {
                         let w = m[6] * fx + m[7] * fy + m[8]
                         let u = (m[0] * fx + m[1] * fy + m[2]) / w
                         let v = (m[3] * fx + m[4] * fy + m[5]) / w
-                        let edge = min(u + 0.5, sw - 0.5 - u, v + 0.5, sh - 0.5 - v) * scale + 0.5
+                        let edge = min(u + 0.5 - lo, sw - 0.5 - u, v + 0.5, sh - 0.5 - v) * scale + 0.5
                         if edge <= 0 { continue }
                         let a = min(edge, 1) * source.sampleAlpha(u, v)
                         var r = source.sample(0, u, v)

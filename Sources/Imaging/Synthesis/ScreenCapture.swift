@@ -1,128 +1,170 @@
 import Engine
 import Foundation
 
-/// The kind of display a screen capture shows.
-package enum Display: CaseIterable, Sendable {
-    case phone, monitor, laptop
-
-    /// Screen width / height in its natural orientation.
-    var aspect: Double {
-        switch self {
-        case .phone: return 9.0 / 19.5
-        case .monitor: return 16.0 / 9.0
-        case .laptop: return 16.0 / 10.0
-        }
-    }
-
-    /// Bezel width as a fraction of the screen's longer side.
-    var bezel: ClosedRange<Double> {
-        switch self {
-        case .phone: return 0.02...0.05
-        case .monitor: return 0.01...0.04
-        case .laptop: return 0.02...0.05
-        }
-    }
-}
-
 extension CaptureSynthesizer {
-    /// Content shown on a display and photographed: display tone curve, every content pixel expanded into
-    /// R|G|B sub-pixel stripes with a black matrix, the device bezel, tilt and resampling by the camera (so
-    /// moiré appears where the pixel grid beats against the sensor's), glare and a faint reflection of
-    /// `surroundings`, then camera blur and noise.
-    package func screen(content: FloatImage, surroundings: Surface, rng: inout SeededGenerator) -> FloatImage {
-        let display = Display.allCases[Int(rng.next() % 3)]
-        var aspect = display.aspect
-        if display == .phone && rng.chance(0.3) { aspect = 1 / aspect }
-        let (w, h) = frameSize(portrait: aspect < 1 ? rng.chance(0.85) : rng.chance(0.15))
-        var frame = background(surroundings, width: w, height: h, rng: &rng)
-        frame.tone(gains: (1, 1, 1), exposure: rng.range(0.3, 0.8), gamma: 1, contrast: 1)
+    /// A device picked from the regime's list.
+    package func randomDisplay(rng: inout SeededGenerator) -> Display {
+        let list = regime.displays
+        return list[Int(rng.next() % UInt64(list.count))]
+    }
 
-        // The screen's rectangle and the device's (bezel around it) in the screen's plane.
+    /// `content` shown on `display` and photographed. The device covers anywhere from a small part of the
+    /// frame (the whole device with its bezel, stand or keyboard, on a desk or in a room) to more than the
+    /// frame (no bezel). The display's pixel grid is drawn with a sub-pixel layout at a moiré strength from
+    /// none (the grid averaged away, as when the camera is far or the panel fine) to full; the panel's
+    /// resolution against the camera's, the lens blur and the camera distance vary widely. Glass reflection,
+    /// glare, fingers on hand-held devices, then the camera.
+    package func screen(
+        content: FloatImage, display: Display, room: Surface, desk: Surface, notes: inout CaptureNotes,
+        rng: inout SeededGenerator
+    ) -> FloatImage {
+        var aspect = display.aspect
+        if display.rotates && rng.chance(0.3) { aspect = 1 / aspect }
+        let (w, h) = sizes.draw(portrait: aspect < 1 ? rng.chance(0.8) : rng.chance(0.15), rng: &rng)
+        let fill = regime.deviceFill(rng: &rng)
+        notes.fill = fill
+        notes.display = display
+        let onDesk = display.handHeld && fill < 1 && rng.chance(0.5)
+        notes.tags.append(onDesk ? "desk" : "room")
+        var frame = background(onDesk ? desk : room, width: w, height: h, rng: &rng)
+        // The camera exposes for the scene: a bright screen in a dim room only sometimes.
+        let roomLight =
+            display.eInk
+            ? rng.range(Float(0.75), 1.05)
+            : (rng.chance(0.3) ? rng.range(Float(0.3), 0.6) : rng.range(Float(0.6), 1.05))
+        frame.tone(gains: (1, 1, 1), exposure: roomLight, gamma: 1, contrast: 1)
+
+        // Screen, body and the device's other parts in the screen's plane (z towards the camera).
         let (hw, hh) = aspect >= 1 ? (0.5, 0.5 / aspect) : (0.5 * aspect, 0.5)
         let bezel = rng.range(display.bezel.lowerBound, display.bezel.upperBound)
-        let pose = randomPose(maxTilt: 28, rng: &rng)
-        let screenQuad = pose.project(x0: -hw, y0: -hh, x1: hw, y1: hh)
-        let deviceQuad = pose.project(
-            x0: -hw - bezel, y0: -hh - bezel, x1: hw + bezel, y1: hh + bezel * (display == .phone ? 1 : 1.6))
-        let closeUp = rng.chance(0.3)
-        let fill = closeUp ? rng.range(1.05, 1.8) : rng.range(0.35, 0.9)
-        let slack = closeUp ? 0.1 : (1 - fill.squareRoot()) / 2
+        let chin = [Display.laptop, .monitor, .kiosk].contains(display) ? bezel * rng.range(1, 2.2) : bezel
+        let pose = randomPose(maxTilt: onDesk ? regime.maxTilt : regime.maxTilt * 0.8, rng: &rng)
+        var quads = [
+            pose.project(x0: -hw, y0: -hh, x1: hw, y1: hh),
+            pose.project(x0: -hw - bezel, y0: -hh - bezel, x1: hw + bezel, y1: hh + chin),
+        ]
+        quads += parts(display: display, hw: hw, bottom: hh + chin, pose: pose, rng: &rng)
+        let slack = fill < 1 ? (1 - fill.squareRoot()) / 2 : 0.12
         let placed = QuadPlacement.place(
-            [screenQuad, deviceQuad], width: w, height: h, fill: fill,
-            offset: (rng.range(-slack, slack), rng.range(-slack, slack)))
-        let body = rng.chance(0.7) ? rng.range(Float(0.02), 0.12) : rng.range(Float(0.4), 0.75)
-        frame.fill(placed[1], colour: (body, body, body * 1.02))
+            quads, width: w, height: h, fill: fill, offset: (rng.range(-slack, slack), rng.range(-slack, slack)))
+        let body = bodyColour(rng: &rng)
+        for part in placed.dropFirst(2).reversed() {
+            frame.fill(part, colour: (body.0 * 0.85, body.1 * 0.85, body.2 * 0.85))
+        }
+        if onDesk {
+            frame.fill(
+                placed[1].map { ($0.x + rng.range(1, 4), $0.y + rng.range(1, 5)) }, colour: (0, 0, 0), opacity: 0.35)
+        }
+        frame.fill(placed[1], colour: body)
 
-        // Content cropped to the screen's aspect, at the screen's own pixel resolution.
+        // Content at the panel's own resolution: `ratio` panel pixels per camera pixel.
         let extent = QuadPlacement.bounds(placed[0])
         let seen = max(extent.2 - extent.0, extent.3 - extent.1)
-        let pixelsAcross = max(24, Int(seen * rng.range(0.45, 1.7)))
+        let ratio = exp(rng.range(log(0.6), log(4.5)))
+        let across = max(24, min(1400, Int(seen * ratio)))
         let (sw, sh) =
             aspect >= 1
-            ? (pixelsAcross, max(8, Int(Double(pixelsAcross) / aspect)))
-            : (max(8, Int(Double(pixelsAcross) * aspect)), pixelsAcross)
+            ? (across, max(8, Int(Double(across) / aspect))) : (max(8, Int(Double(across) * aspect)), across)
         var pixels = coverCrop(content, aspect: Double(sw) / Double(sh), rng: &rng).resized(width: sw, height: sh)
-        pixels.tone(
-            gains: (rng.range(0.88, 1.0), rng.range(0.95, 1.0), rng.range(1.0, 1.1)), exposure: rng.range(0.85, 1.1),
-            gamma: rng.range(0.75, 1.0), contrast: 1)
-
-        let stripe = rng.range(Float(0.7), 0.95)
-        let row = rng.range(Float(0.7), 0.92)
-        let gain = 3 / (stripe * row) * rng.range(Float(0.55), 0.85)
-        frame.draw(pixels, onto: placed[0], samples: 3) { u, v, c, value in
-            let fu = u + 0.5 - (u + 0.5).rounded(.down)
-            let fv = v + 0.5 - (v + 0.5).rounded(.down)
-            let column = fu * 3
-            let lit = Int(column) == c && (column - Float(c)) < stripe && fv < row
-            return lit ? value * gain : 0
+        if display.eInk {
+            pixels.makeGrey()
+            let paper = rng.range(Float(0.72), 0.88)
+            for i in pixels.planes.indices { pixels.planes[i] = 0.12 + (paper - 0.12) * pixels.planes[i] }
+            pixels.tone(gains: (1, 1, 0.97), exposure: roomLight, gamma: 1, contrast: 1)
+        } else {
+            pixels.tone(
+                gains: (rng.range(0.88, 1.0), rng.range(0.95, 1.0), rng.range(1.0, 1.1)),
+                exposure: rng.range(0.85, 1.1),
+                gamma: rng.range(0.75, 1.0), contrast: 1)
+        }
+        var strength = display.eInk ? 0 : regime.moireStrength(rng: &rng)
+        // Close up, a camera pixel sees only a few panel pixels: some structure nearly always shows.
+        if fill > 1 && !display.eInk { strength = max(strength, rng.range(0.15, 0.45)) }
+        notes.moire = strength
+        if strength < 0.01 {
+            frame.draw(pixels, onto: placed[0], samples: 2)
+        } else {
+            let layouts = regime.layouts
+            let layout = layouts[Int(rng.next() % UInt64(layouts.count))]
+            let stripe = rng.range(Float(0.6), 0.95)
+            let row = rng.range(Float(0.65), 0.95)
+            let gain = (layout == .pentile ? 2 : 3) / (stripe * row) * rng.range(Float(0.6), 0.9)
+            frame.draw(pixels, onto: placed[0], samples: 3) { u, v, c, value in
+                let iu = Int((u + 0.5).rounded(.down))
+                let iv = Int((v + 0.5).rounded(.down))
+                let lit = layout.light(
+                    fu: u + 0.5 - Float(iu), fv: v + 0.5 - Float(iv), iu: iu, iv: iv, c: c, value: value,
+                    stripe: stripe,
+                    row: row, gain: gain)
+                return value + (lit - value) * strength
+            }
         }
         if rng.chance(0.6) {  // a reflection of the room in the glass
-            var reflection = background(surroundings, width: w, height: h, rng: &rng)
+            var reflection = background(room, width: w, height: h, rng: &rng)
             reflection.gaussianBlur(sigma: rng.range(2, 6))
-            frame.draw(reflection, onto: placed[0], opacity: rng.range(0.04, 0.16))
+            frame.draw(reflection, onto: placed[0], opacity: rng.range(0.03, display.eInk ? 0.06 : 0.16))
         }
         frame.light(
-            from: 1, to: 1, angle: 0, hotspot: rng.chance(0.5) ? rng.range(0.1, 0.5) : 0,
+            from: 1, to: 1, angle: 0, hotspot: rng.chance(0.4) ? rng.range(0.1, 0.5) : 0,
             cx: rng.range(0.1, 0.9), cy: rng.range(0.1, 0.9), radius: rng.range(0.05, 0.2), vignette: 0)
-        frame.gaussianBlur(sigma: rng.range(0.35, 1.0))  // lens blur at the sensor's scale: keeps the moiré
-        camera(&frame, hotspot: 0.15, rng: &rng)
+        if display.handHeld && fill < 1.2 && rng.chance(0.3) {
+            fingers(over: placed[1], in: &frame, rng: &rng)
+            notes.tags.append("fingers")
+        }
+        // Lens blur at the sensor's scale, from sharp (the grid's beat survives) to soft (it is gone).
+        let soft = rng.chance(0.3) ? rng.range(Float(1.0), 1.8) : rng.range(Float(0.2), 1.0)
+        frame.gaussianBlur(sigma: soft * Float(max(w, h)) / 256)
+        camera(&frame, hotspot: 0.15, notes: &notes, rng: &rng)
         return frame
     }
 
-    /// A document page displayed in a reader app: grey canvas, tool bar, the page centred.
-    package func readerView(page: FloatImage, rng: inout SeededGenerator) -> FloatImage {
-        let (w, h) = rng.chance(0.5) ? (640, 400) : (400, 820)
-        let grey = rng.range(Float(0.2), 0.55)
-        var view = FloatImage(width: w, height: h, fill: (grey, grey, grey * 1.03))
-        let bar = Int(Double(h) * rng.range(0.05, 0.09))
-        let barGrey = rng.range(Float(0.8), 0.95)
-        view.fill(
-            [(-0.5, -0.5), (Double(w) - 0.5, -0.5), (Double(w) - 0.5, Double(bar)), (-0.5, Double(bar))],
-            colour: (barGrey, barGrey, barGrey))
-        for i in 0..<Int(3 + rng.next() % 5) {  // tool bar buttons
-            let x = 8 + Double(i) * Double(bar) * 1.3
-            let s = Double(bar) * 0.6
-            let y = Double(bar) * 0.2
-            view.fill([(x, y), (x + s, y), (x + s, y + s), (x, y + s)], colour: (0.35, 0.38, 0.42))
+    /// The device's parts besides screen and bezel, as quads: a laptop's keyboard deck, a monitor's or TV's
+    /// stand, a kiosk's pedestal.
+    private func parts(
+        display: Display, hw: Double, bottom: Double, pose: CapturePose, rng: inout SeededGenerator
+    ) -> [[Point2]] {
+        switch display {
+        case .laptop:
+            let depth = hw * 2 * rng.range(0.55, 0.7)
+            let opening = rng.range(0.9, 1.35)  // angle between deck and screen, from the screen plane
+            let y1 = bottom + depth * cos(opening)
+            let z1 = depth * sin(opening)
+            let side = hw * 1.02
+            return [
+                [
+                    pose.project(x: -side, y: bottom, z: 0), pose.project(x: side, y: bottom, z: 0),
+                    pose.project(x: side, y: y1, z: z1), pose.project(x: -side, y: y1, z: z1),
+                ]
+            ]
+        case .monitor, .tv, .kiosk:
+            let neck = hw * (display == .kiosk ? 0.5 : rng.range(0.06, 0.14))
+            let height = hw * (display == .kiosk ? 0.9 : rng.range(0.15, 0.35))
+            let foot = hw * rng.range(0.3, 0.6)
+            let footDepth = hw * 0.25
+            return [
+                pose.project(x0: -neck / 2, y0: bottom, x1: neck / 2, y1: bottom + height),
+                [
+                    pose.project(x: -foot, y: bottom + height, z: footDepth),
+                    pose.project(x: foot, y: bottom + height, z: footDepth),
+                    pose.project(x: foot, y: bottom + height, z: -footDepth),
+                    pose.project(x: -foot, y: bottom + height, z: -footDepth),
+                ],
+            ]
+        default:
+            return []
         }
-        let zoom = rng.range(0.75, 1.3)
-        let avail = (Double(w) * 0.94, Double(h - bar) * 0.96)
-        let s = min(avail.0 / Double(page.width), avail.1 / Double(page.height)) * zoom
-        let pw = Double(page.width) * s
-        let ph = Double(page.height) * s
-        let x0 = (Double(w) - pw) / 2
-        let y0 = Double(bar) + 6 + (zoom > 1 ? -rng.range(0, ph - avail.1) : 0)
-        view.draw(
-            page.fitting(longSide: Int(max(pw, ph)) + 1),
-            onto: [(x0, y0), (x0 + pw, y0), (x0 + pw, y0 + ph), (x0, y0 + ph)], samples: 1)
-        view.fill(
-            [(-0.5, -0.5), (Double(w) - 0.5, -0.5), (Double(w) - 0.5, Double(bar)), (-0.5, Double(bar))],
-            colour: (barGrey, barGrey, barGrey), opacity: zoom > 1 ? 1 : 0)
-        return view
+    }
+
+    /// Device body: mostly black or dark grey, often silver or white, sometimes a colour.
+    private func bodyColour(rng: inout SeededGenerator) -> (Float, Float, Float) {
+        let u = rng.uniform()
+        if u < 0.5 { return uniformGrey(rng.range(0.02, 0.15), tint: 0.05, rng: &rng) }
+        if u < 0.88 { return uniformGrey(rng.range(0.6, 0.95), tint: 0.03, rng: &rng) }
+        return (rng.range(0.2, 0.9), rng.range(0.2, 0.9), rng.range(0.2, 0.9))
     }
 
     /// The largest window of `image` with the given aspect, at a random position.
-    private func coverCrop(_ image: FloatImage, aspect: Double, rng: inout SeededGenerator) -> FloatImage {
+    func coverCrop(_ image: FloatImage, aspect: Double, rng: inout SeededGenerator) -> FloatImage {
         let iw = Double(image.width)
         let ih = Double(image.height)
         let (cw, ch) = iw / ih > aspect ? (ih * aspect, ih) : (iw, iw / aspect)

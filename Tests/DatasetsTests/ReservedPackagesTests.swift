@@ -1,0 +1,59 @@
+import Datasets
+import Foundation
+import XCTest
+
+final class ReservedPackagesTests: XCTestCase {
+    func testNamesAndGlobsAreReservedAndOthersAreNot() {
+        XCTAssertEqual(ReservedPackages.pattern(matching: "texlive-games"), "texlive-games")
+        XCTAssertEqual(ReservedPackages.pattern(matching: "lomiri-wallpapers-focal"), "lomiri-wallpapers-*")
+        XCTAssertEqual(ReservedPackages.pattern(matching: "lomiri-wallpapers-"), "lomiri-wallpapers-*")
+        XCTAssertNil(ReservedPackages.pattern(matching: "lomiri-wallpapers"), "the glob needs its dash")
+        XCTAssertNil(ReservedPackages.pattern(matching: "texlive-games-extra"), "a name matches whole, not as a prefix")
+        XCTAssertNil(ReservedPackages.pattern(matching: "texlive-lang-german"))
+        XCTAssertNil(ReservedPackages.pattern(matching: "ukui-wallpapers2"))
+    }
+
+    func testMakeDatasetRefusesAManifestWithAReservedPackage() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("sources-\(UUID())")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        try """
+        document|document/a/p1.png|texlive-lang-german
+        photo|photo/w/1.jpg|lomiri-wallpapers-noble|train
+        document|document/h/p2.png|texlive-humanities-doc|shift
+        photo|photo/b/2.jpg|mate-backgrounds|train
+        """.write(to: root.appendingPathComponent("manifest.csv"), atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try SourceManifest(folder: root)) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("`lomiri-wallpapers-noble` (matches `lomiri-wallpapers-*`) is reserved"), text)
+            XCTAssertTrue(text.contains("`texlive-humanities-doc` is reserved"), text)
+            XCTAssertFalse(text.contains("texlive-lang-german"), text)
+            XCTAssertFalse(text.contains("mate-backgrounds"), text)
+        }
+        var settings = DatasetBuildSettings(sources: root, output: root.appendingPathComponent("out"))
+        settings.trainCaptures = 30
+        XCTAssertThrowsError(try DatasetBuilder(settings: settings).build()) { error in
+            XCTAssertTrue("\(error)".contains("reserved for independent evaluation"), "\(error)")
+        }
+    }
+
+    func testThePoolColumnIsReadAndDefaultsToTrain() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("sources-\(UUID())")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        try "document|a.png|pkg\ndocument|b.png|other|shift\n".write(
+            to: root.appendingPathComponent("manifest.csv"), atomically: true, encoding: .utf8)
+        let manifest = try SourceManifest(folder: root)
+        XCTAssertEqual(manifest.items(.document).map(\.key), ["a.png"])
+        XCTAssertEqual(manifest.items(.document, pool: .shift).map(\.key), ["b.png"])
+    }
+
+    /// Tools/fetch-sources reads Data/reserved-packages.txt; both lists must name the same packages.
+    func testTheSwiftListEqualsTheOneFetchSourcesReads() throws {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Data/reserved-packages.txt")
+        let listed = try String(contentsOf: file, encoding: .utf8).split(separator: "\n")
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty && !$0.hasPrefix("#") }
+        XCTAssertEqual(listed, ReservedPackages.patterns)
+        XCTAssertEqual(listed.count, 17)
+    }
+}
