@@ -130,6 +130,7 @@ package enum TrainingError: Error, CustomStringConvertible {
     case nothingToTrain(String)
     case saveFailed(String, String)
     case runInUse(String, String)
+    case interrupted(step: Int, lastCheckpoint: String?)
 
     package var description: String {
         switch self {
@@ -144,6 +145,10 @@ package enum TrainingError: Error, CustomStringConvertible {
         case .saveFailed(let f, let r):
             return "\(f): cannot save the checkpoint (\(r)); the previous checkpoint there is intact"
         case .runInUse(let f, let r): return "\(f): \(r)"
+        case .interrupted(let step, let last):
+            return "training stopped on request at step \(step); "
+                + (last.map { "the last checkpoint is intact: \($0); continue with --resume" }
+                    ?? "no checkpoint had been written yet")
         }
     }
 }

@@ -25,6 +25,8 @@ package final class Trainer {
     private let progress = ProgressReporter()
     /// Held from `init` to the end of `run`: no other process writes this run meanwhile.
     private var lock: RunLock?
+    /// Set by SIGINT/SIGTERM (or a caller): the run stops at the next step boundary.
+    package let stopRequest = StopRequest()
     /// Extra metadata for every saved model file (where its weights started from, how it was trained).
     package var provenance: [String: String] = [:]
     /// Called after every epoch with its validation (tests use it).
@@ -149,6 +151,8 @@ package final class Trainer {
     /// (the schedule still spans the whole configured run, so stopping and resuming changes nothing).
     package func run(untilEpoch: Int? = nil) throws {
         defer { lock = nil }
+        stopRequest.install()
+        defer { stopRequest.uninstall() }
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         try AtomicFile.write(
             Data(try YAMLEncoder().encode(config).utf8), to: output.appendingPathComponent("config.yaml"))
@@ -172,6 +176,9 @@ package final class Trainer {
             let started = System.now()
             var images = 0
             for stepInEpoch in 0..<stepsPerEpoch where state.globalStep < totalSteps {
+                if stopRequest.isRequested {
+                    throw TrainingError.interrupted(step: state.globalStep, lastCheckpoint: lastCheckpointPath)
+                }
                 let micro = (0..<accumulation).map { _ in trainLoader.next().batch }
                 let (cls, emb) = try step(micro)
                 images += micro.reduce(0) { $0 + $1.rows.count }

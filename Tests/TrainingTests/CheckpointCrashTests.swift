@@ -95,4 +95,39 @@ final class CheckpointCrashTests: XCTestCase {
         }
         XCTAssertNoThrow(try Trainer(config: config(folder), resume: true))
     }
+
+    /// Ctrl-C / SIGTERM (the signal handlers call `request()`): the run stops at the next step, after the save
+    /// that was under way, and says where to resume from.
+    func testAStopRequestEndsAtAStepAndKeepsTheCheckpoint() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("stop-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let trainer = try Trainer(config: config(folder))
+        trainer.onEpoch = { _, _ in trainer.stopRequest.request() }
+        XCTAssertThrowsError(try trainer.run()) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("stopped on request") && text.contains("last checkpoint is intact"), text)
+        }
+        let resumed = try Trainer(config: config(folder), resume: true)
+        XCTAssertEqual(resumed.state.epoch, 1)
+    }
+
+    /// A save that fails (a full disk, say) names the reason and keeps the previous checkpoint.
+    func testAFailedSaveKeepsThePreviousCheckpoint() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("full-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Trainer(config: config(folder)).run(untilEpoch: 1)
+        let before = try Data(contentsOf: folder.appendingPathComponent("last/model.safetensors"))
+        CheckpointSwap.resetSteps()
+        CheckpointSwap.afterStep = { step in
+            if step == 2 { throw POSIXError(.ENOSPC) }
+        }
+        defer { CheckpointSwap.afterStep = nil }
+        XCTAssertThrowsError(try Trainer(config: config(folder), resume: true).run()) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("cannot save the checkpoint") && text.contains("intact"), text)
+        }
+        CheckpointSwap.afterStep = nil
+        XCTAssertEqual(try Data(contentsOf: folder.appendingPathComponent("last/model.safetensors")), before)
+        XCTAssertEqual(try Trainer(config: config(folder), resume: true).state.epoch, 1)
+    }
 }
