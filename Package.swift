@@ -90,7 +90,7 @@ let package = Package(
         .testTarget(
             name: "TrainingTests",
             dependencies: [
-                "TestSupport", "Training", "Layers", "Model", "Objectives", "Engine",
+                "TestSupport", "Training", "Datasets", "Layers", "Model", "Objectives", "Engine",
             ],
             swiftSettings: hot),
         .testTarget(

@@ -18,6 +18,8 @@ public enum TrainingRun {
         if let v = o.steps { config.train.steps = v }
         if let v = o.train { config.data.train = v }
         if let v = o.val { config.data.val = v }
+        // A command-line path is relative to the current directory (a config's `model.init` to its file).
+        if let v = o.initPath { config.model.initPath = URL(fileURLWithPath: v).standardizedFileURL.path }
         let trainer = try Trainer(config: config, resume: resume)
         try trainer.run()
     }
@@ -30,4 +32,6 @@ public struct TrainConfigOverrides: Sendable {
     public var steps: Int?
     public var train: String?
     public var val: String?
+    /// The file to start from (`model.init`): a model file, a distilled backbone or a timm checkpoint.
+    public var initPath: String?
 }

@@ -23,10 +23,18 @@ package final class Trainer {
     package let schedule: LearningRateSchedule
     private let crossEntropy: CrossEntropy
     private let progress = ProgressReporter()
+    /// The KD term and its per-row targets (nil when `loss.distillation_weight` is 0); see
+    /// `Trainer+Distillation.swift`.
+    let distillation: SoftTargetKL?
+    let softTargets: SoftTargets?
+    /// The `provenance` metadata of every model file this run writes.
+    package private(set) var provenance: String
     /// Called after every epoch with its validation (tests use it).
     package var onEpoch: ((Int, ValidationResult) -> Void)?
 
-    package init(config: TrainConfig, resume: Bool = false) throws {
+    /// `softTargets` are the KD term's targets for the training split's rows, needed when
+    /// `loss.distillation_weight` > 0 (`Distillation.softTargets` makes them).
+    package init(config: TrainConfig, resume: Bool = false, softTargets: SoftTargets? = nil) throws {
         self.config = config
         output = URL(fileURLWithPath: config.train.output)
         let spec = config.model.spec
@@ -56,11 +64,10 @@ package final class Trainer {
             valLoader = nil
         }
         model = JointModel(spec: spec, seed: config.train.seed)
-        if let path = config.model.pretrained {
-            try StateDict.load(
-                model.backbone, from: SafeTensorsFile(contentsOf: URL(fileURLWithPath: path)),
-                ignoring: ["conv_head", "classifier"])
-        }
+        let model = self.model
+        let initRecord = try config.model.initPath.map { try ModelInit.apply(URL(fileURLWithPath: $0), to: model) }
+        (distillation, self.softTargets) = try Self.makeDistillationTerm(config, rows: train.rows.count, softTargets)
+        provenance = Self.provenanceJSON(init: initRecord, config: config, softTargets: self.softTargets)
         let identities = trainLoader.identityCount
         margin =
             identities > 0 && config.loss.embeddingWeight > 0
@@ -94,6 +101,10 @@ package final class Trainer {
                     output.appendingPathComponent("last").path, "no checkpoint there to resume from")
             }
             state = try Checkpoint.restore(from: folder, model: model, margin: margin)
+            // The run's provenance is what its first start recorded (the init file may have changed since).
+            if let recorded = try ModelFile(contentsOf: folder.appendingPathComponent("model.safetensors")).provenance {
+                provenance = recorded
+            }
         }
     }
 
@@ -124,7 +135,7 @@ package final class Trainer {
             var images = 0
             for stepInEpoch in 0..<stepsPerEpoch where state.globalStep < totalSteps {
                 let micro = (0..<accumulation).map { _ in trainLoader.next().batch }
-                let (cls, emb) = try step(micro)
+                let (cls, emb, kd) = try step(micro)
                 images += micro.reduce(0) { $0 + $1.rows.count }
                 let elapsed = System.now() - started
                 let rate = Double(images) / max(elapsed, 1e-9)
@@ -132,13 +143,15 @@ package final class Trainer {
                     Double(totalSteps - state.globalStep) * Double(config.train.batchSize * accumulation) / rate
                 progress.step(
                     epoch: epoch, epochs: epochs, batch: stepInEpoch, batches: stepsPerEpoch, classificationLoss: cls,
-                    embeddingLoss: emb, learningRate: state.optimizer.learningRate, imagesPerSecond: rate,
-                    etaSeconds: remaining)
-                log.write([
+                    embeddingLoss: emb, distillationLoss: kd, learningRate: state.optimizer.learningRate,
+                    imagesPerSecond: rate, etaSeconds: remaining)
+                var entry: [String: Any] = [
                     "kind": "step", "epoch": epoch, "step": state.globalStep, "loss_cls": Double(cls),
                     "loss_emb": Double(emb),
                     "lr": Double(state.optimizer.learningRate), "img_per_s": rate,
-                ])
+                ]
+                if let kd { entry["loss_kd"] = Double(kd) }
+                log.write(entry)
             }
             state.epoch += 1
             let validation = valLoader.map { Validation.run(model, loader: $0) } ?? ValidationResult()
@@ -156,10 +169,12 @@ package final class Trainer {
             try Checkpoint.save(
                 to: output.appendingPathComponent("last"), model: model, preprocessing: preprocessing, margin: margin,
                 state: state)
+            try stampProvenance(output.appendingPathComponent("last"))
             if improved {
                 try Checkpoint.save(
                     to: output.appendingPathComponent("best"), model: model, preprocessing: preprocessing,
                     margin: margin, state: state)
+                try stampProvenance(output.appendingPathComponent("best"))
             }
             var entry: [String: Any] = [
                 "kind": "epoch", "epoch": epoch, "step": state.globalStep, "seconds": System.now() - started,
@@ -188,13 +203,15 @@ package final class Trainer {
         state.dropoutGenerator = model.classifier.dropout.generator
     }
 
-    /// One optimizer step over `micro` micro-batches; returns the (weighted) losses per head.
-    private func step(_ micro: [Batch]) throws -> (Float, Float) {
+    /// One optimizer step over `micro` micro-batches; returns the (weighted) losses per head and the KD
+    /// term's (nil when it is off).
+    private func step(_ micro: [Batch]) throws -> (Float, Float, Float?) {
         let k = Float(micro.count)
         model.arena.zeroGrads()
         margin?.beginStep(labels: micro.flatMap(\.identities))
         var clsTotal: Float = 0
         var embTotal: Float = 0
+        var kdTotal: Float?
         for batch in micro {
             let (embedding, logits) = model.forward(batch.images, training: true)
             let dLogits = Tensor(shape: logits.shape)
@@ -209,7 +226,8 @@ package final class Trainer {
                     lossWeight: config.loss.embeddingWeight / k, gradient: g)
                 dEmbedding = g
             }
-            guard cls.isFinite && emb.isFinite else {
+            let kd = distillationTerm(logits: logits, batch: batch, gradient: dLogits, scale: 1 / k)
+            guard cls.isFinite && emb.isFinite && (kd ?? 0).isFinite else {
                 let last = Checkpoint.existing(output.appendingPathComponent("last"))?.path
                 throw TrainingError.nonFiniteLoss(
                     step: state.globalStep, epoch: state.epoch, classification: cls, embedding: emb,
@@ -217,8 +235,10 @@ package final class Trainer {
             }
             clsTotal += cls
             embTotal += emb
+            if let kd { kdTotal = (kdTotal ?? 0) + kd }
             model.backward(
-                embeddingGradient: dEmbedding, logitGradient: batch.labels.contains { $0 >= 0 } ? dLogits : nil)
+                embeddingGradient: dEmbedding,
+                logitGradient: batch.labels.contains { $0 >= 0 } || kd != nil ? dLogits : nil)
         }
         let norm = model.arena.clipGradNorm(maxNorm: config.train.clipNorm)
         guard norm.isFinite else {
@@ -230,7 +250,7 @@ package final class Trainer {
         state.optimizer.update(model.arena)
         margin?.update(with: state.optimizer)
         state.globalStep += 1
-        return (clsTotal, embTotal)
+        return (clsTotal, embTotal, kdTotal)
     }
 }
 
