@@ -53,12 +53,16 @@ package struct TrainConfig: Codable, Sendable {
     /// inside the config (data, output) are relative to the current directory, like every other command-line
     /// path; `model.init` is relative to the folder of the file that names it, so that a config and the
     /// checkpoint it starts from can move together (it is made absolute here, and saved so).
-    package static func load(_ url: URL) throws -> TrainConfig {
+    package static func load(_ url: URL) throws -> TrainConfig { try decode(TrainConfig.self, from: url) }
+
+    /// Any config type from a YAML file with `extends:` chains, errors naming the file and the dotted key
+    /// (the distillation config shares this).
+    static func decode<Config: Decodable>(_ type: Config.Type, from url: URL) throws -> Config {
         var seen = Set<String>()
         let tree = try loadTree(url, seen: &seen)
         do {
             let yaml = try Yams.serialize(node: tree)
-            return try YAMLDecoder().decode(TrainConfig.self, from: yaml)
+            return try YAMLDecoder().decode(Config.self, from: yaml)
         } catch let e as UnknownKeyError {
             throw ConfigError(file: url.path, message: e.description)
         } catch let e as DecodingError {
@@ -93,7 +97,7 @@ package struct TrainConfig: Codable, Sendable {
         guard case .mapping(var mapping) = node else {
             throw ConfigError(
                 file: url.path,
-                message: "the top level must be a mapping of sections (model, margin, loss, data, train, distillation)")
+                message: "the top level must be a mapping of sections (`section: …` lines)")
         }
         guard let base = mapping["extends"] else {
             resolveInit(&mapping, relativeTo: url)
