@@ -1,3 +1,5 @@
+import Distillation
+import Engine
 import Foundation
 import Training
 
@@ -20,7 +22,16 @@ public enum TrainingRun {
         if let v = o.val { config.data.val = v }
         // A command-line path is relative to the current directory (a config's `model.init` to its file).
         if let v = o.initPath { config.model.initPath = URL(fileURLWithPath: v).standardizedFileURL.path }
-        let trainer = try Trainer(config: config, resume: resume)
+        var softTargets: SoftTargets?
+        if config.loss.distillationWeight > 0 {
+            BLAS.configure()
+            let teacher = try EfficientNetFeatureTeacher(weights: URL(fileURLWithPath: config.distillation.teacher))
+            softTargets = try SoftTargetsBuilder.make(config: config, teacher: teacher) {
+                print($0)
+                fflush(nil)
+            }
+        }
+        let trainer = try Trainer(config: config, resume: resume, softTargets: softTargets)
         try trainer.run()
     }
 }
