@@ -99,3 +99,23 @@ final class DistillationTrainerTests: XCTestCase {
         XCTAssertEqual(try stepLosses(c.train.output), try stepLosses(straight.config.train.output))
     }
 }
+
+/// The shipped distillation config loads, and a mistyped key is named with its file.
+final class DistillConfigTests: XCTestCase {
+    func testShippedConfigLoadsAndUnknownKeysAreNamed() throws {
+        let c = try DistillConfig.load(PackagePaths.root.appendingPathComponent("Configs/distill.yaml"))
+        XCTAssertEqual(c.views.count, 3)
+        XCTAssertEqual(c.views.size, 128)
+        XCTAssertEqual(c.student.loss, .cosine)
+        XCTAssertEqual(c.poolSide, 144)
+        let folder = try TemporaryDirectory()
+        let bad = try folder.write("views:\n  cont: 2\n", to: "bad.yaml")
+        XCTAssertThrowsError(try DistillConfig.load(bad)) {
+            XCTAssertTrue("\($0)".contains("views.cont") && "\($0)".contains("did you mean 'count'"), "\($0)")
+        }
+        let size = try folder.write("views:\n  size: 100\n", to: "size.yaml")
+        XCTAssertThrowsError(try DistillConfig.load(size)) {
+            XCTAssertTrue("\($0)".contains("multiple of 32"), "\($0)")
+        }
+    }
+}
