@@ -65,7 +65,9 @@ package final class Trainer {
         }
         model = JointModel(spec: spec, seed: config.train.seed)
         let model = self.model
-        let initRecord = try config.model.initPath.map { try ModelInit.apply(URL(fileURLWithPath: $0), to: model) }
+        // A resumed run takes its weights from the checkpoint: the init file need not exist any more.
+        let initRecord =
+            resume ? nil : try config.model.initPath.map { try ModelInit.apply(URL(fileURLWithPath: $0), to: model) }
         (distillation, self.softTargets) = try Self.makeDistillationTerm(config, rows: train.rows.count, softTargets)
         provenance = Self.provenanceJSON(init: initRecord, config: config, softTargets: self.softTargets)
         let identities = trainLoader.identityCount

@@ -85,6 +85,22 @@ final class TrainerDistillationTests: XCTestCase {
         XCTAssertTrue(p["distillation"] is NSNull)
     }
 
+    /// A resumed run keeps its first start's provenance and does not need the init file any more.
+    func testResumeKeepsTheProvenanceWithoutTheInitFile() throws {
+        BLAS.configure()
+        let folder = try TemporaryDirectory()
+        let initFile = try folder.copy(PackagePaths.fixture("lcnet_050_state_zip.pth"), to: "init.pth")
+        var c = config("resume-init")
+        c.train.epochs = 2
+        c.model.initPath = initFile.path
+        try Trainer(config: c).run(untilEpoch: 1)
+        try FileManager.default.removeItem(at: initFile)
+        let resumed = try Trainer(config: c, resume: true)
+        try resumed.run()
+        let p = try provenance(c.train.output + "/last")
+        XCTAssertEqual((p["init"] as? [String: Any])?["path"] as? String, initFile.path)
+    }
+
     func testKDWithoutTargetsOrWithWrongRowsIsRefused() throws {
         var c = config("refused")
         c.loss.distillationWeight = 1
