@@ -57,10 +57,16 @@ let package = Package(
             ], swiftSettings: hot),
         .target(
             name: "Explain", dependencies: ["Engine", "Imaging", "Model", "Layers", "Inference"], swiftSettings: hot),
+        // The distillation driver runs the teacher (Inference) for the trainers (Training): the one module
+        // that imports both, so that Training never depends on Inference.
+        .target(
+            name: "Distillation",
+            dependencies: ["Engine", "Imaging", "Model", "Datasets", "Training", "Inference"], swiftSettings: hot),
         .target(
             name: "ClassifyEmbed",
             dependencies: [
                 "Engine", "Imaging", "Model", "Datasets", "Evaluation", "Training", "Inference", "Explain",
+                "Distillation",
             ], swiftSettings: hot),
         .target(
             name: "Benchmarks",
@@ -90,7 +96,7 @@ let package = Package(
         .testTarget(
             name: "TrainingTests",
             dependencies: [
-                "TestSupport", "Training", "Layers", "Model", "Objectives", "Engine",
+                "TestSupport", "Training", "Datasets", "Layers", "Model", "Objectives", "Engine",
             ],
             swiftSettings: hot),
         .testTarget(
@@ -100,6 +106,12 @@ let package = Package(
             dependencies: [
                 "TestSupport", "ClassifyEmbed", "Training", "Datasets", "Evaluation", "Layers", "Model", "Imaging",
                 "Engine",
+            ],
+            swiftSettings: hot),
+        .testTarget(
+            name: "DistillationTests",
+            dependencies: [
+                "TestSupport", "Distillation", "Training", "Datasets", "Layers", "Model", "Imaging", "Engine",
             ],
             swiftSettings: hot),
         // End-to-end tests of the built tool, run as a subprocess. Depending on the executable target (allowed

@@ -1,3 +1,5 @@
+import Distillation
+import Engine
 import Foundation
 import Training
 
@@ -18,7 +20,18 @@ public enum TrainingRun {
         if let v = o.steps { config.train.steps = v }
         if let v = o.train { config.data.train = v }
         if let v = o.val { config.data.val = v }
-        let trainer = try Trainer(config: config, resume: resume)
+        // A command-line path is relative to the current directory (a config's `model.init` to its file).
+        if let v = o.initPath { config.model.initPath = URL(fileURLWithPath: v).standardizedFileURL.path }
+        var softTargets: SoftTargets?
+        if config.loss.distillationWeight > 0 {
+            BLAS.configure()
+            let teacher = try EfficientNetFeatureTeacher(weights: URL(fileURLWithPath: config.distillation.teacher))
+            softTargets = try SoftTargetsBuilder.make(config: config, teacher: teacher) {
+                print($0)
+                fflush(nil)
+            }
+        }
+        let trainer = try Trainer(config: config, resume: resume, softTargets: softTargets)
         try trainer.run()
     }
 }
@@ -30,4 +43,6 @@ public struct TrainConfigOverrides: Sendable {
     public var steps: Int?
     public var train: String?
     public var val: String?
+    /// The file to start from (`model.init`): a model file, a distilled backbone or a timm checkpoint.
+    public var initPath: String?
 }

@@ -61,3 +61,15 @@ public struct LCNetCheckpoint: Sendable {
         self.tensors = tensors
     }
 }
+
+/// The backbone's tensors as `StateDict.load` reads them (values as float32, whatever precision the file has).
+extension LCNetCheckpoint: TensorSource {
+    public var sourceName: String { file }
+    public var tensorNames: [String] { names }
+    public func contains(_ name: String) -> Bool { tensors[name] != nil }
+
+    public func floats(_ name: String) throws -> (shape: [Int], values: [Float]) {
+        guard let t = tensors[name] else { throw CheckpointError.missingTensor(file: file, tensor: name) }
+        return (t.shape, t.values)
+    }
+}

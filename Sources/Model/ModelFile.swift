@@ -5,7 +5,8 @@ import Imaging
 /// A model file: one `.safetensors` with every tensor by name (timm names for the backbone, `neck.*` and
 /// `cls_head.*` for the heads) and metadata: `format`, the architecture (`model_spec`, JSON), the
 /// preprocessing contract (`preprocessing`, JSON), optionally the verification threshold table
-/// (`thresholds`, JSON, written by `evaluate --write-thresholds`) and the training provenance.
+/// (`thresholds`, JSON, written by `evaluate --write-thresholds`) and the training provenance (`provenance`,
+/// JSON).
 ///
 /// This type is the one owner of the format: the trainer writes through `write`, every reader (the
 /// predictor, the exporter, the evaluator, `--resume`) goes through `init(contentsOf:)`, which validates
@@ -22,6 +23,10 @@ public struct ModelFile {
     public let thresholds: [VerificationThreshold]
     /// The tensors and the raw metadata.
     public let weights: SafeTensorsFile
+
+    /// How the weights were made (`provenance`, JSON written by the trainer: the `model.init` file and the
+    /// distillation settings), or nil for a file written before it was recorded.
+    public var provenance: String? { weights.metadata["provenance"] }
 
     /// Reads and validates a model file.
     public init(contentsOf url: URL) throws {
@@ -148,6 +153,12 @@ public struct ModelFile {
     /// Rewrites the model file at `url` (temp file + rename) with `thresholds` as its threshold table; the
     /// tensors and every other metadata key stay as they are.
     public static func storeThresholds(_ thresholds: [VerificationThreshold], in url: URL) throws {
+        try storeMetadata(["thresholds": try json(thresholds)], in: url)
+    }
+
+    /// Rewrites the model file at `url` (temp file + rename) with `entries` set in its metadata; the tensors
+    /// and every other metadata key stay as they are.
+    package static func storeMetadata(_ entries: [String: String], in url: URL) throws {
         let file = try SafeTensorsFile(contentsOf: url)
         var writer = SafeTensorsWriter(metadata: file.metadata)
         for name in file.names {
@@ -157,7 +168,7 @@ public struct ModelFile {
                 writer.add(name, try file.tensor(name))
             }
         }
-        writer.metadata["thresholds"] = try json(thresholds)
+        for (key, value) in entries { writer.metadata[key] = value }
         try writer.write(to: url)
     }
 

@@ -31,14 +31,14 @@ package enum CheckpointSwap {
     /// Resets the step counter (tests, before each save they want to count).
     package static func resetSteps() { stepCount = 0 }
 
-    package static func isComplete(_ folder: URL) -> Bool {
+    package static func isComplete(_ folder: URL, marker: String = marker) -> Bool {
         FileManager.default.fileExists(atPath: folder.appendingPathComponent(marker).path)
     }
 
     /// Replaces `folder` with what `write` puts into the staging folder it is handed.
-    package static func save(_ folder: URL, write: (URL) throws -> Void) throws {
+    package static func save(_ folder: URL, marker: String = marker, write: (URL) throws -> Void) throws {
         let fm = FileManager.default
-        _ = try recover(folder)
+        _ = try recover(folder, marker: marker)
         let new = staging(folder)
         let old = retired(folder)
         let parent = folder.deletingLastPathComponent()
@@ -61,18 +61,18 @@ package enum CheckpointSwap {
     /// Brings `folder` back to a complete checkpoint after an interrupted save, and removes what such saves
     /// left behind. Returns a sentence for the log when it repaired something.
     @discardableResult
-    package static func recover(_ folder: URL) throws -> String? {
+    package static func recover(_ folder: URL, marker: String = marker) throws -> String? {
         let fm = FileManager.default
         let new = staging(folder)
         let old = retired(folder)
         defer { removeLegacyLeftovers(folder) }
-        if isComplete(folder) {
+        if isComplete(folder, marker: marker) {
             try? fm.removeItem(at: new)
             try? fm.removeItem(at: old)
             return nil
         }
         for (candidate, what) in [(new, "finished an interrupted save"), (old, "restored the previous checkpoint")]
-        where isComplete(candidate) {
+        where isComplete(candidate, marker: marker) {
             try? fm.removeItem(at: folder)
             try move(candidate, to: folder)
             AtomicFile.syncFolder(folder.deletingLastPathComponent())

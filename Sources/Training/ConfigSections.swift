@@ -2,10 +2,13 @@ import Datasets
 import Imaging
 import Model
 
-/// Loss weights: `loss = classification_weight · CE + embedding_weight · margin`.
+/// Loss weights: `loss = classification_weight · CE + embedding_weight · margin + distillation_weight · KD`.
 package struct LossSection: Codable, Sendable {
     package var classificationWeight: Float = 2
     package var embeddingWeight: Float = 1
+    /// Weight of the knowledge-distillation term on the classification head (the `distillation` section);
+    /// 0 turns it off and leaves training exactly as without it.
+    package var distillationWeight: Float = 0
     /// Per-class weights for imbalance: a list (one per class), `balanced` (n / (K · count)), or absent.
     package var classWeights: ClassWeights = .none
 
@@ -44,6 +47,7 @@ package struct LossSection: Codable, Sendable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case classificationWeight = "classification_weight", embeddingWeight = "embedding_weight", classWeights =
             "class_weights"
+        case distillationWeight = "distillation_weight"
     }
 
     package init(from decoder: Decoder) throws {
@@ -54,6 +58,8 @@ package struct LossSection: Codable, Sendable {
         )
         embeddingWeight = try c.value(
             .embeddingWeight, or: embeddingWeight, "must be finite and ≥ 0", where: { $0.isFinite && $0 >= 0 })
+        distillationWeight = try c.value(
+            .distillationWeight, or: distillationWeight, "must be finite and ≥ 0", where: { $0.isFinite && $0 >= 0 })
         classWeights = try c.value(.classWeights, or: ClassWeights.none)
         if case .explicit(let w) = classWeights, !w.allSatisfy({ $0.isFinite && $0 > 0 }) {
             throw DecodingError.dataCorruptedError(
@@ -78,13 +84,6 @@ package struct DataSection: Codable, Sendable {
         case train, val, identityMode = "identity_mode", variants, cacheScale = "cache_scale", augmentation
     }
 
-    enum AugmentationKeys: String, CodingKey, CaseIterable {
-        case enabled, scale, shift, rotation, perspective, brightness, contrast, saturation
-        case blurProbability = "blur_probability", noiseProbability = "noise_probability", noiseStd = "noise_std"
-        case jpegProbability = "jpeg_probability", jpegQuality = "jpeg_quality", shadowProbability =
-            "shadow_probability"
-    }
-
     package init(from decoder: Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -98,63 +97,7 @@ package struct DataSection: Codable, Sendable {
         cacheScale = try c.value(
             .cacheScale, or: cacheScale, "must be in 1…4 (the cache is this much larger than the input)",
             where: { (1...4).contains($0) })
-        if c.contains(.augmentation) {
-            let d = try c.superDecoder(forKey: .augmentation)
-            try d.rejectUnknownKeys(AugmentationKeys.self)
-            let a = try d.container(keyedBy: AugmentationKeys.self)
-            var s = AugmentationSettings()
-            s.enabled = try a.value(.enabled, or: s.enabled)
-            s.scale = try a.value(.scale, or: s.scale)
-            s.shift = try a.value(.shift, or: s.shift)
-            s.rotation = try a.value(.rotation, or: s.rotation)
-            s.perspective = try a.value(.perspective, or: s.perspective)
-            s.brightness = try a.value(.brightness, or: s.brightness)
-            s.contrast = try a.value(.contrast, or: s.contrast)
-            s.saturation = try a.value(.saturation, or: s.saturation)
-            s.blurProbability = try a.value(.blurProbability, or: s.blurProbability)
-            s.noiseProbability = try a.value(.noiseProbability, or: s.noiseProbability)
-            s.noiseStd = try a.value(.noiseStd, or: s.noiseStd)
-            s.jpegProbability = try a.value(.jpegProbability, or: s.jpegProbability)
-            s.jpegQuality = try a.value(.jpegQuality, or: s.jpegQuality)
-            s.shadowProbability = try a.value(.shadowProbability, or: s.shadowProbability)
-            guard s.scale.count == 2, s.jpegQuality.count == 2 else {
-                throw DecodingError.dataCorruptedError(
-                    forKey: .augmentation, in: c, debugDescription: "scale and jpeg_quality are [low, high] pairs")
-            }
-            try Self.check(s, in: c)
-            augmentation = s
-        }
-    }
-
-    /// Probabilities in [0, 1], amounts finite and ≥ 0, [low, high] pairs ordered.
-    private static func check(_ s: AugmentationSettings, in c: KeyedDecodingContainer<CodingKeys>) throws {
-        let probabilities = [
-            ("blur_probability", s.blurProbability), ("noise_probability", s.noiseProbability),
-            ("jpeg_probability", s.jpegProbability), ("shadow_probability", s.shadowProbability),
-        ]
-        for (name, p) in probabilities where !(p.isFinite && (0...1).contains(p)) {
-            throw DecodingError.dataCorruptedError(
-                forKey: .augmentation, in: c, debugDescription: "\(name) \(p) must be in [0, 1]")
-        }
-        let amounts = [
-            ("shift", s.shift), ("rotation", s.rotation), ("perspective", s.perspective),
-            ("brightness", s.brightness), ("contrast", s.contrast), ("saturation", s.saturation),
-            ("noise_std", s.noiseStd),
-        ]
-        for (name, a) in amounts where !(a.isFinite && a >= 0) {
-            throw DecodingError.dataCorruptedError(
-                forKey: .augmentation, in: c, debugDescription: "\(name) \(a) must be finite and ≥ 0")
-        }
-        guard s.scale[0] > 0, s.scale[0] <= s.scale[1], s.scale[1].isFinite else {
-            throw DecodingError.dataCorruptedError(
-                forKey: .augmentation, in: c,
-                debugDescription: "scale \(s.scale) must be [low, high] with 0 < low ≤ high")
-        }
-        guard 1 <= s.jpegQuality[0], s.jpegQuality[0] <= s.jpegQuality[1], s.jpegQuality[1] <= 100 else {
-            throw DecodingError.dataCorruptedError(
-                forKey: .augmentation, in: c,
-                debugDescription: "jpeg_quality \(s.jpegQuality) must be [low, high] within 1…100")
-        }
+        augmentation = try c.decodeIfPresent(AugmentationSection.self, forKey: .augmentation)?.settings ?? augmentation
     }
 
     package func encode(to encoder: Encoder) throws {
@@ -164,22 +107,7 @@ package struct DataSection: Codable, Sendable {
         try c.encode(identityMode, forKey: .identityMode)
         try c.encode(variants, forKey: .variants)
         try c.encode(cacheScale, forKey: .cacheScale)
-        var a = c.nestedContainer(keyedBy: AugmentationKeys.self, forKey: .augmentation)
-        let s = augmentation
-        try a.encode(s.enabled, forKey: .enabled)
-        try a.encode(s.scale, forKey: .scale)
-        try a.encode(s.shift, forKey: .shift)
-        try a.encode(s.rotation, forKey: .rotation)
-        try a.encode(s.perspective, forKey: .perspective)
-        try a.encode(s.brightness, forKey: .brightness)
-        try a.encode(s.contrast, forKey: .contrast)
-        try a.encode(s.saturation, forKey: .saturation)
-        try a.encode(s.blurProbability, forKey: .blurProbability)
-        try a.encode(s.noiseProbability, forKey: .noiseProbability)
-        try a.encode(s.noiseStd, forKey: .noiseStd)
-        try a.encode(s.jpegProbability, forKey: .jpegProbability)
-        try a.encode(s.jpegQuality, forKey: .jpegQuality)
-        try a.encode(s.shadowProbability, forKey: .shadowProbability)
+        try c.encode(AugmentationSection(augmentation), forKey: .augmentation)
     }
 }
 

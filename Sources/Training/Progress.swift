@@ -14,12 +14,13 @@ package final class ProgressReporter {
 
     package func step(
         epoch: Int, epochs: Int, batch: Int, batches: Int, classificationLoss: Float, embeddingLoss: Float,
-        learningRate: Float, imagesPerSecond: Double, etaSeconds: Double
+        distillationLoss: Float? = nil, learningRate: Float, imagesPerSecond: Double, etaSeconds: Double
     ) {
         let eta = etaSeconds.isFinite ? String(format: "%d:%02d", Int(etaSeconds) / 60, Int(etaSeconds) % 60) : "?"
+        let kd = distillationLoss.map { String(format: "  kd %.4f", $0) } ?? ""
         let text = String(
-            format: "epoch %d/%d  step %d/%d  cls %.4f  emb %.4f  lr %.2e  %.0f img/s  ETA %@",
-            epoch + 1, epochs, batch + 1, batches, classificationLoss, embeddingLoss, learningRate,
+            format: "epoch %d/%d  step %d/%d  cls %.4f  emb %.4f%@  lr %.2e  %.0f img/s  ETA %@",
+            epoch + 1, epochs, batch + 1, batches, classificationLoss, embeddingLoss, kd, learningRate,
             imagesPerSecond, eta)
         if interactive {
             let width = 28

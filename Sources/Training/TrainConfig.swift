@@ -15,10 +15,12 @@ package struct TrainConfig: Codable, Sendable {
     package var loss = LossSection()
     package var data = DataSection()
     package var train = TrainSection()
+    /// The knowledge-distillation term's settings (used when `loss.distillation_weight` > 0).
+    package var distillation = DistillationSection()
 
     package init() {}
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case model, margin, loss, data, train, extends }
+    enum CodingKeys: String, CodingKey, CaseIterable { case model, margin, loss, data, train, distillation, extends }
 
     package init(from decoder: Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -28,6 +30,7 @@ package struct TrainConfig: Codable, Sendable {
         loss = try c.value(.loss, or: LossSection())
         data = try c.value(.data, or: DataSection())
         train = try c.value(.train, or: TrainSection())
+        distillation = try c.value(.distillation, or: DistillationSection())
         if case .explicit(let w) = loss.classWeights, w.count != model.spec.classNames.count {
             throw DecodingError.dataCorruptedError(
                 forKey: .loss, in: c,
@@ -43,17 +46,23 @@ package struct TrainConfig: Codable, Sendable {
         try c.encode(loss, forKey: .loss)
         try c.encode(data, forKey: .data)
         try c.encode(train, forKey: .train)
+        try c.encode(distillation, forKey: .distillation)
     }
 
     /// Loads `url`, following `extends:` chains (the file named is relative to the including file). Paths
-    /// inside the config (data, output, pretrained) are relative to the current directory, like every other
-    /// command-line path.
-    package static func load(_ url: URL) throws -> TrainConfig {
+    /// inside the config (data, output) are relative to the current directory, like every other command-line
+    /// path; `model.init` is relative to the folder of the file that names it, so that a config and the
+    /// checkpoint it starts from can move together (it is made absolute here, and saved so).
+    package static func load(_ url: URL) throws -> TrainConfig { try decode(TrainConfig.self, from: url) }
+
+    /// Any config type from a YAML file with `extends:` chains, errors naming the file and the dotted key
+    /// (the distillation config shares this).
+    static func decode<Config: Decodable>(_ type: Config.Type, from url: URL) throws -> Config {
         var seen = Set<String>()
         let tree = try loadTree(url, seen: &seen)
         do {
             let yaml = try Yams.serialize(node: tree)
-            return try YAMLDecoder().decode(TrainConfig.self, from: yaml)
+            return try YAMLDecoder().decode(Config.self, from: yaml)
         } catch let e as UnknownKeyError {
             throw ConfigError(file: url.path, message: e.description)
         } catch let e as DecodingError {
@@ -88,18 +97,32 @@ package struct TrainConfig: Codable, Sendable {
         guard case .mapping(var mapping) = node else {
             throw ConfigError(
                 file: url.path,
-                message: "the top level must be a mapping of sections (model, margin, loss, data, train)")
+                message: "the top level must be a mapping of sections (`section: …` lines)")
         }
-        guard let base = mapping["extends"] else { return node }
+        guard let base = mapping["extends"] else {
+            resolveInit(&mapping, relativeTo: url)
+            return .mapping(mapping)
+        }
         guard let name = base.string else {
             throw ConfigError(file: url.path, message: "`extends` must be a file name")
         }
         mapping["extends"] = nil
+        resolveInit(&mapping, relativeTo: url)
         let parentURL =
             name.hasPrefix("/")
             ? URL(fileURLWithPath: name) : url.deletingLastPathComponent().appendingPathComponent(name)
         let parent = try loadTree(parentURL, seen: &seen)
         return merge(parent, .mapping(mapping))
+    }
+
+    /// Makes a relative `model.init` absolute against the folder of `file`, the config that names it.
+    private static func resolveInit(_ mapping: inout Node.Mapping, relativeTo file: URL) {
+        guard case .mapping(var model)? = mapping["model"], let path = model["init"]?.string, !path.isEmpty,
+            !path.hasPrefix("/")
+        else { return }
+        let absolute = file.deletingLastPathComponent().appendingPathComponent(path).standardizedFileURL.path
+        model["init"] = Node(absolute)
+        mapping["model"] = .mapping(model)
     }
 
     /// Deep merge: mappings merge key by key, anything else in `top` replaces `base`.
@@ -132,8 +155,9 @@ package struct ConfigError: Error, CustomStringConvertible {
 
 package struct ModelSection: Codable, Sendable {
     package var spec = ModelSpec()
-    /// Optional timm `lcnet_050` weights (safetensors, timm names) to start the backbone from.
-    package var pretrained: String?
+    /// The file to start from (`model.init`): a model file (whole model), a distilled backbone, or a timm
+    /// `lcnet_050` checkpoint (backbone); see `ModelInit`. Absolute once loaded (`TrainConfig.load`).
+    package var initPath: String?
 
     package init() {}
 
@@ -141,7 +165,9 @@ package struct ModelSection: Codable, Sendable {
         case backbone, neck, neckNorm = "neck_norm", embeddingSize = "embedding_size", classHeadHidden =
             "class_head_hidden"
         case classHeadDropout = "class_head_dropout", classMode = "class_mode", classNames = "class_names"
-        case positiveClass = "positive_class", inputSize = "input_size", pretrained
+        case positiveClass = "positive_class", inputSize = "input_size", initPath = "init"
+        /// Replaced by `init`; still listed so that using it gets its own message, not "unknown key".
+        case pretrained
     }
 
     package init(from decoder: Decoder) throws {
@@ -179,7 +205,19 @@ package struct ModelSection: Codable, Sendable {
             .inputSize, or: s.inputSize, "must be a multiple of 32 in 32…\(ModelFile.maximumInputSize)",
             where: { $0 % 32 == 0 && (32...ModelFile.maximumInputSize).contains($0) })
         spec = s
-        pretrained = try c.decodeIfPresent(String.self, forKey: .pretrained)
+        // `pretrained` read its path relative to the current directory and only safetensors; `init` reads
+        // every checkpoint kind relative to the config file. Aliasing it silently would move its path base.
+        if c.contains(.pretrained) {
+            throw DecodingError.dataCorruptedError(
+                forKey: .pretrained, in: c,
+                debugDescription: "was replaced by 'model.init' (the same weights, also .pth/.bin checkpoints and "
+                    + "model files; a relative path is resolved against this config file's folder)")
+        }
+        initPath = try c.decodeIfPresent(String.self, forKey: .initPath)
+        if initPath?.isEmpty == true {
+            throw DecodingError.dataCorruptedError(
+                forKey: .initPath, in: c, debugDescription: "is empty (leave it out to start from scratch)")
+        }
     }
 
     package func encode(to encoder: Encoder) throws {
@@ -194,7 +232,7 @@ package struct ModelSection: Codable, Sendable {
         try c.encode(spec.classNames, forKey: .classNames)
         try c.encodeIfPresent(spec.positiveClass, forKey: .positiveClass)
         try c.encode(spec.inputSize, forKey: .inputSize)
-        try c.encodeIfPresent(pretrained, forKey: .pretrained)
+        try c.encodeIfPresent(initPath, forKey: .initPath)
     }
 }
 

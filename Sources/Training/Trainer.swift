@@ -27,12 +27,18 @@ package final class Trainer {
     private var lock: RunLock?
     /// Set by SIGINT/SIGTERM (or a caller): the run stops at the next step boundary.
     package let stopRequest = StopRequest()
-    /// Extra metadata for every saved model file (where its weights started from, how it was trained).
-    package var provenance: [String: String] = [:]
+    /// The KD term and its per-row targets (nil when `loss.distillation_weight` is 0); see
+    /// `Trainer+Distillation.swift`.
+    let distillation: SoftTargetKL?
+    let softTargets: SoftTargets?
+    /// The `provenance` metadata of every model file this run writes.
+    package private(set) var provenance: String
     /// Called after every epoch with its validation (tests use it).
     package var onEpoch: ((Int, ValidationResult) -> Void)?
 
-    package init(config: TrainConfig, resume: Bool = false) throws {
+    /// `softTargets` are the KD term's targets for the training split's rows, needed when
+    /// `loss.distillation_weight` > 0 (`Distillation.softTargets` makes them).
+    package init(config: TrainConfig, resume: Bool = false, softTargets: SoftTargets? = nil) throws {
         self.config = config
         output = URL(fileURLWithPath: config.train.output)
         let spec = config.model.spec
@@ -62,11 +68,12 @@ package final class Trainer {
             valLoader = nil
         }
         model = JointModel(spec: spec, seed: config.train.seed)
-        if let path = config.model.pretrained {
-            try StateDict.load(
-                model.backbone, from: SafeTensorsFile(contentsOf: URL(fileURLWithPath: path)),
-                ignoring: ["conv_head", "classifier"])
-        }
+        let model = self.model
+        // A resumed run takes its weights from the checkpoint: the init file need not exist any more.
+        let initRecord =
+            resume ? nil : try config.model.initPath.map { try ModelInit.apply(URL(fileURLWithPath: $0), to: model) }
+        (distillation, self.softTargets) = try Self.makeDistillationTerm(config, rows: train.rows.count, softTargets)
+        provenance = Self.provenanceJSON(init: initRecord, config: config, softTargets: self.softTargets)
         let identities = trainLoader.identityCount
         margin =
             identities > 0 && config.loss.embeddingWeight > 0
@@ -105,6 +112,10 @@ package final class Trainer {
                 throw TrainingError.badCheckpoint(last.path, "no checkpoint there to resume from")
             }
             state = try Checkpoint.restore(from: last, model: model, margin: margin)
+            // The run's provenance is what its first start recorded (the init file may have changed since).
+            if let recorded = try ModelFile(contentsOf: last.appendingPathComponent("model.safetensors")).provenance {
+                provenance = recorded
+            }
             try repairBest()
             try JSONLog.truncate(
                 output.appendingPathComponent("log.jsonl"), toStep: state.globalStep, epoch: state.epoch)
@@ -138,7 +149,7 @@ package final class Trainer {
     private func save(to folder: URL) throws {
         try Checkpoint.save(
             to: folder, model: model, preprocessing: preprocessing, margin: margin, state: state,
-            provenance: provenance)
+            provenance: ["provenance": provenance])
     }
 
     private var stepsPerEpoch: Int { trainLoader.batchesPerEpoch / config.train.accumulation }
@@ -180,7 +191,7 @@ package final class Trainer {
                     throw TrainingError.interrupted(step: state.globalStep, lastCheckpoint: lastCheckpointPath)
                 }
                 let micro = (0..<accumulation).map { _ in trainLoader.next().batch }
-                let (cls, emb) = try step(micro)
+                let (cls, emb, kd) = try step(micro)
                 images += micro.reduce(0) { $0 + $1.rows.count }
                 let elapsed = System.now() - started
                 let rate = Double(images) / max(elapsed, 1e-9)
@@ -188,13 +199,15 @@ package final class Trainer {
                     Double(totalSteps - state.globalStep) * Double(config.train.batchSize * accumulation) / rate
                 progress.step(
                     epoch: epoch, epochs: epochs, batch: stepInEpoch, batches: stepsPerEpoch, classificationLoss: cls,
-                    embeddingLoss: emb, learningRate: state.optimizer.learningRate, imagesPerSecond: rate,
-                    etaSeconds: remaining)
-                log.write([
+                    embeddingLoss: emb, distillationLoss: kd, learningRate: state.optimizer.learningRate,
+                    imagesPerSecond: rate, etaSeconds: remaining)
+                var entry: [String: Any] = [
                     "kind": "step", "epoch": epoch, "step": state.globalStep, "loss_cls": Double(cls),
                     "loss_emb": Double(emb),
                     "lr": Double(state.optimizer.learningRate), "img_per_s": rate,
-                ])
+                ]
+                if let kd { entry["loss_kd"] = Double(kd) }
+                log.write(entry)
             }
             state.epoch += 1
             let validation = valLoader.map { Validation.run(model, loader: $0) } ?? ValidationResult()
@@ -241,13 +254,15 @@ package final class Trainer {
         state.dropoutGenerator = model.classifier.dropout.generator
     }
 
-    /// One optimizer step over `micro` micro-batches; returns the (weighted) losses per head.
-    private func step(_ micro: [Batch]) throws -> (Float, Float) {
+    /// One optimizer step over `micro` micro-batches; returns the (weighted) losses per head and the KD
+    /// term's (nil when it is off).
+    private func step(_ micro: [Batch]) throws -> (Float, Float, Float?) {
         let k = Float(micro.count)
         model.arena.zeroGrads()
         margin?.beginStep(labels: micro.flatMap(\.identities))
         var clsTotal: Float = 0
         var embTotal: Float = 0
+        var kdTotal: Float?
         for batch in micro {
             let (embedding, logits) = model.forward(batch.images, training: true)
             let dLogits = Tensor(shape: logits.shape)
@@ -262,7 +277,8 @@ package final class Trainer {
                     lossWeight: config.loss.embeddingWeight / k, gradient: g)
                 dEmbedding = g
             }
-            guard cls.isFinite && emb.isFinite else {
+            let kd = distillationTerm(logits: logits, batch: batch, gradient: dLogits, scale: 1 / k)
+            guard cls.isFinite && emb.isFinite && (kd ?? 0).isFinite else {
                 let last = lastCheckpointPath
                 throw TrainingError.nonFiniteLoss(
                     step: state.globalStep, epoch: state.epoch, classification: cls, embedding: emb,
@@ -270,8 +286,10 @@ package final class Trainer {
             }
             clsTotal += cls
             embTotal += emb
+            if let kd { kdTotal = (kdTotal ?? 0) + kd }
             model.backward(
-                embeddingGradient: dEmbedding, logitGradient: batch.labels.contains { $0 >= 0 } ? dLogits : nil)
+                embeddingGradient: dEmbedding,
+                logitGradient: batch.labels.contains { $0 >= 0 } || kd != nil ? dLogits : nil)
         }
         let norm = model.arena.clipGradNorm(maxNorm: config.train.clipNorm)
         guard norm.isFinite else {
@@ -283,6 +301,6 @@ package final class Trainer {
         state.optimizer.update(model.arena)
         margin?.update(with: state.optimizer)
         state.globalStep += 1
-        return (clsTotal, embTotal)
+        return (clsTotal, embTotal, kdTotal)
     }
 }

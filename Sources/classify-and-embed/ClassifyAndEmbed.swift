@@ -9,7 +9,8 @@ struct ClassifyAndEmbed: ParsableCommand {
         subcommands: [
             PredictCommand.self, VerifyCommand.self, RegisterCommand.self, MatchCommand.self, RemoveCommand.self,
             ExportCommand.self, GradCAMCommand.self,
-            TrainCommand.self, EvaluateCommand.self, MakeDatasetCommand.self, BenchmarkCommand.self,
+            TrainCommand.self, DistillCommand.self, EvaluateCommand.self, MakeDatasetCommand.self,
+            BenchmarkCommand.self,
         ],
         defaultSubcommand: PredictCommand.self
     )

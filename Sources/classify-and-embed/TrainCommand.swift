@@ -18,6 +18,12 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Optimizer steps (overrides train.steps).") var steps: Int?
     @Option(help: "Training split CSV (overrides data.train).") var trainSplit: String?
     @Option(help: "Validation split CSV (overrides data.val).") var valSplit: String?
+    @Option(
+        name: .customLong("init"),
+        help: ArgumentHelp(
+            "Start from this file (overrides model.init): a model file (whole model), a backbone written by "
+                + "`distill`, or a timm lcnet_050 checkpoint (.safetensors/.pth/.bin).", valueName: "path"))
+    var initPath: String?
 
     func run() throws {
         try TrainingRun.run(configFile: config, resume: resume) { o in
@@ -26,6 +32,7 @@ struct TrainCommand: ParsableCommand {
             o.steps = steps
             o.train = trainSplit
             o.val = valSplit
+            o.initPath = initPath
         }
     }
 }

@@ -3,7 +3,8 @@ import Layers
 import Model
 import XCTest
 
-/// Finite-difference checks of the embedding necks (every kind × norm) and the classification head.
+/// Finite-difference checks of the embedding necks (every kind × norm), the classification head and the
+/// distillation projector.
 final class HeadGradientTests: XCTestCase {
     override func setUp() { BLAS.configure() }
 
@@ -29,6 +30,22 @@ final class HeadGradientTests: XCTestCase {
             .run(
                 head, input: randomTensor([4, 8, 2, 2], seed: 6), arena: arena,
                 reset: { head.dropout.generator = SeededGenerator(seed: 9) })
+    }
+
+    /// The distillation student's projector, one Linear and the two-layer MLP.
+    func testFeatureProjector() {
+        for hidden in [0, 7] {
+            let arena = ParameterArena()
+            let projector = FeatureProjector("projector", arena: arena, inFeatures: 6, outFeatures: 5, hidden: hidden)
+            arena.seal(seed: 8)
+            XCTAssertEqual(
+                arena.parameters.map(\.name),
+                hidden == 0
+                    ? ["projector.fc.weight", "projector.fc.bias"]
+                    : ["projector.fc1.weight", "projector.fc1.bias", "projector.fc2.weight", "projector.fc2.bias"])
+            GradientCheck(step: 1e-2, samples: 24, tolerance: 2e-2)
+                .run(projector, input: randomTensor([4, 6], seed: 10, scale: 2), arena: arena)
+        }
     }
 
     func testL2NormalizedRowsHaveUnitLength() {

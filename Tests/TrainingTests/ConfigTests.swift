@@ -26,6 +26,8 @@ final class ConfigTests: XCTestCase {
             ("gap", { $0.model.spec.neck == .gap }),
             ("f128-r96", { $0.model.spec.embeddingSize == 128 && $0.model.spec.inputSize == 96 }),
             ("ln+bn", { $0.model.spec.neckNorm == .lnbn }),
+            ("distilled", { $0.model.initPath?.hasSuffix("/runs/distill/backbone.safetensors") == true }),
+            ("distilled-kd", { $0.loss.distillationWeight == 1 && $0.model.initPath != nil }),
         ]
         for (name, check) in expectations {
             let c = try TrainConfig.load(Self.configs.appendingPathComponent(name + ".yaml"))
