@@ -96,7 +96,7 @@ let package = Package(
         .testTarget(
             name: "TrainingTests",
             dependencies: [
-                "TestSupport", "Training", "Datasets", "Layers", "Model", "Objectives", "Engine",
+                "TestSupport", "Training", "Datasets", "Imaging", "Layers", "Model", "Objectives", "Engine",
             ],
             swiftSettings: hot),
         .testTarget(
