@@ -42,6 +42,8 @@ struct MakeDatasetCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Line-buffered even into a log file, so a long run's progress can be followed.
+        setvbuf(stdout, nil, _IOLBF, 0)
         if let sheetOf {
             let csv = URL(fileURLWithPath: sheetOf)
             let png = csv.deletingPathExtension().appendingPathExtension("png")
