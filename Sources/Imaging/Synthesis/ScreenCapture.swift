@@ -19,7 +19,9 @@ extension CaptureSynthesizer {
         rng: inout SeededGenerator
     ) -> FloatImage {
         var aspect = display.aspect
-        if display.rotates && rng.chance(0.3) { aspect = 1 / aspect }
+        // A device turned to its other orientation shows its sub-pixel stripes turned as well.
+        let turned = display.rotates && rng.chance(0.3)
+        if turned { aspect = 1 / aspect }
         let (w, h) = sizes.draw(portrait: aspect < 1 ? rng.chance(0.8) : rng.chance(0.15), rng: &rng)
         let fill = regime.deviceFill(rng: &rng)
         notes.fill = fill
@@ -96,10 +98,13 @@ extension CaptureSynthesizer {
             frame.draw(pixels, onto: placed[0], samples: 3) { u, v, c, value in
                 let iu = Int((u + 0.5).rounded(.down))
                 let iv = Int((v + 0.5).rounded(.down))
-                let lit = layout.light(
-                    fu: u + 0.5 - Float(iu), fv: v + 0.5 - Float(iv), iu: iu, iv: iv, c: c, value: value,
-                    stripe: stripe,
-                    row: row, gain: gain)
+                let (fu, fv) = (u + 0.5 - Float(iu), v + 0.5 - Float(iv))
+                let lit =
+                    turned
+                    ? layout.light(
+                        fu: fv, fv: fu, iu: iv, iv: iu, c: c, value: value, stripe: stripe, row: row, gain: gain)
+                    : layout.light(
+                        fu: fu, fv: fv, iu: iu, iv: iv, c: c, value: value, stripe: stripe, row: row, gain: gain)
                 return value + (lit - value) * strength
             }
         }
