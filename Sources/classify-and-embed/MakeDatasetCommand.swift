@@ -1,5 +1,6 @@
 import ArgumentParser
 import ClassifyEmbed
+import Foundation
 
 struct MakeDatasetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -40,6 +41,8 @@ struct MakeDatasetCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Line-buffered even into a log file, so a long run's progress can be followed.
+        setvbuf(stdout, nil, _IOLBF, 0)
         if let sheetOf {
             print(try DatasetBuildRun.contactSheet(of: sheetOf))
             return

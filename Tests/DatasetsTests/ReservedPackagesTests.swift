@@ -56,4 +56,27 @@ final class ReservedPackagesTests: XCTestCase {
         XCTAssertEqual(listed, ReservedPackages.patterns)
         XCTAssertEqual(listed.count, 17)
     }
+
+    /// Tools/fetch-sources refuses the same names and globs (before anything is downloaded).
+    func testFetchSourcesRefusesReservedPackages() throws {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Tools/fetch-sources")
+        func run(_ names: [String]) throws -> (Int32, String) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/bash")
+            process.arguments = [script.path, "--check-reserved"] + names
+            let pipe = Pipe()
+            process.standardError = pipe
+            try process.run()
+            process.waitUntilExit()
+            let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            return (process.terminationStatus, text)
+        }
+        let (refused, message) = try run(["lomiri-wallpapers-focal", "texlive-games", "texlive-lang-german"])
+        XCTAssertEqual(refused, 2)
+        XCTAssertTrue(message.contains("lomiri-wallpapers-focal is reserved (matches 'lomiri-wallpapers-*')"), message)
+        XCTAssertTrue(message.contains("texlive-games is reserved"), message)
+        XCTAssertFalse(message.contains("texlive-lang-german"), message)
+        XCTAssertEqual(try run(["texlive-lang-german", "gimp-data"]).0, 0)
+    }
 }

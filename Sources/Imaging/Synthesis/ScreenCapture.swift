@@ -19,7 +19,9 @@ extension CaptureSynthesizer {
         rng: inout SeededGenerator
     ) -> FloatImage {
         var aspect = display.aspect
-        if display.rotates && rng.chance(0.3) { aspect = 1 / aspect }
+        // A device turned to its other orientation shows its sub-pixel stripes turned as well.
+        let turned = display.rotates && rng.chance(0.3)
+        if turned { aspect = 1 / aspect }
         let (w, h) = sizes.draw(portrait: aspect < 1 ? rng.chance(0.8) : rng.chance(0.15), rng: &rng)
         let fill = regime.deviceFill(rng: &rng)
         notes.fill = fill
@@ -55,7 +57,11 @@ extension CaptureSynthesizer {
             frame.fill(
                 placed[1].map { ($0.x + rng.range(1, 4), $0.y + rng.range(1, 5)) }, colour: (0, 0, 0), opacity: 0.35)
         }
-        frame.fill(placed[1], colour: body)
+        let corner = display.handHeld ? rng.range(0.04, 0.12) : rng.range(0, 0.03)
+        frame.draw(
+            deviceBody(colour: body, aspect: aspect, corner: corner, rim: rng.range(0, 0.25)), onto: placed[1],
+            samples: 2
+        )
 
         // Content at the panel's own resolution: `ratio` panel pixels per camera pixel.
         let extent = QuadPlacement.bounds(placed[0])
@@ -92,10 +98,13 @@ extension CaptureSynthesizer {
             frame.draw(pixels, onto: placed[0], samples: 3) { u, v, c, value in
                 let iu = Int((u + 0.5).rounded(.down))
                 let iv = Int((v + 0.5).rounded(.down))
-                let lit = layout.light(
-                    fu: u + 0.5 - Float(iu), fv: v + 0.5 - Float(iv), iu: iu, iv: iv, c: c, value: value,
-                    stripe: stripe,
-                    row: row, gain: gain)
+                let (fu, fv) = (u + 0.5 - Float(iu), v + 0.5 - Float(iv))
+                let lit =
+                    turned
+                    ? layout.light(
+                        fu: fv, fv: fu, iu: iv, iv: iu, c: c, value: value, stripe: stripe, row: row, gain: gain)
+                    : layout.light(
+                        fu: fu, fv: fv, iu: iu, iv: iv, c: c, value: value, stripe: stripe, row: row, gain: gain)
                 return value + (lit - value) * strength
             }
         }
@@ -153,6 +162,33 @@ extension CaptureSynthesizer {
         default:
             return []
         }
+    }
+
+    /// The device's body as a sprite: rounded corners (`corner`: radius over the shorter side) cut by alpha,
+    /// and a rim lit or shaded by `rim` towards the edges (a chamfer catching the light).
+    private func deviceBody(colour: (Float, Float, Float), aspect: Double, corner: Double, rim: Float) -> FloatImage {
+        let w = aspect >= 1 ? 96 : max(8, Int(96 * aspect))
+        let h = aspect >= 1 ? max(8, Int(96 / aspect)) : 96
+        var sprite = FloatImage(width: w, height: h, fill: colour)
+        sprite.alpha = [Float](repeating: 1, count: w * h)
+        let radius = Float(corner) * Float(min(w, h))
+        let n = w * h
+        for y in 0..<h {
+            for x in 0..<w {
+                let dx = max(radius - (Float(x) + 0.5), (Float(x) + 0.5) - (Float(w) - radius), 0)
+                let dy = max(radius - (Float(y) + 0.5), (Float(y) + 0.5) - (Float(h) - radius), 0)
+                let i = y * w + x
+                if dx > 0 && dy > 0 {
+                    sprite.alpha[i] = min(max(radius - (dx * dx + dy * dy).squareRoot() + 0.5, 0), 1)
+                }
+                let edge = Float(min(x, y, w - 1 - x, h - 1 - y))
+                if edge < 2 {
+                    let lift = rim * (1 - edge / 2)
+                    for c in 0..<3 { sprite.planes[c * n + i] = min(sprite.planes[c * n + i] + lift, 1) }
+                }
+            }
+        }
+        return sprite
     }
 
     /// Device body: mostly black or dark grey, often silver or white, sometimes a colour.
