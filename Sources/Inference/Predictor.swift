@@ -50,11 +50,16 @@ public final class Predictor {
         if let env = ProcessInfo.processInfo.environment["CLASSIFY_EMBED_MODEL"], !env.isEmpty { return env }
         let relative = "Data/models/default.safetensors"
         if FileManager.default.fileExists(atPath: relative) { return relative }
-        // .build/<config>/classify-and-embed → the checkout root is three levels up.
-        let exe = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
-        let root = exe.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let candidate = root.appendingPathComponent(relative).path
-        return FileManager.default.fileExists(atPath: candidate) ? candidate : relative
+        // The checkout the executable was built in: the first folder above it that holds the shipped model
+        // (`.build/<triple>/release/classify-and-embed` sits three or four levels below the checkout).
+        var folder = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
+            .deletingLastPathComponent()
+        while folder.path != "/" {
+            let candidate = folder.appendingPathComponent(relative).path
+            if FileManager.default.fileExists(atPath: candidate) { return candidate }
+            folder.deleteLastPathComponent()
+        }
+        return relative
     }
 
     /// Loads a model file (the shipped model when `modelPath` is nil).
