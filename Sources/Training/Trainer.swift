@@ -37,7 +37,7 @@ package final class Trainer {
     package var onEpoch: ((Int, ValidationResult) -> Void)?
 
     /// `softTargets` are the KD term's targets for the training split's rows, needed when
-    /// `loss.distillation_weight` > 0 (`Distillation.softTargets` makes them).
+    /// `loss.distillation_weight` > 0 (`SoftTargetsBuilder.make` in the Distillation module makes them).
     package init(config: TrainConfig, resume: Bool = false, softTargets: SoftTargets? = nil) throws {
         self.config = config
         output = URL(fileURLWithPath: config.train.output)
