@@ -26,6 +26,10 @@ public struct EvaluationRun {
     public var writeThresholds = false
     /// Also score with test-time augmentation (`TTASettings.standard`), side by side in the report.
     public var tta = false
+    /// A per-image attribute table (`path` plus other columns, e.g. `make-dataset`'s `captures.csv`): the
+    /// classification accuracy is also reported per value of each of `breakdownColumns`.
+    public var breakdownFile: String?
+    public var breakdownColumns = ["kind"]
 
     public init(model: String, split: String, head: Head = .both, output: String) {
         self.model = model
@@ -111,7 +115,7 @@ public struct EvaluationRun {
     /// What the model produced for a split: logits of labelled rows, embeddings of rows with an identity.
     struct Outputs {
         var logits: [[Float]] = [], truth: [Int] = [], embeddings: [Float] = [], identities: [Int] = [],
-            rowOfEmbedding: [Int] = []
+            rowOfEmbedding: [Int] = [], rowOfLogits: [Int] = []
     }
 
     /// Runs every row through the Predictor (decode, Pillow-exact resize, the folded network), with or without TTA.
@@ -141,6 +145,7 @@ public struct EvaluationRun {
                 if let label = data.rows[row].label {
                     o.logits.append(p.logits)
                     o.truth.append(label)
+                    o.rowOfLogits.append(row)
                 }
                 let identity = data.identityIndex[row]
                 if identity >= 0 || pairsFile != nil {
@@ -173,6 +178,18 @@ public struct EvaluationRun {
                 logits: o.logits, truth: o.truth, classNames: spec.classNames, binary: spec.classMode == .binary)
             report.classification = c
             lines += c.summary
+            if primary, let breakdownFile {
+                let table = try BreakdownFile(file: URL(fileURLWithPath: breakdownFile), columns: breakdownColumns)
+                let predicted = ClassificationEvaluation.predictedClasses(
+                    ClassificationEvaluation.probabilities(o.logits, binary: spec.classMode == .binary))
+                let paths = o.rowOfLogits.map { data.rows[$0].path.standardizedFileURL.path }
+                report.breakdowns = table.columns.indices.map { column in
+                    AccuracyBreakdown(
+                        attribute: table.columns[column], values: paths.map { table.values[$0]?[column] },
+                        truth: o.truth, predicted: predicted, classNames: spec.classNames)
+                }
+                lines += report.breakdowns!.flatMap(\.summary)
+            }
         }
         if head != .classification {
             guard o.identities.count >= 2 else {

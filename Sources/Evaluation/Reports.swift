@@ -8,6 +8,8 @@ package struct EvaluationReport: Codable, Sendable {
     package var classification: ClassificationEvaluation?
     package var verification: VerificationReport?
     package var zeroShot: ZeroShotCheck?
+    /// Classification accuracy per value of each `--breakdown` column (such as a capture's kind).
+    package var breakdowns: [AccuracyBreakdown]?
     /// The test-time augmentation views and weights, when this report is of a TTA run.
     package var tta: String?
 
@@ -53,20 +55,11 @@ package struct ClassificationEvaluation: Codable, Sendable {
 
     package init(logits: [[Float]], truth: [Int], classNames: [String], binary: Bool) throws {
         self.classNames = classNames
-        let probabilities: [[Double]] = logits.map { row in
-            if binary {
-                let p = 1 / (1 + exp(-Double(row[0])))
-                return [1 - p, p]
-            }
-            let m = row.max() ?? 0
-            let e = row.map { exp(Double($0 - m)) }
-            let z = e.reduce(0, +)
-            return e.map { $0 / z }
-        }
+        let probabilities = Self.probabilities(logits, binary: binary)
         if let bad = probabilities.firstIndex(where: { $0.contains { !$0.isFinite } }) {
             throw ROC.Failure.notFinite(index: bad)
         }
-        let predicted = probabilities.map { p in p.indices.max { p[$0] < p[$1] }! }
+        let predicted = Self.predictedClasses(probabilities)
         let k = binary ? 2 : classNames.count
         metrics = ClassificationMetrics(truth: truth, predicted: predicted, classes: k)
         let rocs = (0..<k).map { c in try? ROC(scores: probabilities.map { $0[c] }, positive: truth.map { $0 == c }) }
@@ -85,6 +78,25 @@ package struct ClassificationEvaluation: Codable, Sendable {
             bestAccuracy = points.bestAccuracy
             bestF1 = points.bestF1
         }
+    }
+
+    /// Class probabilities from logits: softmax, or for a binary head the sigmoid's [1 − p, p].
+    package static func probabilities(_ logits: [[Float]], binary: Bool) -> [[Double]] {
+        logits.map { row in
+            if binary {
+                let p = 1 / (1 + exp(-Double(row[0])))
+                return [1 - p, p]
+            }
+            let m = row.max() ?? 0
+            let e = row.map { exp(Double($0 - m)) }
+            let z = e.reduce(0, +)
+            return e.map { $0 / z }
+        }
+    }
+
+    /// The predicted class of each row: the most probable one.
+    package static func predictedClasses(_ probabilities: [[Double]]) -> [Int] {
+        probabilities.map { p in p.indices.max { p[$0] < p[$1] }! }
     }
 
     package var summary: [String] {

@@ -28,6 +28,12 @@ struct EvaluateCommand: ParsableCommand {
     var tta = false
     @Option(help: "Score the pairs listed in this file (`pathA | pathB [| same]`, paths relative to it).")
     var pairsFile: String?
+    @Option(
+        help: ArgumentHelp(
+            "A table with a `path` column and per-image attributes (make-dataset's captures.csv): also report "
+                + "the classification accuracy per value of each --by column."))
+    var breakdown: String?
+    @Option(help: "A --breakdown column to group by (repeatable; default: kind).") var by: [String] = []
 
     func run() throws {
         var run = EvaluationRun(model: modelOptions.path, split: split, head: head, output: out)
@@ -36,6 +42,8 @@ struct EvaluateCommand: ParsableCommand {
         run.writeThresholds = writeThresholds
         run.sampledPairs = pairs
         run.pairsFile = pairsFile
+        run.breakdownFile = breakdown
+        if !by.isEmpty { run.breakdownColumns = by }
         print(try run.run())
     }
 }

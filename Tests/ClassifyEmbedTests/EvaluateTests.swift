@@ -138,3 +138,57 @@ final class EvaluateTests: XCTestCase {
         }
     }
 }
+
+final class AccuracyBreakdownTests: XCTestCase {
+    func testGroupsAddUpToTheReportAndBadTablesNameTheirLine() throws {
+        BLAS.configure()
+        var spec = ModelSpec()
+        spec.inputSize = 64
+        spec.embeddingSize = 16
+        spec.classHeadHidden = 16
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("breakdown-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let model = dir.appendingPathComponent("m.safetensors")
+        try ModelFile.write(
+            JointModel(spec: spec, seed: 5).namedTensors, spec: spec, preprocessing: spec.preprocessing, to: model)
+        let splitURL = SyntheticData.sharedFolder.appendingPathComponent("val.csv")
+        let split = try Split(file: splitURL, classNames: spec.classNames)
+        // Every row but the last: `all` is one group (its accuracy is the report's over those rows), `parity` two.
+        var table = "path|parity|all\n"
+        for (i, row) in split.rows.dropLast().enumerated() {
+            table += "\(row.path.path)|\(i % 2 == 0 ? "even" : "odd")|x\n"
+        }
+        let file = dir.appendingPathComponent("kinds.csv")
+        try table.write(to: file, atomically: true, encoding: .utf8)
+        var run = EvaluationRun(model: model.path, split: splitURL.path, head: .classification, output: dir.path)
+        run.breakdownFile = file.path
+        run.breakdownColumns = ["parity", "all"]
+        let summary = try run.run()
+        XCTAssertTrue(summary.contains("accuracy by parity:"), summary)
+        let report = try EvaluationReport.decoder.decode(
+            EvaluationReport.self, from: Data(contentsOf: dir.appendingPathComponent("report.json")))
+        let breakdowns = try XCTUnwrap(report.breakdowns)
+        XCTAssertEqual(breakdowns.map(\.attribute), ["parity", "all"])
+        XCTAssertEqual(breakdowns[0].groups.map(\.value), ["even", "odd"])
+        XCTAssertEqual(breakdowns[0].groups.map(\.images), [(split.rows.count) / 2, (split.rows.count - 1) / 2])
+        XCTAssertEqual(breakdowns[0].unlisted, 1)
+        let all = breakdowns[1].groups[0]
+        XCTAssertEqual(all.correct, breakdowns[0].groups.map(\.correct).reduce(0, +))
+        XCTAssertEqual(all.images - all.correct, all.mistakenFor.values.reduce(0, +))
+        let confusion = try XCTUnwrap(report.classification?.metrics.confusion)
+        let correctInReport = (0..<3).map { confusion[$0][$0] }.reduce(0, +)
+        XCTAssert((correctInReport - 1...correctInReport).contains(all.correct), "one row is left out of `all`")
+
+        run.breakdownColumns = ["device"]
+        XCTAssertThrowsError(try run.run()) { error in
+            XCTAssertTrue("\(error)".contains("no column `device`"), "\(error)")
+            XCTAssertTrue("\(error)".contains(file.path), "\(error)")
+        }
+        try (table + "\(split.rows[0].path.path)|odd|x\n").write(to: file, atomically: true, encoding: .utf8)
+        run.breakdownColumns = ["parity"]
+        XCTAssertThrowsError(try run.run()) { error in
+            XCTAssertTrue("\(error)".contains("\(file.path):\(split.rows.count + 1): "), "\(error)")
+            XCTAssertTrue("\(error)".contains("listed twice"), "\(error)")
+        }
+    }
+}
