@@ -128,4 +128,43 @@ final class CompareCLITests: XCTestCase {
         assertFailure(notAModel)
         XCTAssertTrue(notAModel.stderr.contains(csv.path), notAModel.stderr)
     }
+
+    /// A copy of `source` whose metadata calls the class `screen` `display` (the weights unchanged): a model
+    /// with other classes. Safetensors is an 8-byte header length, the JSON header, then the tensors' bytes,
+    /// whose offsets count from the header's end, so the header may change length.
+    static func renamingScreen(_ source: URL, to target: URL) throws {
+        let data = try Data(contentsOf: source)
+        let length = data.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+        let header = String(decoding: data[8..<(8 + length)], as: UTF8.self)
+            .replacingOccurrences(of: #"\"screen\""#, with: #"\"display\""#)
+        let bytes = Data(header.utf8)
+        let prefix = Data((0..<8).map { UInt8((bytes.count >> (8 * $0)) & 0xff) })
+        try (prefix + bytes + data[(8 + length)...]).write(to: target)
+    }
+
+    /// Models whose classes differ are compared on the embedding head only, and the report says so;
+    /// `--head classification` is refused with the reason.
+    func testDifferentClassesCompareTheEmbeddingHeadOnly() throws {
+        let temp = try TemporaryDirectory()
+        let (csv, _) = try EvaluateCLITests.makeSplit(in: temp)
+        let other = temp.file("display.safetensors")
+        try Self.renamingScreen(Tool.shippedModel, to: other)
+        let out = temp.file("compare")
+        let r = try tool(["compare", Tool.shippedModel.path, other.path, "--split", csv.path, "--out", out.path])
+        assertExit(r, 0)
+        let report = try JSONDecoder().decode(
+            Report.self, from: Data(contentsOf: out.appendingPathComponent("report.json")))
+        XCTAssertNil(report.classNames)
+        XCTAssertEqual(report.rows.map(\.name), ["default", "display"])
+        XCTAssertTrue(report.rows.allSatisfy { $0.macroF1 == nil && $0.auroc != nil }, "embedding columns only")
+        XCTAssertEqual(report.rows[0].auroc, report.rows[1].auroc, "the same weights")
+        XCTAssertTrue(report.notes.contains { $0.contains("classes differ") }, "\(report.notes)")
+        let refused = try tool(
+            [
+                "compare", Tool.shippedModel.path, other.path, "--split", csv.path, "--out", out.path, "--head",
+                "classification",
+            ])
+        assertFailure(refused)
+        XCTAssertTrue(refused.stderr.contains("--head embedding"), refused.stderr)
+    }
 }
