@@ -201,7 +201,8 @@ public struct EvaluationRun {
                 let (scores, positive) = try chosenPairs(
                     o.embeddings, identities: o.identities, rows: o.rowOfEmbedding, split: data,
                     dimension: spec.embeddingSize)
-                report.verification = VerificationReport(try ROC(scores: scores, positive: positive))
+                report.verification = VerificationReport(
+                    try ROC(scores: scores, positive: positive), selection: sampledPairs != nil ? .sampled : .listed)
             } else {
                 let v = try o.embeddings.withUnsafeBufferPointer {
                     try PairVerification(

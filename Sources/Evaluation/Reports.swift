@@ -126,17 +126,30 @@ package struct ClassificationEvaluation: Codable, Sendable {
                     format: "  best accuracy %.4f at threshold %.4f; best F1 %.4f at threshold %.4f", a.accuracy,
                     a.threshold, f.f1, f.threshold))
         }
+        return lines + notes.map { "  note: " + $0 }
+    }
+
+    /// What a reader must know to read the figures right (printed, and shown in report.html).
+    package var notes: [String] {
         let absent = (0..<metrics.classes).filter { metrics.support[$0] == 0 }.map {
             $0 < classNames.count ? classNames[$0] : "class \($0)"
         }
-        if !absent.isEmpty {
-            lines.append(
-                "  note: no row of the split is " + absent.joined(separator: ", ")
-                    + "; macro-F1 still averages over all "
-                    + "\(metrics.classes) classes (scikit-learn with labels=range(K)), so it is low by construction")
-        }
-        return lines
+        guard !absent.isEmpty else { return [] }
+        return [
+            "no row of the split is " + absent.joined(separator: ", ") + "; macro-F1 still averages over all "
+                + "\(metrics.classes) classes (scikit-learn with labels=range(K)), so it is low by construction"
+        ]
     }
+}
+
+/// Which pairs a verification report scored.
+package enum PairSelection: String, Codable, Sendable {
+    /// Every unordered pair of rows with an identity.
+    case all
+    /// `--pairs N`: N random pairs (seeded).
+    case sampled
+    /// `--pairs-file`: the pairs the file lists.
+    case listed
 }
 
 /// The embedding head on its own: verification over all pairs of the split.
@@ -152,9 +165,11 @@ package struct VerificationReport: Codable, Sendable {
     package var bestAccuracy: PairVerification.ThresholdPoint
     package var bestF1: PairVerification.ThresholdPoint
     package var accuracyF1VersusThreshold: [PairVerification.ThresholdPoint]
+    package var selection: PairSelection
 
     /// From an explicit ROC (sampled pairs or a pairs file); no histograms.
-    package init(_ roc: ROC) {
+    package init(_ roc: ROC, selection: PairSelection = .all) {
+        self.selection = selection
         pairs = roc.positives + roc.negatives
         positives = roc.positives
         negatives = roc.negatives
@@ -183,6 +198,7 @@ package struct VerificationReport: Codable, Sendable {
     }
 
     package init(_ v: PairVerification) {
+        selection = .all
         bestAccuracy = v.bestAccuracy
         bestF1 = v.bestF1
         accuracyF1VersusThreshold = v.curve
@@ -206,7 +222,27 @@ package struct VerificationReport: Codable, Sendable {
             String(
                 format: "  best accuracy %.4f at threshold %.6f; best F1 %.4f at threshold %.6f",
                 bestAccuracy.accuracy, bestAccuracy.threshold, bestF1.f1, bestF1.threshold))
-        return lines
+        return lines + notes.map { "  note: " + $0 }
+    }
+
+    /// Which pairs were scored, how many of each kind, and which TPR@FPR levels rest on too few negatives.
+    package var notes: [String] {
+        let which: String
+        switch selection {
+        case .all: which = "all \(pairs) unordered pairs of the rows with an identity"
+        case .sampled: which = "\(pairs) random pairs (seeded), not all pairs"
+        case .listed: which = "the \(pairs) pairs of the pairs file"
+        }
+        var notes = ["scored \(which): \(positives) positive (same identity), \(negatives) negative"]
+        // A level f is estimated from f · negatives false positives: below ~100 of them it is mostly noise.
+        let thin = tprAtFPR.map(\.fprTarget).filter { $0 < 1 && Double(negatives) * $0 < 100 }
+        if !thin.isEmpty {
+            notes.append(
+                "TPR@FPR=" + thin.map(fprLabel).joined(separator: ", ")
+                    + " rest\(thin.count == 1 ? "s" : "") on fewer than 100 false positives (\(negatives) negative "
+                    + "pairs): treat \(thin.count == 1 ? "it" : "them") as rough")
+        }
+        return notes
     }
 }
 

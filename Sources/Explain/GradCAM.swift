@@ -107,7 +107,7 @@ public struct GradCAM {
     }
 
     /// The map upsampled (bilinear, pixel centres aligned) over the image, coloured blue → red and blended
-    /// half and half with the image.
+    /// half and half with the image, with the colour map's key (`ColourBar`) beside it on the right.
     public static func overlay(_ map: Map, on url: URL, maxPixels: Int = 64_000_000) throws -> Data {
         let image = try ImageDecoder(maxPixels: maxPixels).decode(contentsOf: url)
         var out = image
@@ -133,7 +133,7 @@ public struct GradCAM {
                 }
             }
         }
-        return try PNGWriter.encode(out)
+        return try PNGWriter.encode(ColourBar.appended(to: out, colour: jet))
     }
 
     /// The "jet" colour map: 0 blue, 0.5 green-yellow, 1 red (0…255 per channel).

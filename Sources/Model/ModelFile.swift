@@ -28,6 +28,16 @@ public struct ModelFile {
     /// distillation settings), or nil for a file written before it was recorded.
     public var provenance: String? { weights.metadata["provenance"] }
 
+    /// The name of the training config the weights came from (`provenance.config.name`: the config file's
+    /// name without `.yaml`), or nil for a file whose provenance does not record it.
+    public var configName: String? {
+        guard let text = provenance,
+            let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+            let config = object["config"] as? [String: Any], let name = config["name"] as? String, !name.isEmpty
+        else { return nil }
+        return name
+    }
+
     /// Reads and validates a model file.
     public init(contentsOf url: URL) throws {
         let file = try SafeTensorsFile(contentsOf: url)

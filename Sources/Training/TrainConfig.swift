@@ -17,6 +17,9 @@ package struct TrainConfig: Codable, Sendable {
     package var train = TrainSection()
     /// The knowledge-distillation term's settings (used when `loss.distillation_weight` > 0).
     package var distillation = DistillationSection()
+    /// The file this config was loaded from (nil for one built in code). Not a YAML key: the trainer records
+    /// its name in each model file's provenance, which is how `compare` names a model after its config.
+    package var source: URL?
 
     package init() {}
 
@@ -53,7 +56,11 @@ package struct TrainConfig: Codable, Sendable {
     /// inside the config (data, output) are relative to the current directory, like every other command-line
     /// path; `model.init` is relative to the folder of the file that names it, so that a config and the
     /// checkpoint it starts from can move together (it is made absolute here, and saved so).
-    package static func load(_ url: URL) throws -> TrainConfig { try decode(TrainConfig.self, from: url) }
+    package static func load(_ url: URL) throws -> TrainConfig {
+        var config = try decode(TrainConfig.self, from: url)
+        config.source = url
+        return config
+    }
 
     /// Any config type from a YAML file with `extends:` chains, errors naming the file and the dotted key
     /// (the distillation config shares this).

@@ -9,7 +9,7 @@ struct ClassifyAndEmbed: ParsableCommand {
         subcommands: [
             PredictCommand.self, VerifyCommand.self, RegisterCommand.self, MatchCommand.self, RemoveCommand.self,
             ExportCommand.self, GradCAMCommand.self,
-            TrainCommand.self, DistillCommand.self, EvaluateCommand.self, MakeDatasetCommand.self,
+            TrainCommand.self, DistillCommand.self, EvaluateCommand.self, CompareCommand.self, MakeDatasetCommand.self,
             BenchmarkCommand.self,
         ],
         defaultSubcommand: PredictCommand.self

@@ -9,8 +9,9 @@ struct GradCAMCommand: ParsableCommand {
         discussion: """
             Without --reference it explains the classification head (the predicted class, or --class). With \
             --reference it explains the embedding head: the cosine similarity between IMAGE's embedding and the \
-            reference image's. The map comes from the backbone's last feature map (1/32 of the input size) and is \
-            upsampled over the original image.
+            reference image's. The map comes from the backbone's last feature map (1/32 of the input size), is \
+            scaled so that its strongest cell is 1 and upsampled over the original image; a colour bar on the right \
+            shows the scale (blue 0 to red 1).
             """)
 
     @Argument(help: "Image to explain.") var image: String

@@ -30,7 +30,9 @@ final class EvaluateCLITests: XCTestCase {
     /// The split: document and screen samples copied beside the CSV (relative paths), not_a_document by
     /// absolute path; `screen_4` deliberately labelled `document`, so the accuracy is not trivially 1; the
     /// identity is the sample's true class (18 positive pairs of 66).
-    func makeSplit(in temp: TemporaryDirectory, extraRow: String? = nil) throws -> (csv: URL, truth: [String: String]) {
+    static func makeSplit(
+        in temp: TemporaryDirectory, extraRow: String? = nil
+    ) throws -> (csv: URL, truth: [String: String]) {
         var rows = ["# made by EvaluateCLITests", "path|label|identity"]
         var truth: [String: String] = [:]
         for name in Tool.sampleNames {
@@ -52,7 +54,7 @@ final class EvaluateCLITests: XCTestCase {
 
     func testReportAgreesWithPredictions() throws {
         let temp = try TemporaryDirectory()
-        let (csv, truth) = try makeSplit(in: temp)
+        let (csv, truth) = try Self.makeSplit(in: temp)
         let out = temp.file("eval")
         let r = try tool(["evaluate", "--split", csv.path, "--head", "both", "--out", out.path])
         assertExit(r, 0)
@@ -95,7 +97,7 @@ final class EvaluateCLITests: XCTestCase {
     /// decides with it.
     func testWrittenThresholdsAreUsedByVerify() throws {
         let temp = try TemporaryDirectory()
-        let (csv, _) = try makeSplit(in: temp)
+        let (csv, _) = try Self.makeSplit(in: temp)
         let model = try temp.copy(Tool.shippedModel, to: "model.safetensors")
         let before = try StoredThreshold.table(of: model)
         let r = try tool([
@@ -123,7 +125,7 @@ final class EvaluateCLITests: XCTestCase {
     /// currently fail with an EncodingError, exit 1: a bug, not asserted here.)
     func testUnreachableLevelStoresInfinity() throws {
         let temp = try TemporaryDirectory()
-        let (csv, _) = try makeSplit(in: temp, extraRow: "images/screen_1.jpg | screen | another_screen")
+        let (csv, _) = try Self.makeSplit(in: temp, extraRow: "images/screen_1.jpg | screen | another_screen")
         let model = try temp.copy(Tool.shippedModel, to: "model.safetensors")
         let r = try tool([
             "evaluate", "--model", model.path, "--split", csv.path, "--head", "embedding", "--out",
@@ -144,7 +146,7 @@ final class EvaluateCLITests: XCTestCase {
     /// A bad row stops the run and is named as `file:line`.
     func testMalformedSplitNamesTheRow() throws {
         let temp = try TemporaryDirectory()
-        let (csv, _) = try makeSplit(in: temp, extraRow: "images/document_1.jpg | bogus | x")
+        let (csv, _) = try Self.makeSplit(in: temp, extraRow: "images/document_1.jpg | bogus | x")
         let r = try tool(["evaluate", "--split", csv.path, "--out", temp.file("eval").path])
         assertFailure(r)
         XCTAssertTrue(r.stderr.contains("\(csv.path):15:"), r.stderr)

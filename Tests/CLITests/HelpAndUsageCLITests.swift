@@ -5,8 +5,8 @@ import XCTest
 /// `--help` everywhere, and usage errors.
 final class HelpAndUsageCLITests: XCTestCase {
     static let subcommands = [
-        "predict", "verify", "register", "match", "remove", "export", "gradcam", "train", "evaluate", "make-dataset",
-        "benchmark",
+        "predict", "verify", "register", "match", "remove", "export", "gradcam", "train", "evaluate", "compare",
+        "make-dataset", "benchmark",
     ]
 
     func testHelpOfEverySubcommand() throws {

@@ -29,9 +29,15 @@ final class ExplainAndTTATests: XCTestCase {
         let png = try GradCAM.overlay(map, on: files[0])
         let decoded = try ImageDecoder().decode([UInt8](png), file: "cam.png")
         let original = try ImageDecoder().decode(contentsOf: files[0])
-        XCTAssertEqual(decoded.width, original.width)
-        XCTAssertEqual(decoded.height, original.height)
+        XCTAssertGreaterThan(decoded.width, original.width, "the colour bar's panel is appended on the right")
+        XCTAssertEqual(decoded.height, max(original.height, 60))
         XCTAssertNotEqual(decoded.pixels, original.pixels)
+        // The bar runs from the map's 1 (red, top) to its 0 (blue, bottom), beside the image.
+        let bar = original.width + 12
+        let (r0, _, b0) = decoded.pixel(bar, 9)
+        let (r1, _, b1) = decoded.pixel(bar, decoded.height - 10)
+        XCTAssertGreaterThan(Int(r0), Int(b0) + 100, "top of the bar is red")
+        XCTAssertGreaterThan(Int(b1), Int(r1) + 100, "bottom of the bar is blue")
     }
 
     func testTTAViewsAndAveraging() throws {

@@ -1,22 +1,39 @@
 import Foundation
 
-/// A small SVG chart: axes with ticks, line series, bar series, scatter points and a legend. Self-contained
-/// markup (no scripts, no external styles) for `report.html`.
+/// A small SVG chart: axes with ticks and titles, line series, bar series, scatter points and a legend.
+/// Self-contained markup (no scripts, no external styles) for `report.html`.
+///
+/// Every plot has the same plotted area (so plots line up in the report's grid); the legend sits below the
+/// x-axis title, outside the plotted area, where it can never cover a curve or a point: its rows make the
+/// SVG taller instead.
 package struct SVGPlot {
-    package var width = 460.0, height = 320.0
+    package static let width = 440.0
+    /// Height without the legend: the title, the plotted area and the x axis with its title.
+    package static let baseHeight = 320.0
     package var title: String
     package var xLabel: String, yLabel: String
     package var xRange: ClosedRange<Double>, yRange: ClosedRange<Double>
     /// Logarithmic x axis (decades); values ≤ 0 are clamped to the lower bound.
     package var logX = false
     private var body: [String] = []
-    private var legend: [(String, String)] = []
+    private var legend: [LegendEntry] = []
     private let margin = (left: 56.0, right: 14.0, top: 28.0, bottom: 44.0)
 
     package static let palette = [
         "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf",
         "#bcbd22", "#7f7f7f",
     ]
+
+    /// How a legend entry draws its key: the series it names is a line, bars or points.
+    private enum LegendMark {
+        case line(dashed: Bool), box, dot
+    }
+
+    private struct LegendEntry {
+        var label: String
+        var colour: String
+        var mark: LegendMark
+    }
 
     package init(
         title: String, xLabel: String, yLabel: String, x: ClosedRange<Double>, y: ClosedRange<Double>,
@@ -30,8 +47,10 @@ package struct SVGPlot {
         self.logX = logX
     }
 
+    private var plotBottom: Double { Self.baseHeight - margin.bottom }
+
     private func px(_ x: Double) -> Double {
-        let w = width - margin.left - margin.right
+        let w = Self.width - margin.left - margin.right
         if logX {
             let lo = log10(xRange.lowerBound)
             let hi = log10(xRange.upperBound)
@@ -41,7 +60,7 @@ package struct SVGPlot {
     }
 
     private func py(_ y: Double) -> Double {
-        let h = height - margin.top - margin.bottom
+        let h = plotBottom - margin.top
         return margin.top + h - (min(max(y, yRange.lowerBound), yRange.upperBound) - yRange.lowerBound)
             / (yRange.upperBound - yRange.lowerBound) * h
     }
@@ -53,7 +72,7 @@ package struct SVGPlot {
         body.append(
             "<polyline fill=\"none\" stroke=\"\(colour)\" stroke-width=\"1.8\"\(dashed ? " stroke-dasharray=\"4 3\"" : "") points=\"\(d)\"/>"
         )
-        if let label { legend.append((label, colour)) }
+        if let label { legend.append(LegendEntry(label: label, colour: colour, mark: .line(dashed: dashed))) }
     }
 
     /// Bars over equal bins spanning the x range (a histogram), drawn translucent so two overlap readably.
@@ -69,7 +88,7 @@ package struct SVGPlot {
                         "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%@\" fill-opacity=\"0.55\"/>",
                     x0, py(v), max(x1 - x0, 0.5), py(yRange.lowerBound) - py(v), colour))
         }
-        legend.append((label, colour))
+        legend.append(LegendEntry(label: label, colour: colour, mark: .box))
     }
 
     package mutating func points(_ points: [(Double, Double)], colours: [String], radius: Double = 2.6) {
@@ -81,15 +100,38 @@ package struct SVGPlot {
         }
     }
 
-    package mutating func legendEntry(_ label: String, colour: String) { legend.append((label, colour)) }
+    /// A legend entry for scatter points of `colour`.
+    package mutating func legendEntry(_ label: String, colour: String) {
+        legend.append(LegendEntry(label: label, colour: colour, mark: .dot))
+    }
+
+    /// The legend's entries placed in rows below the x-axis title: (entry, x, y of the row's centre).
+    private func legendLayout() -> [(LegendEntry, Double, Double)] {
+        var placed: [(LegendEntry, Double, Double)] = []
+        var x = margin.left
+        var y = plotBottom + 50
+        for entry in legend {
+            // About 6 px per character at font size 11; a wrong guess only shifts where the row breaks.
+            let w = 22 + Double(entry.label.count) * 6.2 + 14
+            if x + w > Self.width - margin.right && x > margin.left {
+                x = margin.left
+                y += 16
+            }
+            placed.append((entry, x, y))
+            x += w
+        }
+        return placed
+    }
 
     package var svg: String {
+        let placed = legendLayout()
+        let height = placed.last.map { max(Self.baseHeight, $0.2 + 10) } ?? Self.baseHeight
         var s =
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"sans-serif\" font-size=\"11\">"
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(Self.width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(Self.width)) \(Int(height))\" font-family=\"sans-serif\" font-size=\"11\">"
         s += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>"
         s +=
-            "<text x=\"\(Int(width / 2))\" y=\"16\" text-anchor=\"middle\" font-size=\"13\" font-weight=\"bold\">\(escape(title))</text>"
-        let (l, r, t, b) = (margin.left, width - margin.right, margin.top, height - margin.bottom)
+            "<text x=\"\(Int(Self.width / 2))\" y=\"16\" text-anchor=\"middle\" font-size=\"13\" font-weight=\"bold\">\(escape(title))</text>"
+        let (l, r, t, b) = (margin.left, Self.width - margin.right, margin.top, plotBottom)
         s += String(
             format: "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" stroke=\"#444\"/>", l, t,
             r - l, b - t)
@@ -107,17 +149,30 @@ package struct SVGPlot {
                 format: "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%@</text>", l - 4, y + 4,
                 tickLabel(v, log: false))
         }
-        s += "<text x=\"\(Int((l + r) / 2))\" y=\"\(Int(height - 8))\" text-anchor=\"middle\">\(escape(xLabel))</text>"
+        s += "<text x=\"\(Int((l + r) / 2))\" y=\"\(Int(b + 32))\" text-anchor=\"middle\">\(escape(xLabel))</text>"
         s +=
             "<text transform=\"translate(14 \(Int((t + b) / 2))) rotate(-90)\" text-anchor=\"middle\">\(escape(yLabel))</text>"
         s += body.joined()
-        for (i, (label, colour)) in legend.enumerated() {
-            let y = t + 8 + Double(i) * 15
-            s += String(
-                format: "<rect x=\"%.1f\" y=\"%.1f\" width=\"10\" height=\"10\" fill=\"%@\"/>", r - 150, y, colour)
-            s += String(format: "<text x=\"%.1f\" y=\"%.1f\">%@</text>", r - 136, y + 9, escape(label))
-        }
+        for (entry, x, y) in placed { s += legendMark(entry, x: x, y: y) }
         return s + "</svg>"
+    }
+
+    private func legendMark(_ entry: LegendEntry, x: Double, y: Double) -> String {
+        var s: String
+        switch entry.mark {
+        case .line(let dashed):
+            s = String(
+                format: "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%@\" stroke-width=\"2\"%@/>",
+                x, y, x + 16, y, entry.colour, dashed ? " stroke-dasharray=\"4 3\"" : "")
+        case .box:
+            s = String(
+                format: "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"10\" fill=\"%@\" fill-opacity=\"0.55\"/>",
+                x + 2, y - 5, entry.colour)
+        case .dot:
+            s = String(format: "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%@\"/>", x + 8, y, entry.colour)
+        }
+        s += String(format: "<text x=\"%.1f\" y=\"%.1f\">%@</text>", x + 22, y + 4, escape(entry.label))
+        return s
     }
 
     private func xTicks() -> [Double] {

@@ -22,10 +22,14 @@ extension Trainer {
         }
     }
 
-    /// The `provenance` metadata (JSON): the init file (path, kind, SHA-256, size, and that file's own
-    /// provenance) and the KD settings with their targets' origin; null for each that is not used.
+    /// The `provenance` metadata (JSON): the config file (path and name: its file name without `.yaml`),
+    /// the init file (path, kind, SHA-256, size, and that file's own provenance) and the KD settings with their
+    /// targets' origin; null for each that is not used.
     static func provenanceJSON(init record: InitRecord?, config: TrainConfig, softTargets: SoftTargets?) -> String {
-        var object: [String: Any] = ["init": record?.json ?? NSNull(), "distillation": NSNull()]
+        var object: [String: Any] = ["init": record?.json ?? NSNull(), "distillation": NSNull(), "config": NSNull()]
+        if let source = config.source {
+            object["config"] = ["path": source.path, "name": source.deletingPathExtension().lastPathComponent]
+        }
         if config.loss.distillationWeight > 0, let softTargets {
             var kd: [String: Any] = [
                 "weight": Double(config.loss.distillationWeight),
