@@ -30,7 +30,7 @@ struct EvaluateCommand: ParsableCommand {
     var pairsFile: String?
 
     func run() throws {
-        var run = EvaluationRun(model: modelOptions.path, split: split, head: head, output: out)
+        var run = EvaluationRun(model: try modelOptions.path(), split: split, head: head, output: out)
         run.tta = tta
         run.trainSplit = trainSplit
         run.writeThresholds = writeThresholds
