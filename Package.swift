@@ -1,13 +1,38 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// Hot loops need a real CPU target: baseline x86-64 codegen has no FMA, so SIMD `addingProduct` turns into
-// libm calls (200x slower). Release builds add -Ounchecked (no overflow/bounds traps in kernels) and
-// `-target-cpu native`: CI builds and runs on the same machine, so the binary never moves to another CPU.
-let hot: [SwiftSetting] = [
-    .unsafeFlags(["-Ounchecked", "-target-cpu", "native"], .when(configuration: .release)),
-    .unsafeFlags(["-target-cpu", "native"], .when(configuration: .debug)),
-]
+// Optimisation flags (README, "Build flags"). The hot loops need a CPU target with FMA: plain x86-64 code
+// generation turns SIMD `addingProduct` into a libm `fmaf` call per lane. So this checkout's builds target
+// x86-64-v3 (AVX2 + FMA + BMI2, every x86 CPU since about 2015; `-Xcc -march=` because the Swift frontend
+// refuses `-target-cpu x86-64-v3`) and release builds add -Ounchecked (no overflow or bounds traps in the
+// kernels). `CLASSIFY_EMBED_NATIVE=1` targets the building machine's CPU instead (AVX-512 where it has it:
+// the binary then runs only on CPUs like it). Other architectures keep the compiler's default CPU.
+//
+// These are `unsafeFlags`, which SwiftPM refuses in a package that another one depends on by version. They
+// are therefore left out when this manifest is read as such a dependency: SwiftPM and Xcode check versions out
+// into `…/checkouts/<name>`, a registry into `…/registry/downloads/…`. The dependent gets the same code by
+// building with `-Xcc -march=x86-64-v3` (README, "Using the library from another package").
+// `CLASSIFY_EMBED_TUNED=0` or `1` overrides the guess.
+let directory = Context.packageDirectory
+let isVersionedDependency =
+    directory.split(separator: "/").dropLast().last == "checkouts" || directory.contains("/registry/downloads/")
+let tuned = Context.environment["CLASSIFY_EMBED_TUNED"].map { $0 != "0" } ?? !isVersionedDependency
+let cpuFlags: [String] = {
+    if Context.environment["CLASSIFY_EMBED_NATIVE"] == "1" { return ["-target-cpu", "native"] }
+    #if arch(x86_64)
+    return ["-Xcc", "-march=x86-64-v3"]
+    #else
+    return []
+    #endif
+}()
+let hot: [SwiftSetting] =
+    tuned
+    ? [
+        .unsafeFlags(["-Ounchecked"] + cpuFlags, .when(configuration: .release)),
+        .unsafeFlags(cpuFlags, .when(configuration: .debug)),
+    ] : []
+// The image codecs' C glue at -O2 in debug builds too (decoding stays fast in debug test runs).
+let codecFlags: [CSetting] = tuned ? [.unsafeFlags(["-O2"])] : []
 
 let package = Package(
     name: "ClassifyEmbed",
@@ -29,7 +54,7 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]),
         .target(
             name: "CImageCodecs", path: "Sources/CImageCodecs",
-            cSettings: [.unsafeFlags(["-O2"])],
+            cSettings: codecFlags,
             linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
         // The module graph points one way (ARCHITECTURE.md): each target lists exactly what it imports.
         .target(name: "Engine", dependencies: ["CBLAS"], swiftSettings: hot),

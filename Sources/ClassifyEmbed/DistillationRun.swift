@@ -16,7 +16,7 @@ public enum DistillationRun {
         var config = try DistillConfig.load(URL(fileURLWithPath: configFile))
         var o = DistillConfigOverrides()
         overrides(&o)
-        if let v = o.output { config.train.output = v }
+        if let v = o.output { config.train.output = ConfigPaths.fromCommandLine(v) }
         if let v = o.epochs {
             config.train.epochs = v
             config.train.steps = nil

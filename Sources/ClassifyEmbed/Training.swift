@@ -12,16 +12,17 @@ public enum TrainingRun {
         var config = try TrainConfig.load(URL(fileURLWithPath: configFile))
         var o = TrainConfigOverrides()
         overrides(&o)
-        if let v = o.output { config.train.output = v }
+        // Command-line paths are relative to the current folder (a config's to its file); absolute here so
+        // that the run's saved config.yaml reads the same from anywhere.
+        if let v = o.output { config.train.output = ConfigPaths.fromCommandLine(v) }
         if let v = o.epochs {
             config.train.epochs = v
             config.train.steps = nil
         }
         if let v = o.steps { config.train.steps = v }
-        if let v = o.train { config.data.train = v }
-        if let v = o.val { config.data.val = v }
-        // A command-line path is relative to the current directory (a config's `model.init` to its file).
-        if let v = o.initPath { config.model.initPath = URL(fileURLWithPath: v).standardizedFileURL.path }
+        if let v = o.train { config.data.train = ConfigPaths.fromCommandLine(v) }
+        if let v = o.val { config.data.val = ConfigPaths.fromCommandLine(v) }
+        if let v = o.initPath { config.model.initPath = ConfigPaths.fromCommandLine(v) }
         var softTargets: SoftTargets?
         if config.loss.distillationWeight > 0 {
             BLAS.configure()

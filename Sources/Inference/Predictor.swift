@@ -44,32 +44,20 @@ public final class Predictor {
 
     public var embeddingSize: Int { spec.embeddingSize }
 
-    /// The model shipped with the project: `$CLASSIFY_EMBED_MODEL`, else `Data/models/default.safetensors`
-    /// under the current folder, else next to the executable's package checkout.
+    /// The model used when none is named: what `ModelLookup.locate()` finds, else (when it finds none) the
+    /// first path it tried, so that loading it fails naming that path.
+    @available(*, deprecated, message: "use ModelLookup.locate(), whose error lists every path tried")
     public static var defaultModelPath: String {
-        if let env = ProcessInfo.processInfo.environment["CLASSIFY_EMBED_MODEL"], !env.isEmpty { return env }
-        let relative = "Data/models/default.safetensors"
-        if FileManager.default.fileExists(atPath: relative) { return relative }
-        // The checkout the executable was built in: the first folder above it that holds the shipped model
-        // (`.build/<triple>/release/classify-and-embed` sits three or four levels below the checkout).
-        var folder = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
-            .deletingLastPathComponent()
-        while folder.path != "/" {
-            let candidate = folder.appendingPathComponent(relative).path
-            if FileManager.default.fileExists(atPath: candidate) { return candidate }
-            folder.deleteLastPathComponent()
-        }
-        return relative
+        if let path = try? ModelLookup.locate() { return path }
+        return ModelLookup.executable.map { ModelLookup.candidates(executable: $0)[0] } ?? ModelLookup.checkoutPath
     }
 
-    /// Loads a model file (the shipped model when `modelPath` is nil).
+    /// Loads a model file; without `modelPath`, the one `ModelLookup` finds (`$CLASSIFY_EMBED_MODEL`, else the
+    /// shipped model beside or above the executable), or `ModelNotFoundError` listing the paths it tried.
     public convenience init(modelPath: String? = nil) throws {
-        let path = modelPath ?? Self.defaultModelPath
+        let path = try modelPath ?? ModelLookup.locate()
         guard FileManager.default.fileExists(atPath: path) else {
-            throw PredictorError(
-                "\(path): no such model file"
-                    + (modelPath == nil
-                        ? " (the shipped model lives in Data/models/; run from the checkout or pass --model)" : ""))
+            throw PredictorError("\(path): no such model file")
         }
         try self.init(modelFile: ModelFile(contentsOf: URL(fileURLWithPath: path)))
     }

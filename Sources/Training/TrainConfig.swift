@@ -8,7 +8,8 @@ import Yams
 
 /// Everything `classify-and-embed train` needs, loaded from YAML (snake_case keys). Every field has a
 /// default, so a config lists only what differs; `extends: other.yaml` starts from another file. An unknown
-/// key is an error naming the key and the file.
+/// key is an error naming the key and the file. Relative paths are read from the folder of the file that holds
+/// them (`ConfigPaths`).
 package struct TrainConfig: Codable, Sendable {
     package var model = ModelSection()
     package var margin = MarginSettings()
@@ -52,24 +53,29 @@ package struct TrainConfig: Codable, Sendable {
         try c.encode(distillation, forKey: .distillation)
     }
 
-    /// Loads `url`, following `extends:` chains (the file named is relative to the including file). Paths
-    /// inside the config (data, output) are relative to the current directory, like every other command-line
-    /// path; `model.init` is relative to the folder of the file that names it, so that a config and the
-    /// checkpoint it starts from can move together (it is made absolute here, and saved so).
+    /// Loads `url`, following `extends:` chains (the file named is relative to the including file). Every
+    /// relative path in a file is resolved against that file's folder (`ConfigPaths`); once loaded, every path
+    /// is absolute (the defaults against the current folder).
     package static func load(_ url: URL) throws -> TrainConfig {
         var config = try decode(TrainConfig.self, from: url)
         config.source = url
         return config
     }
 
+    /// The config as the run folder's `config.yaml` holds it (every path absolute, no `extends`).
+    package func yaml() throws -> String { try ConfigPaths.yaml(self) }
+
     /// Any config type from a YAML file with `extends:` chains, errors naming the file and the dotted key
     /// (the distillation config shares this).
-    static func decode<Config: Decodable>(_ type: Config.Type, from url: URL) throws -> Config {
+    static func decode<Config: Decodable & PathKeyedConfig>(_ type: Config.Type, from url: URL) throws -> Config {
         var seen = Set<String>()
-        let tree = try loadTree(url, seen: &seen)
+        var suspects: [ConfigPaths.Suspect] = []
+        let tree = try loadTree(url, keys: Config.pathKeys, seen: &seen, suspects: &suspects)
+        try ConfigPaths.check(suspects, in: tree)
+        var config: Config
         do {
             let yaml = try Yams.serialize(node: tree)
-            return try YAMLDecoder().decode(Config.self, from: yaml)
+            config = try YAMLDecoder().decode(Config.self, from: yaml)
         } catch let e as UnknownKeyError {
             throw ConfigError(file: url.path, message: e.description)
         } catch let e as DecodingError {
@@ -85,9 +91,13 @@ package struct TrainConfig: Codable, Sendable {
         } catch {
             throw ConfigError(file: url.path, message: "\(error)")
         }
+        config.mapPaths(ConfigPaths.fromCommandLine)
+        return config
     }
 
-    private static func loadTree(_ url: URL, seen: inout Set<String>) throws -> Node {
+    private static func loadTree(
+        _ url: URL, keys: [ConfigPathKey], seen: inout Set<String>, suspects: inout [ConfigPaths.Suspect]
+    ) throws -> Node {
         guard seen.insert(url.standardizedFileURL.path).inserted else {
             throw ConfigError(file: url.path, message: "`extends` loops back to this file")
         }
@@ -107,29 +117,19 @@ package struct TrainConfig: Codable, Sendable {
                 message: "the top level must be a mapping of sections (`section: …` lines)")
         }
         guard let base = mapping["extends"] else {
-            resolveInit(&mapping, relativeTo: url)
+            ConfigPaths.resolve(&mapping, keys: keys, file: url, suspects: &suspects)
             return .mapping(mapping)
         }
         guard let name = base.string else {
             throw ConfigError(file: url.path, message: "`extends` must be a file name")
         }
         mapping["extends"] = nil
-        resolveInit(&mapping, relativeTo: url)
+        ConfigPaths.resolve(&mapping, keys: keys, file: url, suspects: &suspects)
         let parentURL =
             name.hasPrefix("/")
             ? URL(fileURLWithPath: name) : url.deletingLastPathComponent().appendingPathComponent(name)
-        let parent = try loadTree(parentURL, seen: &seen)
+        let parent = try loadTree(parentURL, keys: keys, seen: &seen, suspects: &suspects)
         return merge(parent, .mapping(mapping))
-    }
-
-    /// Makes a relative `model.init` absolute against the folder of `file`, the config that names it.
-    private static func resolveInit(_ mapping: inout Node.Mapping, relativeTo file: URL) {
-        guard case .mapping(var model)? = mapping["model"], let path = model["init"]?.string, !path.isEmpty,
-            !path.hasPrefix("/")
-        else { return }
-        let absolute = file.deletingLastPathComponent().appendingPathComponent(path).standardizedFileURL.path
-        model["init"] = Node(absolute)
-        mapping["model"] = .mapping(model)
     }
 
     /// Deep merge: mappings merge key by key, anything else in `top` replaces `base`.
@@ -295,5 +295,24 @@ struct MarginSection: Codable {
         try c.encode(settings.m3, forKey: .m3)
         try c.encode(settings.subCenters, forKey: .subCenters)
         try c.encode(settings.sampleRate, forKey: .sampleRate)
+    }
+}
+
+extension TrainConfig: PathKeyedConfig {
+    static let pathKeys = [
+        ConfigPathKey(key: "model.init", isInput: true, wasAlwaysFileRelative: true),
+        ConfigPathKey(key: "data.train", isInput: true), ConfigPathKey(key: "data.val", isInput: true),
+        ConfigPathKey(key: "train.output", isInput: false),
+        ConfigPathKey(key: "distillation.teacher", isInput: true),
+        ConfigPathKey(key: "distillation.targets", isInput: false),
+    ]
+
+    mutating func mapPaths(_ absolute: (String) -> String) {
+        model.initPath = model.initPath.map(absolute)
+        data.train = absolute(data.train)
+        data.val = data.val.map(absolute)
+        train.output = absolute(train.output)
+        distillation.teacher = absolute(distillation.teacher)
+        distillation.targets = distillation.targets.map(absolute)
     }
 }

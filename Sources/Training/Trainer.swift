@@ -5,7 +5,6 @@ import Imaging
 import Layers
 import Model
 import Objectives
-import Yams
 
 /// The joint trainer: `loss = w_cls · CE(classification) + w_emb · margin(embedding)` over CSV splits, AdamW
 /// with warm-up + cosine/poly decay, global-norm clipping of the model's gradients (the margin centres are
@@ -166,7 +165,7 @@ package final class Trainer {
         defer { stopRequest.uninstall() }
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         try AtomicFile.write(
-            Data(try YAMLEncoder().encode(config).utf8), to: output.appendingPathComponent("config.yaml"))
+            Data(try config.yaml().utf8), to: output.appendingPathComponent("config.yaml"))
         let log = try JSONLog(output.appendingPathComponent("log.jsonl"))
         let accumulation = config.train.accumulation
         let totalSteps = config.train.steps ?? stepsPerEpoch * epochs

@@ -6,6 +6,11 @@ struct ClassifyAndEmbed: ParsableCommand {
         commandName: "classify-and-embed",
         abstract:
             "Train, evaluate and serve a two-head LCNet050 model (document class + template embedding) on the CPU.",
+        discussion: """
+            The model: --model FILE, else $CLASSIFY_EMBED_MODEL, else the shipped model installed beside the tool \
+            (PREFIX/share/classify-and-embed/default.safetensors, as Tools/install lays it out), else the one in \
+            the checkout the tool was built in (Data/models/default.safetensors); the current folder plays no part.
+            """,
         subcommands: [
             PredictCommand.self, VerifyCommand.self, RegisterCommand.self, MatchCommand.self, RemoveCommand.self,
             ExportCommand.self, GradCAMCommand.self,

@@ -36,7 +36,7 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "A --breakdown column to group by (repeatable; default: kind).") var by: [String] = []
 
     func run() throws {
-        var run = EvaluationRun(model: modelOptions.path, split: split, head: head, output: out)
+        var run = EvaluationRun(model: try modelOptions.path(), split: split, head: head, output: out)
         run.tta = tta
         run.trainSplit = trainSplit
         run.writeThresholds = writeThresholds

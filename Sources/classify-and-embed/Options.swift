@@ -4,13 +4,20 @@ import Foundation
 
 /// `--model`, shared by every command that loads a model.
 struct ModelOptions: ParsableArguments {
-    @Option(help: "Model file (.safetensors). Default: the shipped Data/models/default.safetensors.") var model: String?
+    @Option(
+        help: """
+            Model file (.safetensors). Default: $\(ModelLookup.environmentVariable), else the shipped model \
+            installed beside the tool (PREFIX/share/classify-and-embed/) or in the checkout it was built in \
+            (Data/models/default.safetensors).
+            """)
+    var model: String?
 
-    /// The model file to use: `--model`, else the shipped one.
-    var path: String { model ?? Predictor.defaultModelPath }
+    /// The model file to use: `--model`, else the one `ModelLookup` finds (its error lists the paths tried).
+    func path() throws -> String { try model ?? ModelLookup.locate() }
 
     func predictor() throws -> Predictor {
-        do { return try Predictor(modelPath: model) } catch let e as PredictorError {
+        // A file that cannot be used is a usage error of `--model`; finding none is not (it has its own advice).
+        do { return try Predictor(modelPath: try path()) } catch let e as PredictorError {
             throw ValidationError(e.description)
         }
     }

@@ -32,7 +32,9 @@ final class ConfigTests: XCTestCase {
         for (name, check) in expectations {
             let c = try TrainConfig.load(Self.configs.appendingPathComponent(name + ".yaml"))
             XCTAssertTrue(check(c), name)
-            XCTAssertEqual(c.train.output, "runs/" + name)
+            XCTAssertEqual(
+                c.train.output, Self.configs.deletingLastPathComponent().appendingPathComponent("runs/" + name).path,
+                "relative to Configs/")
             XCTAssertEqual(c.train.batchSize, 64, "\(name) inherits the rest")
         }
     }

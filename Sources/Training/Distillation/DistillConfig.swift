@@ -4,8 +4,8 @@ import Imaging
 import Objectives
 
 /// Everything `classify-and-embed distill` needs, from YAML (snake_case keys, `extends:`, unknown keys
-/// refused like the training config). Paths are relative to the current directory, like the training
-/// config's data paths.
+/// refused like the training config). Relative paths are read from the folder of the config file that holds
+/// them, like the training config's (`ConfigPaths`).
 package struct DistillConfig: Codable, Sendable {
     package var teacher = TeacherSection()
     package var pool = PoolSection()
@@ -40,6 +40,9 @@ package struct DistillConfig: Codable, Sendable {
     package static func load(_ url: URL) throws -> DistillConfig {
         try TrainConfig.decode(DistillConfig.self, from: url)
     }
+
+    /// The config as the run folder's `config.yaml` holds it (every path absolute, no `extends`).
+    package func yaml() throws -> String { try ConfigPaths.yaml(self) }
 
     /// The views as the cache and the student's loader use them.
     package var poolViews: PoolViews {
@@ -159,5 +162,19 @@ package struct StudentSection: Codable, Sendable, Equatable {
         projectorHidden = try c.value(
             .projectorHidden, or: projectorHidden, "must be in 0…8192", where: { (0...8192).contains($0) })
         loss = try c.choice(.loss, or: loss)
+    }
+}
+
+extension DistillConfig: PathKeyedConfig {
+    static let pathKeys = [
+        ConfigPathKey(key: "teacher.weights", isInput: true), ConfigPathKey(key: "pool.folders", isInput: true),
+        ConfigPathKey(key: "pool.cache", isInput: false), ConfigPathKey(key: "train.output", isInput: false),
+    ]
+
+    mutating func mapPaths(_ absolute: (String) -> String) {
+        teacher.weights = absolute(teacher.weights)
+        pool.folders = pool.folders.map(absolute)
+        pool.cache = absolute(pool.cache)
+        train.output = absolute(train.output)
     }
 }

@@ -6,8 +6,8 @@ import Foundation
 /// soft targets of a KL term on the classification head. Each image's targets come from a probe fitted on
 /// the other folds (cross-fitting), so they carry the teacher's uncertainty rather than the memorised label.
 package struct DistillationSection: Codable, Sendable, Equatable {
-    /// The teacher's weights (the EfficientNet-Lite0 `.pth` that `Tools/setup --teacher` fetches); relative
-    /// to the current directory like the data paths.
+    /// The teacher's weights (the EfficientNet-Lite0 `.pth` that `Tools/setup --teacher` fetches); relative to
+    /// the config file's folder like the data paths (the default, to the current folder).
     package var teacher = ".build/teacher/efficientnet-lite0-57934424.pth"
     /// Softmax temperature of the soft targets and of the student's logits in the KL term.
     package var temperature: Float = 2

@@ -5,7 +5,6 @@ import Imaging
 import Layers
 import Model
 import Objectives
-import Yams
 
 /// The distillation pretraining stage: the LCNet050 backbone plus a projector learns to reproduce the
 /// teacher's L2-normalised pooled features on the unlabelled pool, from the teacher's cached features of
@@ -101,7 +100,7 @@ package final class DistillationTrainer {
     package func run(untilEpoch: Int? = nil) throws {
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         try AtomicFile.write(
-            Data(try YAMLEncoder().encode(config).utf8), to: output.appendingPathComponent("config.yaml"))
+            Data(try config.yaml().utf8), to: output.appendingPathComponent("config.yaml"))
         let log = try JSONLog(output.appendingPathComponent("log.jsonl"))
         let perEpoch = trainLoader.batchesPerEpoch
         let totalSteps = config.train.steps ?? perEpoch * epochs
