@@ -3,10 +3,11 @@ import PackageDescription
 
 // Optimisation flags (README, "Build flags"). The hot loops need a CPU target with FMA: plain x86-64 code
 // generation turns SIMD `addingProduct` into a libm `fmaf` call per lane. So this checkout's builds target
-// x86-64-v3 (AVX2 + FMA + BMI2, every x86 CPU since about 2015; `-Xcc -march=` because the Swift frontend
+// x86-64-v3 (AVX2 + FMA + BMI2: Intel Core since Haswell, AMD since Excavator; `-Xcc -march=` as the Swift frontend
 // refuses `-target-cpu x86-64-v3`) and release builds add -Ounchecked (no overflow or bounds traps in the
 // kernels). `CLASSIFY_EMBED_NATIVE=1` targets the building machine's CPU instead (AVX-512 where it has it:
-// the binary then runs only on CPUs like it). Other architectures keep the compiler's default CPU.
+// the binary then runs only on CPUs like it). Other architectures keep the compiler's default CPU (this manifest
+// runs on the build machine: cross-compiling from x86-64 to another architecture needs CLASSIFY_EMBED_TUNED=0).
 //
 // These are `unsafeFlags`, which SwiftPM refuses in a package that another one depends on by version. They
 // are therefore left out when this manifest is read as such a dependency: SwiftPM and Xcode check versions out
