@@ -100,16 +100,8 @@ public struct EvaluationRun {
             scores.append(cosine(a, b))
             positive.append(same)
         }
-        guard problems.isEmpty else { throw SplitError(problems: problems) }
+        guard problems.isEmpty else { throw SplitError(problems: problems, subject: .pairsFile) }
         return (scores, positive)
-    }
-
-    /// Rewrites the model file (temp file + rename) with the TPR@FPR table in its metadata.
-    static func storeThresholds(_ v: VerificationReport, in url: URL) throws {
-        let table = v.tprAtFPR.map {
-            VerificationThreshold(fprTarget: $0.fprTarget, tpr: $0.tpr, fpr: $0.fpr, threshold: $0.threshold)
-        }
-        try ModelFile.storeThresholds(table, in: url)
     }
 
     /// What the model produced for a split: logits of labelled rows, embeddings of rows with an identity.
@@ -124,7 +116,10 @@ public struct EvaluationRun {
     func collect(_ predictor: Predictor, _ data: Split, tta: TTASettings?) throws -> Outputs {
         var o = Outputs()
         var problems: [String] = []
+        let progress = ImageProgress(label: tta == nil ? "evaluate" : "evaluate (TTA)", total: data.rows.count)
+        defer { progress.finish() }
         for start in stride(from: 0, to: data.rows.count, by: batchSize) {
+            defer { progress.advance(by: min(batchSize, data.rows.count - start)) }
             var rows: [Int] = []
             var images: [RGBImage] = []
             for row in start..<min(data.rows.count, start + batchSize) {
@@ -277,17 +272,26 @@ public struct EvaluationRun {
         // Last, after the reports are safe on disk: a model that cannot be rewritten costs no finished report.
         if writeThresholds, let verification = report.verification {
             let target = URL(fileURLWithPath: model).resolvingSymlinksInPath()
+            let levels = ThresholdLevels(verification)
+            guard !levels.stored.isEmpty else {
+                throw Failure(
+                    description: lines.joined(separator: "\n")
+                        + "\nthe reports are written, but no threshold was stored in \(target.path) (it is unchanged): "
+                        + "even FPR 1 needs \(ThresholdLevels.negativesNeeded(1)) negative pairs and this evaluation "
+                        + "has \(levels.negatives); evaluate on a split with more identities")
+            }
             do {
-                try Self.storeThresholds(verification, in: target)
+                try ModelFile.storeThresholds(levels.table, in: target)
             } catch {
                 throw Failure(
                     description: lines.joined(separator: "\n")
                         + "\nthe reports are written, but the thresholds could not be stored in \(target.path): \(error)"
                 )
             }
+            if let warning = levels.warning { lines.append(warning) }
             lines.append(
-                "thresholds stored in \(target.path)\(target.path == model ? "" : " (the file \(model) links to)")"
-                    + " (metadata 'thresholds')")
+                "thresholds for FPR \(levels.storedLevels) stored in \(target.path)"
+                    + "\(target.path == model ? "" : " (the file \(model) links to)") (metadata 'thresholds')")
         }
         return lines.joined(separator: "\n")
     }

@@ -55,17 +55,19 @@ package final class ImageCache: @unchecked Sendable {
         var template = Array(directory.appendingPathComponent("image-cache-XXXXXX").path.utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else {
-            throw SplitError(problems: ["\(directory.path): cannot create the image cache file (errno \(errno))"])
+            throw SplitError(
+                problems: ["\(directory.path): cannot create the image cache file (errno \(errno))"], subject: .files)
         }
         defer { close(fd) }
         let path = String(cString: template)
         unlink(path)
         guard ftruncate(fd, off_t(bytes)) == 0 else {
-            throw SplitError(problems: ["\(path): cannot size the image cache to \(bytes) bytes (errno \(errno))"])
+            throw SplitError(
+                problems: ["\(path): cannot size the image cache to \(bytes) bytes (errno \(errno))"], subject: .files)
         }
         let p = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)
         guard let p, p != MAP_FAILED else {
-            throw SplitError(problems: ["\(path): cannot map the image cache (errno \(errno))"])
+            throw SplitError(problems: ["\(path): cannot map the image cache (errno \(errno))"], subject: .files)
         }
         return p.assumingMemoryBound(to: UInt8.self)
     }

@@ -9,14 +9,42 @@ package struct SplitRow: Equatable, Sendable {
     package var identity: String?
 }
 
-/// A malformed split: every bad row, `file:line: what is wrong`.
+/// Problems found in an input file, each `file:line: what is wrong` (or `file: what is wrong` about the
+/// whole file), and what kind of file they are about, so that the message says "the split has 2 bad rows"
+/// only of a split.
 package struct SplitError: Error, CustomStringConvertible, Equatable {
+    /// What the problems are about.
+    package enum Subject: Sendable, Equatable {
+        /// Rows of a split CSV.
+        case splitRows
+        /// Lines of a pairs file (`evaluate --pairs-file`).
+        case pairsFile
+        /// Lines of a sources folder's `manifest.csv`.
+        case sourceManifest
+        /// Problems that each name their file and stand on their own: a missing or empty file, a refused
+        /// package, a failed write.
+        case files
+    }
+
     package var problems: [String]
-    package init(problems: [String]) { self.problems = problems }
+    package var subject: Subject
+    package init(problems: [String], subject: Subject = .splitRows) {
+        self.problems = problems
+        self.subject = subject
+    }
+
     package var description: String {
         let shown = problems.prefix(50).joined(separator: "\n")
         let more = problems.count > 50 ? "\n… and \(problems.count - 50) more" : ""
-        return "the split has \(problems.count) bad row\(problems.count == 1 ? "" : "s"):\n\(shown)\(more)"
+        let n = problems.count
+        let header: String
+        switch subject {
+        case .splitRows: header = "the split has \(n) bad row\(n == 1 ? "" : "s"):\n"
+        case .pairsFile: header = "the pairs file has \(n) bad line\(n == 1 ? "" : "s"):\n"
+        case .sourceManifest: header = "the source manifest has \(n) bad line\(n == 1 ? "" : "s"):\n"
+        case .files: header = n == 1 ? "" : "\(n) problems:\n"
+        }
+        return header + shown + more
     }
 }
 
@@ -49,7 +77,7 @@ package struct Split: Sendable {
         do { text = try String(contentsOf: file, encoding: .utf8) } catch {
             let reason =
                 FileManager.default.fileExists(atPath: file.path) ? "not readable as UTF-8 text" : "no such file"
-            throw SplitError(problems: ["\(file.path): \(reason)"])
+            throw SplitError(problems: ["\(file.path): \(reason)"], subject: .files)
         }
         let folder = file.deletingLastPathComponent()
         var problems: [String] = []
@@ -134,7 +162,7 @@ package struct Split: Sendable {
             }
             rows.append(SplitRow(path: path, line: lineNo, label: label, identity: identity))
         }
-        if rows.isEmpty && problems.isEmpty { problems.append("\(file.path): no rows") }
+        if rows.isEmpty && problems.isEmpty { throw SplitError(problems: ["\(file.path): no rows"], subject: .files) }
         guard problems.isEmpty else { throw SplitError(problems: problems) }
         self.rows = rows
         var ids: [String] = []

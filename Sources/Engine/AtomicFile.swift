@@ -8,8 +8,7 @@ package enum AtomicFile {
         let dir = url.deletingLastPathComponent()
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         removeAbandonedTemporaries(of: url)
-        let temp = dir.appendingPathComponent(
-            ".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        let temp = temporarySibling(of: url)
         do {
             try writeAndSync(data, to: temp)
             guard rename(temp.path, url.path) == 0 else { throw FileSystemError(url.path, "cannot rename into place") }
@@ -20,8 +19,14 @@ package enum AtomicFile {
         }
     }
 
+    /// A new name beside `url` for the data on its way there: `.NAME.tmp-PID-RANDOM`.
+    static func temporarySibling(of url: URL) -> URL {
+        url.deletingLastPathComponent().appendingPathComponent(
+            ".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+    }
+
     /// Temporary siblings left by a writer that was killed mid-write (`.NAME.tmp-PID-…` whose process is gone).
-    private static func removeAbandonedTemporaries(of url: URL) {
+    static func removeAbandonedTemporaries(of url: URL) {
         let dir = url.deletingLastPathComponent()
         let prefix = ".\(url.lastPathComponent).tmp-"
         for name in (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [] where name.hasPrefix(prefix)
@@ -38,16 +43,21 @@ package enum AtomicFile {
         let fd = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw FileSystemError(url.path, "cannot create") }
         defer { close(fd) }
+        try writeAll(data, to: fd, path: url.path)
+        guard fsync(fd) == 0 else { throw FileSystemError(url.path, "cannot flush to disk") }
+    }
+
+    /// Writes all of `data` to the open file `fd` (a short write continues; `path` names it in errors).
+    static func writeAll(_ data: Data, to fd: Int32, path: String) throws {
         try data.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {
                 let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
                 if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { throw FileSystemError(url.path, "cannot write") }
+                guard n > 0 else { throw FileSystemError(path, "cannot write") }
                 offset += n
             }
         }
-        guard fsync(fd) == 0 else { throw FileSystemError(url.path, "cannot flush to disk") }
     }
 
     /// Flushes a folder's entries (renames, new files) to the disk; best effort.

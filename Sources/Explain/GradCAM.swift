@@ -28,8 +28,8 @@ public struct GradCAM {
     }
 
     /// For the classification head: the logit of `className` (default: the predicted class).
-    public func classification(_ url: URL, className: String? = nil) throws -> Map {
-        let image = try predictor.decode(url)
+    public func classification(_ source: ImageSource, className: String? = nil) throws -> Map {
+        let image = try predictor.decode(source)
         let features = joint.backbone(predictor.preprocessing.tensor(from: image), training: false)
         let logits = joint.classifier(features, training: false)
         let k = predictor.spec.classOutputs
@@ -54,7 +54,7 @@ public struct GradCAM {
     }
 
     /// For the embedding head: the cosine similarity between this image's embedding and `reference`'s.
-    public func embedding(_ url: URL, reference: URL) throws -> Map {
+    public func embedding(_ source: ImageSource, reference: ImageSource) throws -> Map {
         // The reference goes through the same (unfolded) path, so an image against itself gives exactly s = 1.
         let ref = joint.neck(
             joint.backbone(
@@ -62,13 +62,14 @@ public struct GradCAM {
                 training: false), training: false)
         let unit = l2Normalized(ref)
         let r = Array(UnsafeBufferPointer(start: unit.data, count: unit.count))
-        let image = try predictor.decode(url)
+        let image = try predictor.decode(source)
         let features = joint.backbone(predictor.preprocessing.tensor(from: image), training: false)
         let z = joint.neck(features, training: false)
         let d = z.count
         let norm = max((0..<d).reduce(Float(0)) { $0 + z.data[$1] * z.data[$1] }.squareRoot(), 1e-12)
         let s = (0..<d).reduce(Float(0)) { $0 + z.data[$1] / norm * r[$1] }
-        let explains = String(format: "similarity %.4f to %@", s, reference.lastPathComponent)
+        let referenceName = URL(fileURLWithPath: reference.name).lastPathComponent
+        let explains = String(format: "similarity %.4f to %@", s, referenceName)
         // At s = 1 (the same image) the similarity is at its maximum and its gradient vanishes: nothing to show,
         // rather than rounding noise scaled up to 1.
         if s > 1 - 1e-5 {
@@ -83,9 +84,9 @@ public struct GradCAM {
         return map(features, dA, explains: explains)
     }
 
-    /// Writes the overlay PNG of `map` over the image at `url` (atomically).
-    public static func writeOverlay(_ map: Map, on url: URL, to output: URL) throws {
-        try AtomicFile.write(try overlay(map, on: url), to: output)
+    /// Writes the overlay PNG of `map` over the image (atomically).
+    public static func writeOverlay(_ map: Map, on source: ImageSource, to output: URL) throws {
+        try AtomicFile.write(try overlay(map, on: source), to: output)
     }
 
     private func map(_ a: Tensor, _ dA: Tensor, explains: String) -> Map {
@@ -108,8 +109,8 @@ public struct GradCAM {
 
     /// The map upsampled (bilinear, pixel centres aligned) over the image, coloured blue → red and blended
     /// half and half with the image, with the colour map's key (`ColourBar`) beside it on the right.
-    public static func overlay(_ map: Map, on url: URL, maxPixels: Int = 64_000_000) throws -> Data {
-        let image = try ImageDecoder(maxPixels: maxPixels).decode(contentsOf: url)
+    public static func overlay(_ map: Map, on source: ImageSource, maxPixels: Int = 64_000_000) throws -> Data {
+        let image = try ImageDecoder(maxPixels: maxPixels).decode(source)
         var out = image
         let sx = Float(map.width) / Float(image.width)
         let sy = Float(map.height) / Float(image.height)

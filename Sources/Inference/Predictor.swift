@@ -124,26 +124,7 @@ public final class Predictor {
 
     /// Decodes and predicts many files; each result is the prediction or the reason that file failed.
     public func predict(files urls: [URL], batchSize: Int = 32) -> [Result<Prediction, Error>] {
-        var out: [Result<Prediction, Error>] = []
-        for start in stride(from: 0, to: urls.count, by: max(1, batchSize)) {
-            let chunk = Array(urls[start..<min(urls.count, start + batchSize)])
-            var decoded = [Result<RGBImage, Error>](
-                repeating: .failure(PredictorError("not decoded")), count: chunk.count)
-            decoded.withUnsafeMutableBufferPointer { d in
-                let p = SendablePointer(d.baseAddress!)
-                Parallel.forEach(chunk.count) { i in p.pointer[i] = Result { try self.decode(chunk[i]) } }
-            }
-            let good = decoded.compactMap { try? $0.get() }
-            var predictions = good.isEmpty ? [] : predict(good)
-            predictions.reverse()
-            for d in decoded {
-                switch d {
-                case .success: out.append(Self.checkedFinite(predictions.removeLast()))
-                case .failure(let e): out.append(.failure(e))
-                }
-            }
-        }
-        return out
+        predict(sources: urls.map(ImageSource.file), batchSize: batchSize)
     }
 
     /// Predicts decoded RGB8 images (interleaved, `width × height × 3` bytes).

@@ -1,3 +1,5 @@
+import Engine
+
 /// A coding key for whatever keys a YAML mapping holds.
 struct AnyKey: CodingKey {
     var stringValue: String
@@ -16,22 +18,6 @@ package struct UnknownKeyError: Error, CustomStringConvertible {
         let hint = close.isEmpty ? "known keys here: \(known.joined(separator: ", "))" : "did you mean '\(close[0])'?"
         return "unknown key '\(path)' (\(hint))"
     }
-}
-
-func editDistance(_ a: String, _ b: String) -> Int {
-    let a = Array(a)
-    let b = Array(b)
-    var row = Array(0...b.count)
-    for i in 1...max(a.count, 1) where !a.isEmpty {
-        var prev = row[0]
-        row[0] = i
-        for j in 1...max(b.count, 1) where !b.isEmpty {
-            let cur = row[j]
-            row[j] = min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] == b[j - 1] ? 0 : 1))
-            prev = cur
-        }
-    }
-    return row[b.count]
 }
 
 extension Decoder {

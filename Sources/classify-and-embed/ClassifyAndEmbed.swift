@@ -1,4 +1,5 @@
 import ArgumentParser
+import ClassifyEmbed
 
 @main
 struct ClassifyAndEmbed: ParsableCommand {
@@ -19,4 +20,17 @@ struct ClassifyAndEmbed: ParsableCommand {
         ],
         defaultSubcommand: PredictCommand.self
     )
+
+    /// ArgumentParser's entry point, with the mistakes it cannot name well (`MistypedArguments.swift`).
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if let message = mistypedSubcommand(arguments) { exit(withError: ValidationError(message)) }
+        var command: ParsableCommand
+        do { command = try parseAsRoot(arguments) } catch {
+            // Help and completion-script requests also arrive here, as successes: only usage errors are checked.
+            if exitCode(for: error) == .validationFailure { exitIfUnknownOption(arguments) }
+            exit(withError: error)
+        }
+        do { try command.run() } catch { exit(withError: error) }
+    }
 }

@@ -63,18 +63,31 @@ struct RegisterCommand: ParsableCommand {
 struct MatchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "match",
-        abstract: "Find the best registered template for images (predict --gallery without the embedding output).")
+        abstract: "Find the best registered template for images (predict --gallery G --embedding none).",
+        discussion: """
+            Prints per image what `predict --gallery G --embedding none` prints: the class line, `PATH: CLASS \
+            (NAME P, …)`, then `  match: LABEL  similarity S ≥ threshold T (FPR F)`, or `  no match (best LABEL, \
+            similarity S < threshold T (FPR F))`, or `  no match (the gallery is empty)`; the (FPR F) part is absent \
+            with --threshold. --format jsonl prints \
+            predict's JSON object (class, probabilities, embedding_size, model_id) with a `match` object (label, \
+            similarity, threshold, fpr, matched), absent when the gallery is empty; --format csv adds the match_* \
+            columns. The threshold is the model's stored one for --fpr (default 1e-2), or --threshold. The exit \
+            status is 1 when any image failed.
+            """)
 
-    @Argument(help: "Images, folders or glob patterns.") var images: [String]
+    @Argument(help: "Images, folders, glob patterns, or - for an image on standard input.") var images: [String]
     @Option(help: "Gallery file.") var gallery: String
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var thresholdOptions: ThresholdOptions
-    @Flag(help: "One JSON object per image and line.") var json = false
+    @OptionGroup var outputOptions: OutputOptions
 
     func run() throws {
+        var run = PredictionRun(predictor: try modelOptions.predictor())
+        run.format = outputOptions.chosen
+        run.output = outputOptions.output
+        run.embedding = .none
         try PredictCommand.execute(
-            images: images, predictor: try modelOptions.predictor(), gallery: gallery,
-            thresholdOptions: thresholdOptions, json: json, embedding: .none, batchSize: 32)
+            run, images: images, split: nil, gallery: gallery, thresholdOptions: thresholdOptions)
     }
 }
 

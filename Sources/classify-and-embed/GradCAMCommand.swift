@@ -14,19 +14,20 @@ struct GradCAMCommand: ParsableCommand {
             shows the scale (blue 0 to red 1).
             """)
 
-    @Argument(help: "Image to explain.") var image: String
+    @Argument(help: "Image to explain (- reads it from standard input).") var image: String
     @OptionGroup var modelOptions: ModelOptions
     @Option(name: .customLong("class"), help: "Class to explain (default: the predicted one).") var className: String?
-    @Option(help: "Reference image: explain the embedding similarity to it instead.") var reference: String?
+    @Option(help: "Reference image (or - for standard input): explain the embedding similarity to it instead.")
+    var reference: String?
     @Option(help: "Output PNG.") var out: String
 
     func run() throws {
         let cam = try GradCAM(predictor: try modelOptions.predictor())
-        let url = URL(fileURLWithPath: image)
+        let sources = try ImageInputs.sources([image] + (reference.map { [$0] } ?? []), expandingFolders: false)
         let map =
-            try reference.map { try cam.embedding(url, reference: URL(fileURLWithPath: $0)) }
-            ?? cam.classification(url, className: className)
-        try GradCAM.writeOverlay(map, on: url, to: URL(fileURLWithPath: out))
+            try sources.count > 1
+            ? cam.embedding(sources[0], reference: sources[1]) : cam.classification(sources[0], className: className)
+        try GradCAM.writeOverlay(map, on: sources[0], to: URL(fileURLWithPath: out))
         print("\(image): Grad-CAM of \(map.explains) → \(out) (\(map.width)×\(map.height) feature grid)")
     }
 }

@@ -20,7 +20,7 @@ struct MakeDatasetCommand: ParsableCommand {
             stopped when started again with the same arguments.
             """)
 
-    @Option(help: "The sources folder written by Tools/fetch-sources (its default: $CE_DATA_WORK/sources).")
+    @Option(help: "The sources folder that Tools/fetch-sources wrote (WORK_DIR/sources, with its manifest.csv).")
     var sources: String
     @Option(help: "Output folder.") var out = "Data/dataset"
     @Option(help: "About this many training captures (a third per class).") var trainCaptures = 20_000

@@ -55,15 +55,3 @@ struct ThresholdOptions: ParsableArguments {
         return Decision(threshold: Float(t.threshold), fpr: t.fpr, tpr: t.tpr)
     }
 }
-
-/// The encoder of every `--json` line: sorted keys, unescaped slashes, and ±∞ (a stored threshold at the
-/// first ROC point) written as the strings "inf"/"-inf" as in the model file, since JSON has no infinity.
-enum JSONLines {
-    static var encoder: JSONEncoder {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        e.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return e
-    }
-}

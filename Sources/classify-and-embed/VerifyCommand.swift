@@ -11,16 +11,17 @@ struct VerifyCommand: ParsableCommand {
             --write-thresholds`), or --threshold. Exit status 0 for same, 2 for different, 1 for an error.
             """)
 
-    @Argument(help: "First image.") var first: String
-    @Argument(help: "Second image.") var second: String
+    @Argument(help: "First image (- reads it from standard input).") var first: String
+    @Argument(help: "Second image (- reads it from standard input).") var second: String
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var thresholdOptions: ThresholdOptions
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
         let predictor = try modelOptions.predictor()
-        let a = try predictor.predict(contentsOf: URL(fileURLWithPath: first))
-        let b = try predictor.predict(contentsOf: URL(fileURLWithPath: second))
+        let sources = try ImageInputs.sources([first, second], expandingFolders: false)
+        let a = try predictor.predict(sources[0])
+        let b = try predictor.predict(sources[1])
         let similarity = cosineSimilarity(a.embedding, b.embedding)
         let decision = try thresholdOptions.decision(for: predictor)
         let (cut, level, tpr) = (decision.threshold, decision.fpr, decision.tpr)

@@ -94,7 +94,7 @@ final class EvaluateCLITests: XCTestCase {
     }
 
     /// `--write-thresholds` stores the report's TPR@FPR table in the model file, and `verify --fpr` then
-    /// decides with it.
+    /// decides with it. (20,000 sampled pairs: about 14,500 negatives, enough for the levels down to 1e-2.)
     func testWrittenThresholdsAreUsedByVerify() throws {
         let temp = try TemporaryDirectory()
         let (csv, _) = try Self.makeSplit(in: temp)
@@ -102,7 +102,7 @@ final class EvaluateCLITests: XCTestCase {
         let before = try StoredThreshold.table(of: model)
         let r = try tool([
             "evaluate", "--model", model.path, "--split", csv.path, "--head", "embedding", "--out",
-            temp.file("eval").path, "--write-thresholds",
+            temp.file("eval").path, "--write-thresholds", "--pairs", "20000",
         ])
         assertExit(r, 0)
         let table = try StoredThreshold.table(of: model)
@@ -119,17 +119,17 @@ final class EvaluateCLITests: XCTestCase {
         assertExit(v, out.similarity >= out.threshold ? 0 : 2)
     }
 
-    /// When even the top-scoring pair is a negative (here screen_1 listed twice, under two identities), no ROC
-    /// point below FPR 0.1 has a finite threshold: the stored threshold is +∞ (`"inf"`) and `verify` at such a
-    /// level calls even an image and itself different. (`verify --json` and `match --json` at such a level
-    /// currently fail with an EncodingError, exit 1: a bug, not asserted here.)
+    /// When even the top-scoring pair is a negative (here screen_1 listed twice, under two identities, about
+    /// 1/60 of the negatives), no ROC point below FPR 0.1 has a finite threshold: the stored threshold is +∞
+    /// (`"inf"`) and `verify` at such a level calls even an image and itself different. (`verify --json` and
+    /// `match --json` at such a level currently fail with an EncodingError, exit 1: a bug, not asserted here.)
     func testUnreachableLevelStoresInfinity() throws {
         let temp = try TemporaryDirectory()
         let (csv, _) = try Self.makeSplit(in: temp, extraRow: "images/screen_1.jpg | screen | another_screen")
         let model = try temp.copy(Tool.shippedModel, to: "model.safetensors")
         let r = try tool([
             "evaluate", "--model", model.path, "--split", csv.path, "--head", "embedding", "--out",
-            temp.file("eval").path, "--write-thresholds",
+            temp.file("eval").path, "--write-thresholds", "--pairs", "20000",
         ])
         assertExit(r, 0)
         let level = try XCTUnwrap(StoredThreshold.table(of: model).first { $0.fprTarget == 1e-2 })

@@ -33,15 +33,17 @@ enum Tool {
 
 extension XCTestCase {
     /// Runs the tool with `arguments` in `folder` (default: the package root, so `Data/samples` resolves) with
-    /// `$CLASSIFY_EMBED_MODEL` unset (the shipped model is the default). A run past `timeout` is killed and
-    /// fails the test.
+    /// `$CLASSIFY_EMBED_MODEL` and `$CLASSIFY_EMBED_PROGRESS` unset (the shipped model is the default; progress
+    /// appears as it would in a script) plus `environment`, and `standardInput` piped in. A run past `timeout`
+    /// is killed and fails the test.
     func tool(
-        _ arguments: [String], in folder: URL = Tool.root, timeout: TimeInterval = 60,
-        file: StaticString = #filePath, line: UInt = #line
+        _ arguments: [String], in folder: URL = Tool.root, environment: [String: String?] = [:],
+        standardInput: Data? = nil, timeout: TimeInterval = 60, file: StaticString = #filePath, line: UInt = #line
     ) throws -> ProcessResult {
+        let base: [String: String?] = ["CLASSIFY_EMBED_MODEL": nil, "CLASSIFY_EMBED_PROGRESS": nil]
         let result = try runProcess(
-            try Tool.executable(), arguments, currentDirectory: folder, environment: ["CLASSIFY_EMBED_MODEL": nil],
-            timeout: timeout)
+            try Tool.executable(), arguments, currentDirectory: folder,
+            environment: base.merging(environment) { $1 }, standardInput: standardInput, timeout: timeout)
         if result.timedOut { XCTFail("the tool hung: \(result)", file: file, line: line) }
         return result
     }
@@ -80,6 +82,7 @@ struct PredictionLine: Decodable {
     var error: String?
     var `class`: String?
     var probabilities: [String: Double]?
+    var topK: [RankedClass]?
     var embedding: [Float]?
     var embeddingSize: Int?
     var match: MatchRecord?
@@ -87,9 +90,16 @@ struct PredictionLine: Decodable {
 
     enum CodingKeys: String, CodingKey {
         case file, ok, error, `class`, probabilities, embedding, match
+        case topK = "top_k"
         case embeddingSize = "embedding_size"
         case modelID = "model_id"
     }
+}
+
+/// One entry of a prediction line's `top_k`.
+struct RankedClass: Decodable, Equatable {
+    var `class`: String
+    var probability: Double
 }
 
 /// The `match` object of a prediction line.

@@ -9,7 +9,7 @@ import XCTest
 final class ExplainAndTTATests: XCTestCase {
     func testGradCAMMapsAndOverlays() throws {
         let predictor = try Predictor(modelPath: try PredictorTests.modelFile().path)
-        let files = ImageInputs.images(under: try PredictorTests.images(count: 2, seed: 5))
+        let files = ImageInputs.images(under: try PredictorTests.images(count: 2, seed: 5)).map(ImageSource.file)
         let cam = try GradCAM(predictor: predictor)
         let map = try cam.classification(files[0])
         XCTAssertEqual(map.width * map.height, 4, "64-pixel input → a 2×2 feature grid")
@@ -28,7 +28,7 @@ final class ExplainAndTTATests: XCTestCase {
         XCTAssertEqual(other.values.max()!, 1, accuracy: 1e-6)
         let png = try GradCAM.overlay(map, on: files[0])
         let decoded = try ImageDecoder().decode([UInt8](png), file: "cam.png")
-        let original = try ImageDecoder().decode(contentsOf: files[0])
+        let original = try ImageDecoder().decode(files[0])
         XCTAssertGreaterThan(decoded.width, original.width, "the colour bar's panel is appended on the right")
         XCTAssertEqual(decoded.height, max(original.height, 60))
         XCTAssertNotEqual(decoded.pixels, original.pixels)

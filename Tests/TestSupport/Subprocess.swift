@@ -48,14 +48,15 @@ public struct SubprocessError: Error, CustomStringConvertible {
 
 /// Runs `executable` with `arguments` to completion, or kills it once `timeout` seconds have passed (SIGTERM,
 /// then SIGKILL 5 s later), so that a hang fails a test instead of blocking CI. stdout and stderr go to
-/// temporary files (no pipe can fill up and stall the child); standard input is /dev/null.
+/// temporary files (no pipe can fill up and stall the child); standard input is /dev/null unless given.
 ///
 /// - Parameters:
 ///   - currentDirectory: the child's working directory (default: this process's).
 ///   - environment: changes to this process's environment: a value sets the variable, `nil` removes it.
+///   - standardInput: bytes the child reads from a pipe as its standard input (default: /dev/null).
 public func runProcess(
     _ executable: URL, _ arguments: [String], currentDirectory: URL? = nil,
-    environment: [String: String?] = [:], timeout: TimeInterval = 60
+    environment: [String: String?] = [:], standardInput: Data? = nil, timeout: TimeInterval = 60
 ) throws -> ProcessResult {
     let scratch = try TemporaryDirectory(prefix: "subprocess")
     let outURL = scratch.file("stdout")
@@ -79,7 +80,8 @@ public func runProcess(
     var env = ProcessInfo.processInfo.environment
     for (key, value) in environment { env[key] = value }
     process.environment = env
-    process.standardInput = FileHandle.nullDevice
+    let input = standardInput.map { _ in Pipe() }
+    process.standardInput = input ?? FileHandle.nullDevice
     process.standardOutput = out
     process.standardError = err
 
@@ -88,6 +90,14 @@ public func runProcess(
     let started = Date()
     do { try process.run() } catch {
         throw SubprocessError(description: "cannot start \(executable.path): \(error)")
+    }
+    if let input, let standardInput {
+        // From another thread, so that a child that stops reading (it failed early) cannot block this one.
+        let writer = input.fileHandleForWriting
+        DispatchQueue.global().async {
+            try? writer.write(contentsOf: standardInput)
+            try? writer.close()
+        }
     }
     var timedOut = false
     if finished.wait(timeout: .now() + timeout) == .timedOut {

@@ -27,9 +27,13 @@ struct Backgrounds: Sendable {
         self.textures = load(textures)
         self.photos = load(photos)
         guard !self.photos.isEmpty else {
-            throw SplitError(problems: [
-                "the manifest lists no readable photo for backgrounds; run Tools/fetch-sources again"
-            ])
+            throw SplitError(
+                problems: [
+                    photos.isEmpty
+                        ? "the source manifest lists no training photo for backgrounds; run Tools/fetch-sources again"
+                        : "none of the \(photos.count) training photos of the source manifest could be decoded for "
+                            + "backgrounds (the first: \(photos[0].path.path)); run Tools/fetch-sources again"
+                ], subject: .files)
         }
     }
 

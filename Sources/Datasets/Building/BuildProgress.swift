@@ -15,10 +15,11 @@ final class BuildProgress: @unchecked Sendable {
         let keyFile = folder.appendingPathComponent("key.txt")
         if let old = try? String(contentsOf: keyFile, encoding: .utf8) {
             guard old == key else {
-                throw SplitError(problems: [
-                    "\(output.path) holds a build made with other settings or sources (\(keyFile.path)); "
-                        + "use another --out or delete that folder"
-                ])
+                throw SplitError(
+                    problems: [
+                        "\(output.path) holds a build made with other settings or sources (\(keyFile.path)); "
+                            + "use another --out or delete that folder"
+                    ], subject: .files)
             }
         } else {
             try AtomicFile.write(Data(key.utf8), to: keyFile)

@@ -94,7 +94,7 @@ package struct DatasetBuilder: Sendable {
                     if let line = done.progress { progress("make-dataset: \(line)") }
                 }
             }
-            if !errors.isEmpty { throw SplitError(problems: errors) }
+            if !errors.isEmpty { throw SplitError(problems: errors, subject: .files) }
             stage(phase)
         }
         for j in pending { outcomes[j] = results.outcomes[j] }

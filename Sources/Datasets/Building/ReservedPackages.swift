@@ -28,7 +28,7 @@ package enum ReservedPackages {
                         + "must not be used for training, validation, test or shift data; remove its rows")
             }
         }
-        if !refused.isEmpty { throw SplitError(problems: refused) }
+        if !refused.isEmpty { throw SplitError(problems: refused, subject: .files) }
     }
 
     /// Shell-style match of a whole name: `*` any run of characters, `?` one character.

@@ -42,9 +42,10 @@ package struct SourceManifest: Sendable {
         self.folder = folder
         let file = folder.appendingPathComponent("manifest.csv")
         guard let text = try? String(contentsOf: file, encoding: .utf8) else {
-            throw SplitError(problems: [
-                "\(file.path): no source manifest; run Tools/fetch-sources first (it writes sources/manifest.csv)"
-            ])
+            throw SplitError(
+                problems: [
+                    "\(file.path): no source manifest; run Tools/fetch-sources first (it writes sources/manifest.csv)"
+                ], subject: .files)
         }
         var items: [SourceItem] = []
         var problems: [String] = []
@@ -68,9 +69,11 @@ package struct SourceManifest: Sendable {
                     kind: kind, path: folder.appendingPathComponent(fields[1]), package: fields[2], pool: pool,
                     key: fields[1]))
         }
-        if !problems.isEmpty { throw SplitError(problems: problems) }
+        if !problems.isEmpty { throw SplitError(problems: problems, subject: .sourceManifest) }
         try ReservedPackages.check(items.map(\.package), origin: file.path)
-        if items.isEmpty { throw SplitError(problems: ["\(file.path): the manifest lists no sources"]) }
+        if items.isEmpty {
+            throw SplitError(problems: ["\(file.path): the manifest lists no sources"], subject: .files)
+        }
         self.items = items
     }
 
