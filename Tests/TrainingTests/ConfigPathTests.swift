@@ -16,7 +16,7 @@ final class ConfigPathTests: XCTestCase {
             """
             data:
               train: splits/train.csv
-              val: ../shared/val.csv
+              val: ../splits-common/val.csv
             train:
               output: runs/base
             distillation:
@@ -34,7 +34,7 @@ final class ConfigPathTests: XCTestCase {
             """, to: "configs/child.yaml")
         let c = try TrainConfig.load(child)
         XCTAssertEqual(c.data.train, root + "/base/splits/train.csv", "relative to base.yaml, which names it")
-        XCTAssertEqual(c.data.val, root + "/shared/val.csv")
+        XCTAssertEqual(c.data.val, root + "/splits-common/val.csv")
         XCTAssertEqual(c.train.output, root + "/runs/child", "relative to child.yaml, which replaces it")
         XCTAssertEqual(c.distillation.teacher, root + "/base/weights/teacher.pth")
         XCTAssertEqual(c.distillation.targets, root + "/configs/targets.safetensors")
