@@ -76,15 +76,22 @@ final class ConfigPathTests: XCTestCase {
         let folder = try TemporaryDirectory()
         let split = try folder.write("x|document\n", to: "data/train.csv")
         let fromCurrent = ConfigPaths.relative(split.standardizedFileURL.path, from: currentFolder)
-        let old = try folder.write("data:\n  train: \(fromCurrent)\n", to: "configs/old.yaml")
+        // The config sits deeper than the current folder, so the old path's `..` steps cannot climb past `/`
+        // from the config's folder and land on the same file by chance (CI checks out at another depth).
+        let depth = currentFolder.split(separator: "/").count
+        let configFolder = "configs/" + String(repeating: "d/", count: depth)
+        let old = try folder.write("data:\n  train: \(fromCurrent)\n", to: configFolder + "old.yaml")
+        let suggested = ConfigPaths.relative(
+            split.standardizedFileURL.path, from: old.deletingLastPathComponent().standardizedFileURL.path)
         XCTAssertThrowsError(try TrainConfig.load(old)) {
             let text = "\($0)"
             XCTAssertTrue(text.hasPrefix(old.path + ": data.train: "), text)
             XCTAssertTrue(text.contains("read from the config file's folder"), text)
-            XCTAssertTrue(text.contains("write '../data/train.csv'"), text)
+            XCTAssertTrue(text.contains("write '\(suggested)'"), text)
         }
         // A config that extends the old one and replaces the path is fine.
-        let fixed = try folder.write("extends: old.yaml\ndata:\n  train: ../data/train.csv\n", to: "configs/new.yaml")
+        let fixed = try folder.write(
+            "extends: old.yaml\ndata:\n  train: \(suggested)\n", to: configFolder + "new.yaml")
         XCTAssertEqual(try TrainConfig.load(fixed).data.train, split.standardizedFileURL.path)
     }
 
