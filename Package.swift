@@ -48,6 +48,13 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        // The HTTP server (`serve`) only: its own target, so the library never depends on SwiftNIO. Hummingbird's
+        // default traits pull swift-configuration in, which `serve` does not use.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.20.0", traits: []),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
         .systemLibrary(
@@ -94,13 +101,26 @@ let package = Package(
                 "Engine", "Imaging", "Model", "Datasets", "Evaluation", "Training", "Inference", "Explain",
                 "Distillation",
             ], swiftSettings: hot),
+        // `classify-and-embed serve`: Hummingbird routes over one dynamic-batching Predictor.
+        .target(
+            name: "Serving",
+            dependencies: [
+                "ClassifyEmbed", "Inference", "Imaging", "Engine",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ], swiftSettings: hot),
         .target(
             name: "Benchmarks",
             dependencies: ["Engine", "Model", "Layers", "Objectives", "Evaluation", "Inference"], swiftSettings: hot),
         .executableTarget(
             name: "classify-and-embed",
             dependencies: [
-                "ClassifyEmbed", "Benchmarks", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "ClassifyEmbed", "Benchmarks", "Serving",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: hot),
         // Shared by the test targets: tensor comparisons, the synthetic three-class data set, package paths,
@@ -139,6 +159,10 @@ let package = Package(
             dependencies: [
                 "TestSupport", "Distillation", "Training", "Datasets", "Layers", "Model", "Imaging", "Engine",
             ],
+            swiftSettings: hot),
+        .testTarget(
+            name: "ServingTests",
+            dependencies: ["TestSupport", "Serving", "ClassifyEmbed", "Inference", "Imaging", "Engine"],
             swiftSettings: hot),
         // End-to-end tests of the built tool, run as a subprocess. Depending on the executable target (allowed
         // for test targets since Swift 5.5) makes SwiftPM build `classify-and-embed` before the tests; the tests

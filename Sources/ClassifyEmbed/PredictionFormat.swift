@@ -18,7 +18,7 @@ public enum EmbeddingOutput: String, CaseIterable, Sendable {
     case none
 
     /// The values of `embedding` to write.
-    func shown(_ embedding: [Float]) -> [Float]? {
+    package func shown(_ embedding: [Float]) -> [Float]? {
         switch self {
         case .full: return embedding
         case .short: return Array(embedding.prefix(Self.shortCount))

@@ -2,23 +2,23 @@ import Foundation
 import Inference
 
 /// A class and its probability: one entry of `--top-k`.
-struct ClassProbability: Encodable, Equatable {
-    var `class`: String
-    var probability: Float
+package struct ClassProbability: Encodable, Equatable {
+    package var `class`: String
+    package var probability: Float
 }
 
 /// One line of `predict --format jsonl` (the README's schema; absent keys are left out).
-struct PredictionRecord: Encodable {
-    var file: String
-    var ok: Bool
-    var error: String?
-    var `class`: String?
-    var probabilities: [String: Float]?
-    var topK: [ClassProbability]?
-    var embedding: [Float]?
-    var embeddingSize: Int?
-    var match: GalleryMatch?
-    var modelID: String
+package struct PredictionRecord: Encodable {
+    package var file: String
+    package var ok: Bool
+    package var error: String?
+    package var `class`: String?
+    package var probabilities: [String: Float]?
+    package var topK: [ClassProbability]?
+    package var embedding: [Float]?
+    package var embeddingSize: Int?
+    package var match: GalleryMatch?
+    package var modelID: String
 
     enum CodingKeys: String, CodingKey {
         case file, ok, error, `class`, probabilities, embedding, match
@@ -29,18 +29,32 @@ struct PredictionRecord: Encodable {
 /// Turns each image's result into the chosen format's text: the class (or `unknown` below the minimum
 /// confidence), the probabilities (all, or the `topK` most probable), the embedding (as much as asked) and
 /// the gallery match.
-struct PredictionFormatter {
+package struct PredictionFormatter {
     /// The class reported when the most probable class's probability is below `minimumConfidence`.
     static let unknownClass = "unknown"
 
-    var format: PredictionFormat
-    var classNames: [String]
-    var modelID: String
-    var embeddingSize: Int
-    var embedding: EmbeddingOutput
-    var topK: Int?
-    var minimumConfidence: Float?
-    var hasGallery: Bool
+    package var format: PredictionFormat
+    package var classNames: [String]
+    package var modelID: String
+    package var embeddingSize: Int
+    package var embedding: EmbeddingOutput
+    package var topK: Int?
+    package var minimumConfidence: Float?
+    package var hasGallery: Bool
+
+    package init(
+        format: PredictionFormat, classNames: [String], modelID: String, embeddingSize: Int,
+        embedding: EmbeddingOutput, topK: Int?, minimumConfidence: Float?, hasGallery: Bool
+    ) {
+        self.format = format
+        self.classNames = classNames
+        self.modelID = modelID
+        self.embeddingSize = embeddingSize
+        self.embedding = embedding
+        self.topK = topK
+        self.minimumConfidence = minimumConfidence
+        self.hasGallery = hasGallery
+    }
 
     /// What one image contributes: text for the output, and (in text format, for an image that failed) a
     /// line for standard error.
@@ -66,7 +80,7 @@ struct PredictionFormatter {
     var header: String? { format == .csv ? CSVLine.encode(columns) : nil }
 
     /// The reported class: the most probable one, or `unknown` when its probability is below the minimum.
-    func label(_ p: Prediction) -> String {
+    package func label(_ p: Prediction) -> String {
         if let minimumConfidence, p.probabilities[p.classIndex] < minimumConfidence { return Self.unknownClass }
         return p.label
     }
@@ -90,7 +104,8 @@ struct PredictionFormatter {
         }
     }
 
-    func record(_ name: String, _ result: Result<Prediction, Error>, _ match: GalleryMatch?) -> PredictionRecord {
+    package func record(_ name: String, _ result: Result<Prediction, Error>, _ match: GalleryMatch?) -> PredictionRecord
+    {
         var r = PredictionRecord(file: name, ok: true, modelID: modelID)
         switch result {
         case .failure(let e):

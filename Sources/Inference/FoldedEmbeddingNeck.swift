@@ -2,7 +2,8 @@ import Engine
 import Model
 
 /// The embedding neck for inference, read from a model file's `neck.*` tensors: the same operations as
-/// the training layers' eval-mode forward (`EmbeddingNeck`) through the same kernels (`DenseKernels`), with
+/// the training layers' eval-mode forward (`EmbeddingNeck`) through the same kernels (`DenseKernels`) but for the
+/// Linear layers (`RowInvariantLinear`: the same result for a sample in any batch), with
 /// BatchNorm as a per-channel affine map. Its output is not yet L2-normalised (see `l2Normalized`).
 package final class FoldedEmbeddingNeck {
     private enum Stage {
@@ -101,10 +102,11 @@ package final class FoldedEmbeddingNeck {
                 x = y
             case .linear(let w, let fin, let fout):
                 let y = Tensor(shape: [n, fout])
+                // Not `DenseKernels.linear` (BLAS): a sample's embedding must not depend on the batch it ran in.
                 w.withUnsafeBufferPointer { wp in
-                    DenseKernels.linear(
-                        x.data, rows: n, inFeatures: fin, outFeatures: fout, weight: wp.baseAddress!, bias: nil,
-                        into: y.data, team: team)
+                    RowInvariantLinear.apply(
+                        x.data, rows: n, inFeatures: fin, outFeatures: fout, weight: wp.baseAddress!, into: y.data,
+                        team: team)
                 }
                 x = y
             case .layerNorm(let gamma, let beta):

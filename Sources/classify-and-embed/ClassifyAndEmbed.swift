@@ -14,7 +14,7 @@ struct ClassifyAndEmbed: ParsableCommand {
             """,
         subcommands: [
             PredictCommand.self, VerifyCommand.self, RegisterCommand.self, MatchCommand.self, RemoveCommand.self,
-            ExportCommand.self, GradCAMCommand.self,
+            ServeCommand.self, ExportCommand.self, GradCAMCommand.self,
             TrainCommand.self, DistillCommand.self, EvaluateCommand.self, CompareCommand.self, MakeDatasetCommand.self,
             BenchmarkCommand.self,
         ],

@@ -1,0 +1,180 @@
+/// `y[i][j] = Σₖ x[i][k] · w[j][k]` (a Linear layer without bias, weight `[out, in]`) where every output is
+/// computed by the same float operations whatever the number of rows and however the work is split: one
+/// 8-lane accumulator per output, fused multiply-adds over `k` in order, the lanes summed in one fixed order,
+/// then the tail of `k` added in order. So a sample's embedding is bit-identical whether it runs alone or in
+/// a batch of any size (the server batches concurrent requests and promises exactly that). BLAS gives no
+/// such promise: its GEMV (one row) and GEMM (many) sum in different orders.
+///
+/// Tiles of 4 rows × 2 outputs for batches (8 independent accumulators, 6 loads per 8 FMAs) and 1 × 8 for a
+/// single row (the weights stream through once); the remaining rows and outputs one at a time, with the
+/// same per-output sequence.
+package enum RowInvariantLinear {
+    private typealias V = SIMD8<Float>
+
+    @inline(__always) private static func load(_ p: UnsafePointer<Float>) -> V {
+        UnsafeRawPointer(p).loadUnaligned(as: V.self)
+    }
+
+    /// The fixed reduction every output ends with.
+    @inline(__always) private static func finish(
+        _ acc: V, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, from: Int, to: Int
+    ) -> Float {
+        let pairs = SIMD4<Float>(acc[0], acc[1], acc[2], acc[3]) + SIMD4<Float>(acc[4], acc[5], acc[6], acc[7])
+        var s = (pairs[0] + pairs[2]) + (pairs[1] + pairs[3])
+        var k = from
+        while k < to {
+            s = s.addingProduct(x[k], w[k])
+            k += 1
+        }
+        return s
+    }
+
+    /// `rows` × `outFeatures` outputs; with `team` (one row) the outputs are split over both of its threads,
+    /// otherwise row tiles are split over `Parallel`'s workers.
+    package static func apply(
+        _ x: UnsafePointer<Float>, rows n: Int, inFeatures fin: Int, outFeatures fout: Int,
+        weight: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, team: SpinTeam? = nil
+    ) {
+        let xs = SendablePointer(UnsafeMutablePointer(mutating: x))
+        let ws = SendablePointer(UnsafeMutablePointer(mutating: weight))
+        let ys = SendablePointer(y)
+        if n == 1 {
+            if let team {
+                team.run { part in
+                    let r = Blocked.share(fout, part: part, parts: 2)
+                    singleRow(xs.pointer, fin, ws.pointer, ys.pointer, outputs: r)
+                }
+            } else {
+                singleRow(x, fin, weight, y, outputs: 0..<fout)
+            }
+            return
+        }
+        let tiles = (n + 3) / 4
+        Parallel.chunks(tiles, minimumPerWorker: n * fin * fout >= 1 << 20 ? 1 : tiles) { _, range in
+            for t in range {
+                let r0 = t * 4
+                rows(xs.pointer, r0..<min(n, r0 + 4), fin, fout, ws.pointer, ys.pointer)
+            }
+        }
+    }
+
+    private static func singleRow(
+        _ x: UnsafePointer<Float>, _ fin: Int, _ w: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+        outputs: Range<Int>
+    ) {
+        let body = fin & ~7
+        var j = outputs.lowerBound
+        while j + 8 <= outputs.upperBound {
+            var a0 = V()
+            var a1 = V()
+            var a2 = V()
+            var a3 = V()
+            var a4 = V()
+            var a5 = V()
+            var a6 = V()
+            var a7 = V()
+            let w0 = w + j * fin
+            var k = 0
+            while k < body {
+                let xv = load(x + k)
+                a0 = a0.addingProduct(xv, load(w0 + k))
+                a1 = a1.addingProduct(xv, load(w0 + fin + k))
+                a2 = a2.addingProduct(xv, load(w0 + 2 * fin + k))
+                a3 = a3.addingProduct(xv, load(w0 + 3 * fin + k))
+                a4 = a4.addingProduct(xv, load(w0 + 4 * fin + k))
+                a5 = a5.addingProduct(xv, load(w0 + 5 * fin + k))
+                a6 = a6.addingProduct(xv, load(w0 + 6 * fin + k))
+                a7 = a7.addingProduct(xv, load(w0 + 7 * fin + k))
+                k += 8
+            }
+            y[j] = finish(a0, x, w0, from: body, to: fin)
+            y[j + 1] = finish(a1, x, w0 + fin, from: body, to: fin)
+            y[j + 2] = finish(a2, x, w0 + 2 * fin, from: body, to: fin)
+            y[j + 3] = finish(a3, x, w0 + 3 * fin, from: body, to: fin)
+            y[j + 4] = finish(a4, x, w0 + 4 * fin, from: body, to: fin)
+            y[j + 5] = finish(a5, x, w0 + 5 * fin, from: body, to: fin)
+            y[j + 6] = finish(a6, x, w0 + 6 * fin, from: body, to: fin)
+            y[j + 7] = finish(a7, x, w0 + 7 * fin, from: body, to: fin)
+            j += 8
+        }
+        while j < outputs.upperBound {
+            y[j] = one(x, w + j * fin, fin)
+            j += 1
+        }
+    }
+
+    /// Rows `rows` (at most 4) against every output.
+    private static func rows(
+        _ x: UnsafePointer<Float>, _ rows: Range<Int>, _ fin: Int, _ fout: Int, _ w: UnsafePointer<Float>,
+        _ y: UnsafeMutablePointer<Float>
+    ) {
+        let body = fin & ~7
+        guard rows.count == 4 else {
+            for i in rows {
+                for j in 0..<fout { y[i * fout + j] = one(x + i * fin, w + j * fin, fin) }
+            }
+            return
+        }
+        let x0 = x + rows.lowerBound * fin
+        let x1 = x0 + fin
+        let x2 = x1 + fin
+        let x3 = x2 + fin
+        var j = 0
+        while j + 2 <= fout {
+            let wa = w + j * fin
+            let wb = wa + fin
+            var a00 = V()
+            var a01 = V()
+            var a10 = V()
+            var a11 = V()
+            var a20 = V()
+            var a21 = V()
+            var a30 = V()
+            var a31 = V()
+            var k = 0
+            while k < body {
+                let va = load(wa + k)
+                let vb = load(wb + k)
+                let v0 = load(x0 + k)
+                a00 = a00.addingProduct(v0, va)
+                a01 = a01.addingProduct(v0, vb)
+                let v1 = load(x1 + k)
+                a10 = a10.addingProduct(v1, va)
+                a11 = a11.addingProduct(v1, vb)
+                let v2 = load(x2 + k)
+                a20 = a20.addingProduct(v2, va)
+                a21 = a21.addingProduct(v2, vb)
+                let v3 = load(x3 + k)
+                a30 = a30.addingProduct(v3, va)
+                a31 = a31.addingProduct(v3, vb)
+                k += 8
+            }
+            let i = rows.lowerBound
+            y[i * fout + j] = finish(a00, x0, wa, from: body, to: fin)
+            y[i * fout + j + 1] = finish(a01, x0, wb, from: body, to: fin)
+            y[(i + 1) * fout + j] = finish(a10, x1, wa, from: body, to: fin)
+            y[(i + 1) * fout + j + 1] = finish(a11, x1, wb, from: body, to: fin)
+            y[(i + 2) * fout + j] = finish(a20, x2, wa, from: body, to: fin)
+            y[(i + 2) * fout + j + 1] = finish(a21, x2, wb, from: body, to: fin)
+            y[(i + 3) * fout + j] = finish(a30, x3, wa, from: body, to: fin)
+            y[(i + 3) * fout + j + 1] = finish(a31, x3, wb, from: body, to: fin)
+            j += 2
+        }
+        while j < fout {
+            for i in rows { y[i * fout + j] = one(x + i * fin, w + j * fin, fin) }
+            j += 1
+        }
+    }
+
+    /// One output: the reference sequence every tile reproduces.
+    private static func one(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ fin: Int) -> Float {
+        let body = fin & ~7
+        var acc = V()
+        var k = 0
+        while k < body {
+            acc = acc.addingProduct(load(x + k), load(w + k))
+            k += 8
+        }
+        return finish(acc, x, w, from: body, to: fin)
+    }
+}
