@@ -121,6 +121,7 @@ let package = Package(
             dependencies: [
                 "ClassifyEmbed", "Benchmarks", "Serving",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: hot),
         // Shared by the test targets: tensor comparisons, the synthetic three-class data set, package paths,
@@ -162,7 +163,10 @@ let package = Package(
             swiftSettings: hot),
         .testTarget(
             name: "ServingTests",
-            dependencies: ["TestSupport", "Serving", "ClassifyEmbed", "Inference", "Imaging", "Engine"],
+            dependencies: [
+                "TestSupport", "Serving", "ClassifyEmbed", "Inference", "Imaging", "Engine",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: hot),
         // End-to-end tests of the built tool, run as a subprocess. Depending on the executable target (allowed
         // for test targets since Swift 5.5) makes SwiftPM build `classify-and-embed` before the tests; the tests

@@ -12,13 +12,15 @@ final class RunningServer: @unchecked Sendable {
     let predictor: Predictor
     private let task: Task<Void, Error>
 
-    static func start(_ configure: (inout ServerSettings) -> Void = { _ in }) async throws -> RunningServer {
+    static func start(
+        logger given: Logger? = nil, _ configure: (inout ServerSettings) -> Void = { _ in }
+    ) async throws -> RunningServer {
         var settings = ServerSettings()
         settings.port = 0
         configure(&settings)
         let predictor = try Predictor(modelPath: PackagePaths.shippedModel.path)
-        var logger = Logger(label: "serve-test")
-        logger.logLevel = .critical
+        var logger = given ?? Logger(label: "serve-test")
+        if given == nil { logger.logLevel = .critical }
         let server = try ModelServer(predictor: predictor, settings: settings, logger: logger)
         let port = PortBox()
         let task = Task { try await server.run(handlingSignals: false) { port.set($0) } }
