@@ -22,6 +22,8 @@ public struct PredictionRun {
     public var gallery: (store: Gallery, threshold: Float, fpr: Double?)?
     /// A file to write (atomically) instead of standard output.
     public var output: String?
+    /// The command named on the progress line (`predict`, `match`).
+    public var progressLabel = "predict"
 
     public init(predictor: Predictor) { self.predictor = predictor }
 
@@ -45,7 +47,7 @@ public struct PredictionRun {
             embeddingSize: predictor.embeddingSize, embedding: embedding, topK: topK,
             minimumConfidence: minimumConfidence, hasGallery: gallery != nil)
         let destination = try OutputDestination(path: output)
-        let progress = ImageProgress(label: "predict", total: sources.count)
+        let progress = ImageProgress(label: progressLabel, total: sources.count)
         defer { progress.finish() }
         try destination.write(formatter.header ?? "")
         var failed = 0

@@ -86,6 +86,7 @@ struct MatchCommand: ParsableCommand {
         run.format = outputOptions.chosen
         run.output = outputOptions.output
         run.embedding = .none
+        run.progressLabel = "match"
         try PredictCommand.execute(
             run, images: images, split: nil, gallery: gallery, thresholdOptions: thresholdOptions)
     }

@@ -34,4 +34,16 @@ final class ProgressCLITests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("evaluate (TTA): 12/12 images, "), r.stderr)
         XCTAssertTrue(r.stderr.contains(" img/s, ETA "), r.stderr)
     }
+
+    func testMatchNamesItselfOnTheProgressLine() throws {
+        let temp = try TemporaryDirectory()
+        let gallery = temp.file("g.sqlite").path
+        assertExit(try tool(["register", "Data/samples", "--gallery", gallery]), 0)
+        let r = try tool(
+            ["match", "Data/samples", "--gallery", gallery, "--threshold", "0.5"],
+            environment: ["CLASSIFY_EMBED_PROGRESS": "always"])
+        assertExit(r, 0)
+        XCTAssertTrue(r.stderr.contains("match: 12/12 images, "), r.stderr)
+        XCTAssertFalse(r.stderr.contains("predict:"), r.stderr)
+    }
 }
