@@ -181,6 +181,16 @@ final class AccuracyBreakdownTests: XCTestCase {
         let confusion = try XCTUnwrap(report.classification?.metrics.confusion)
         let correctInReport = (0..<3).map { confusion[$0][$0] }.reduce(0, +)
         XCTAssert((correctInReport - 1...correctInReport).contains(all.correct), "one row is left out of `all`")
+        // report.html shows the same tables.
+        let html = try String(contentsOf: dir.appendingPathComponent("report.html"), encoding: .utf8)
+        XCTAssertTrue(html.contains("<h2>Classification accuracy by attribute</h2>"), "no breakdown section")
+        let even = breakdowns[0].groups[0]
+        XCTAssertTrue(
+            html.contains(
+                String(
+                    format: "<td class=\"name\">even</td><td>%.4f</td><td>%d</td><td>%d</td>", even.accuracy,
+                    even.correct, even.images)), "the even row is missing from report.html")
+        XCTAssertTrue(html.contains("1 labelled images are not listed"), "the unlisted note is missing")
 
         run.breakdownColumns = ["device"]
         XCTAssertThrowsError(try run.run()) { error in

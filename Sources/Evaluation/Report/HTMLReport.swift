@@ -59,6 +59,10 @@ package enum HTMLReport {
             }
             html += HTMLPage.grid(cells, headings: headings)
         }
+        if let breakdowns = report.breakdowns, !breakdowns.isEmpty {
+            html += "<h2>Classification accuracy by attribute</h2>"
+            html += HTMLPage.grid(breakdowns.map(breakdownTable))
+        }
         if report.verification != nil {
             html += "<h2>Embedding head (verification)</h2>"
             var cells = row { _, r in r.verification.map(verificationTables) ?? "" }
@@ -97,6 +101,26 @@ package enum HTMLReport {
         }
         html += "<p class=\"note\">Metrics equal scikit-learn's definitions; \(escape(ROC.rule)).</p>"
         return HTMLPage.document(title: "ClassifyEmbed evaluation", body: html)
+    }
+
+    /// One `--breakdown` column: per value, the accuracy, right / all, and what the wrong ones were taken for.
+    static func breakdownTable(_ b: AccuracyBreakdown) -> String {
+        var t =
+            "<p><b>by \(escape(b.attribute))</b></p><table><tr><th class=\"name\">\(escape(b.attribute))</th>"
+            + "<th>accuracy</th><th>right</th><th>images</th><th class=\"name\">wrong ones taken for</th></tr>"
+        for g in b.groups {
+            let wrong = g.mistakenFor.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
+                .map { "\(escape($0.key)) \($0.value)" }.joined(separator: ", ")
+            t +=
+                "<tr><td class=\"name\">\(escape(g.value))</td>"
+                + String(format: "<td>%.4f</td><td>%d</td><td>%d</td>", g.accuracy, g.correct, g.images)
+                + "<td class=\"name\">\(wrong)</td></tr>"
+        }
+        t += "</table>"
+        if b.unlisted > 0 {
+            t += "<p class=\"note\">\(b.unlisted) labelled images are not listed in the breakdown file</p>"
+        }
+        return t
     }
 
     /// The classification head's figures (a column heading says whether they are with TTA).
