@@ -1,3 +1,4 @@
+import ClassifyEmbed
 import Foundation
 import Hummingbird
 
@@ -18,13 +19,10 @@ struct APIError: Error, CustomStringConvertible {
     }
 }
 
-/// JSON bodies: keys sorted (as the CLI writes them), slashes left alone.
+/// JSON bodies, written as the CLI writes its JSON lines (`JSONLines.encoder`: keys sorted, slashes left
+/// alone, an infinite stored threshold as "inf").
 enum JSONBody {
-    static let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return e
-    }()
+    static let encoder = JSONLines.encoder
 
     static func response<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) -> Response {
         do {

@@ -16,17 +16,6 @@ struct ModelDescription: @unchecked Sendable {
     var thresholds: [VerificationThreshold] { predictor.thresholds }
 }
 
-/// `POST /v1/verify`: the fields of `verify --json`.
-struct VerificationAnswer: Encodable {
-    var first: String
-    var second: String
-    var similarity: Float
-    var threshold: Float
-    var fpr: Double?
-    var tpr: Double?
-    var same: Bool
-}
-
 /// `POST /v1/gallery/{label}`.
 struct RegistrationAnswer: Encodable {
     var label: String

@@ -68,7 +68,7 @@ struct Endpoints: Sendable {
         let second = try results[1].get()
         let similarity = cosineSimilarity(first.embedding, second.embedding)
         return JSONBody.response(
-            VerificationAnswer(
+            VerificationRecord(
                 first: "a", second: "b", similarity: similarity, threshold: decision.threshold, fpr: decision.fpr,
                 tpr: decision.tpr, same: similarity >= decision.threshold))
     }

@@ -40,9 +40,7 @@ struct Gateway<Context: RequestContext>: RouterMiddleware {
         let level: Logger.Level = code >= 500 ? .warning : code >= 400 ? .info : .debug
         logger.log(
             level: level, "\(request.method) \(request.uri.path) \(code)",
-            metadata: [
-                "ms": "\(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)"
-            ])
+            metadata: ["ms": "\(elapsed / .milliseconds(1))"])
         return response
     }
 }

@@ -35,6 +35,7 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Log level: trace, debug (a line per request), info (failed requests), notice, warning, error.")
     var logLevel = "info"
 
+    /// The settings as given; `ModelServer` checks their ranges (once, for the CLI and library users alike).
     func settings() throws -> ServerSettings {
         var s = ServerSettings()
         s.host = host
@@ -52,7 +53,6 @@ struct ServeCommand: ParsableCommand {
         s.idleTimeoutSeconds = idleTimeout
         s.galleryPath = gallery
         s.token = try tokenFile.map(ServerSettings.token(fromFile:))
-        try s.validate()
         return s
     }
 

@@ -27,19 +27,10 @@ struct VerifyCommand: ParsableCommand {
         let (cut, level, tpr) = (decision.threshold, decision.fpr, decision.tpr)
         let same = similarity >= cut
         if json {
-            struct Out: Encodable {
-                var first, second: String
-                var similarity, threshold: Float
-                var fpr, tpr: Double?
-                var same: Bool
-            }
-            let e = JSONLines.encoder
-            print(
-                String(
-                    decoding: try e.encode(
-                        Out(
-                            first: first, second: second, similarity: similarity, threshold: cut,
-                            fpr: level, tpr: tpr, same: same)), as: UTF8.self))
+            let record = VerificationRecord(
+                first: first, second: second, similarity: similarity, threshold: cut, fpr: level, tpr: tpr,
+                same: same)
+            print(String(decoding: try JSONLines.encoder.encode(record), as: UTF8.self))
         } else {
             let at = level.map { String(format: " at FPR %g (TPR there %.3f)", $0, tpr ?? 0) } ?? ""
             print(
