@@ -32,6 +32,25 @@ let hot: [SwiftSetting] =
         .unsafeFlags(["-Ounchecked"] + cpuFlags, .when(configuration: .release)),
         .unsafeFlags(cpuFlags, .when(configuration: .debug)),
     ] : []
+// The AVX-512 kernel set (`EngineAVX512`) is the one module compiled for x86-64-v4, whatever the rest is built
+// for; `KernelSet` (Engine) runs it only where CPUID says the CPU has AVX-512 (README, "Kernel sets").
+// `-DCLASSIFY_EMBED_AVX512` tells the module it was compiled so; without these flags it holds plain code that
+// is never chosen.
+let avx512Flags: [String] = {
+    #if arch(x86_64)
+    let cpu =
+        Context.environment["CLASSIFY_EMBED_NATIVE"] == "1" ? ["-target-cpu", "native"] : ["-Xcc", "-march=x86-64-v4"]
+    return cpu + ["-DCLASSIFY_EMBED_AVX512"]
+    #else
+    return []
+    #endif
+}()
+let avx512: [SwiftSetting] =
+    tuned
+    ? [
+        .unsafeFlags(["-Ounchecked"] + avx512Flags, .when(configuration: .release)),
+        .unsafeFlags(avx512Flags, .when(configuration: .debug)),
+    ] : []
 // The image codecs' C glue at -O2 in debug builds too (decoding stays fast in debug test runs).
 let codecFlags: [CSetting] = tuned ? [.unsafeFlags(["-O2"])] : []
 
@@ -65,7 +84,10 @@ let package = Package(
             cSettings: codecFlags,
             linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
         // The module graph points one way (ARCHITECTURE.md): each target lists exactly what it imports.
-        .target(name: "Engine", dependencies: ["CBLAS"], swiftSettings: hot),
+        // CPUID and XGETBV, for the kernel-set choice (plain C: Swift has no inline assembly).
+        .target(name: "CPUFeatures", path: "Sources/CPUFeatures"),
+        .target(name: "EngineAVX512", swiftSettings: avx512),
+        .target(name: "Engine", dependencies: ["CBLAS", "CPUFeatures", "EngineAVX512"], swiftSettings: hot),
         .target(name: "Imaging", dependencies: ["CImageCodecs", "Engine"], swiftSettings: hot),
         .target(name: "Model", dependencies: ["Engine", "Imaging"], swiftSettings: hot),
         .target(name: "Layers", dependencies: ["Engine", "Model"], swiftSettings: hot),
@@ -119,7 +141,7 @@ let package = Package(
         .executableTarget(
             name: "classify-and-embed",
             dependencies: [
-                "ClassifyEmbed", "Benchmarks", "Serving",
+                "ClassifyEmbed", "Benchmarks", "Serving", "Engine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -26,6 +26,9 @@ public struct BackboneBenchmark: Sendable {
         public var inferenceImagesPerSecond: Double
         public var peakRSSMebibytes: Double
         public var blas: String
+        /// The kernel set in use (`KernelSet.active`) and what CPUID reported.
+        public var kernels = KernelSet.active.rawValue
+        public var cpuFeatures = KernelSet.cpuFeatures.description
     }
 
     static func median(_ xs: [Double]) -> Double {

@@ -25,7 +25,13 @@ public struct InferenceBenchmark: Sendable {
         public var embeddingNeckMilliseconds: Double
         public var batch: Int
         public var imagesPerSecond: Double
+        /// The batch time split the same way (medians, milliseconds per batch).
+        public var foldedNetworkBatchMilliseconds: Double
+        public var embeddingNeckBatchMilliseconds: Double
         public var peakRSSMebibytes: Double
+        /// The kernel set in use (`KernelSet.active`) and what CPUID reported.
+        public var kernels = KernelSet.active.rawValue
+        public var cpuFeatures = KernelSet.cpuFeatures.description
     }
 
     public func run() throws -> Result {
@@ -60,6 +66,15 @@ public struct InferenceBenchmark: Sendable {
             _ = predictor.predict(tensor: many)
             rates.append(Double(batch) / (System.now() - t0))
         }
+        var batchParts: [[Double]] = [[], []]
+        for _ in 0..<throughputRuns {
+            let t0 = System.now()
+            let (f, _) = predictor.network(many)
+            let t1 = System.now()
+            _ = l2Normalized(predictor.neck(f, team: predictor.network.team))
+            batchParts[0].append((t1 - t0) * 1000)
+            batchParts[1].append((System.now() - t1) * 1000)
+        }
         return Result(
             model: predictor.modelPath, modelID: predictor.modelID, inputSize: pre.width, threads: Parallel.workers,
             latencyBatch1Milliseconds: BackboneBenchmark.median(latencies),
@@ -67,6 +82,8 @@ public struct InferenceBenchmark: Sendable {
             embeddingNeckMilliseconds: BackboneBenchmark.median(parts[1]),
             batch: batch,
             imagesPerSecond: BackboneBenchmark.median(rates),
+            foldedNetworkBatchMilliseconds: BackboneBenchmark.median(batchParts[0]),
+            embeddingNeckBatchMilliseconds: BackboneBenchmark.median(batchParts[1]),
             peakRSSMebibytes: Double(System.peakResidentBytes) / 1_048_576)
     }
 }

@@ -46,11 +46,13 @@ package final class FoldedLCNet: @unchecked Sendable {
 
     /// Builds the network from already-folded ops (see `FoldedLCNet(weights:)` for reading them from a
     /// model file); `classifier`, when given, runs after the backbone in the same pass (see `forward(_:)`).
-    package init(ops: [Op], classifier: FoldedClassifier? = nil) {
+    /// `pointwiseKernels` runs every 1×1 convolution with that kernel set (tests of each set); by default each
+    /// takes the active set's choice for its shape (`KernelSet.pointwise(inChannels:)`).
+    package init(ops: [Op], classifier: FoldedClassifier? = nil, pointwiseKernels: KernelSet? = nil) {
         self.ops = ops
         if case .conv(let stem) = ops[0] { inChannels = stem.inChannels } else { inChannels = 3 }
         if case .conv(let last) = ops[ops.count - 1] { outChannels = last.outChannels } else { outChannels = 0 }
-        steps = makeSteps()
+        steps = Self.makeSteps(ops, pointwiseKernels: pointwiseKernels)
         backboneSteps = steps.count
         if let head = classifier {
             self.classifier = head
@@ -59,7 +61,7 @@ package final class FoldedLCNet: @unchecked Sendable {
                     .pointwise(
                         BlockedPointwiseWeights(
                             weight: $0.baseAddress!, bias: head.conv.bias, outChannels: head.conv.outChannels,
-                            inChannels: head.conv.inChannels))
+                            inChannels: head.conv.inChannels, kernels: pointwiseKernels))
                 })
         }
     }
@@ -99,15 +101,15 @@ package final class FoldedLCNet: @unchecked Sendable {
         }
     }
 
-    private func makeSteps() -> [Step] {
+    private static func makeSteps(_ ops: [Op], pointwiseKernels: KernelSet?) -> [Step] {
         ops.enumerated().map { index, op in
             switch op {
             case .conv(let c) where c.kernel == 1 && c.stride == 1:
                 return c.weight.withUnsafeBufferPointer {
                     .pointwise(
                         BlockedPointwiseWeights(
-                            weight: $0.baseAddress!, bias: c.bias, outChannels: c.outChannels, inChannels: c.inChannels)
-                    )
+                            weight: $0.baseAddress!, bias: c.bias, outChannels: c.outChannels, inChannels: c.inChannels,
+                            kernels: pointwiseKernels))
                 }
             case .conv(let c):
                 precondition(index == 0, "FoldedLCNet: a k×k dense convolution is only supported as the stem")

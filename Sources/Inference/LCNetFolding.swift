@@ -8,8 +8,11 @@ extension FoldedLCNet {
     /// BatchNorm's epsilon in the training layers (PyTorch's default), used when folding.
     package static let batchNormEpsilon: Float = 1e-5
 
-    /// The backbone (and, with `classifierPrefix`, the classification head) from `weights`.
-    package convenience init(weights: TensorSource, classifierPrefix: String? = nil) throws {
+    /// The backbone (and, with `classifierPrefix`, the classification head) from `weights`; `pointwiseKernels`
+    /// as in `init(ops:classifier:pointwiseKernels:)`.
+    package convenience init(
+        weights: TensorSource, classifierPrefix: String? = nil, pointwiseKernels: KernelSet? = nil
+    ) throws {
         var ops: [Op] = [
             .conv(
                 try Self.foldedConv(
@@ -28,7 +31,7 @@ extension FoldedLCNet {
                         outChannels: block.out, kernel: 1, stride: 1)))
         }
         let classifier = try classifierPrefix.map { try Self.foldedClassifier(weights, prefix: $0) }
-        self.init(ops: ops, classifier: classifier)
+        self.init(ops: ops, classifier: classifier, pointwiseKernels: pointwiseKernels)
     }
 
     /// BatchNorm in eval mode as a per-channel affine map: scale γ/√(σ²+ε), shift β − μ·scale.

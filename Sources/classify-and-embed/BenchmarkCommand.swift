@@ -72,7 +72,7 @@ struct BenchmarkCommand: ParsableCommand {
             } else {
                 print(
                     """
-                    two-head model \(r.model) (id \(r.modelID)), \(r.inputSize)×\(r.inputSize), \(r.threads) worker threads
+                    two-head model \(r.model) (id \(r.modelID)), \(r.inputSize)×\(r.inputSize), \(r.threads) worker threads, \(r.kernels) kernels (CPU: \(r.cpuFeatures))
                       inference latency, batch 1:        \(fmt(r.latencyBatch1Milliseconds, 3)) ms (median of \(latencyRuns); backbone + classification head \(fmt(r.foldedNetworkMilliseconds, 3)), embedding neck \(fmt(r.embeddingNeckMilliseconds, 3)))
                       inference throughput, batch \(r.batch):  \(fmt(r.imagesPerSecond)) img/s
                       peak RSS:                          \(fmt(r.peakRSSMebibytes)) MiB
@@ -150,7 +150,7 @@ struct BenchmarkCommand: ParsableCommand {
         }
         print(
             """
-            \(result.model), \(result.imageSize)×\(result.imageSize), \(result.threads) worker threads, \(result.blas)
+            \(result.model), \(result.imageSize)×\(result.imageSize), \(result.threads) worker threads, \(result.blas), \(result.kernels) kernels (CPU: \(result.cpuFeatures))
               training  (fwd+bwd+AdamW, batch \(result.batch)):  \(fmt(result.trainImagesPerSecond)) img/s   (\(fmt(result.trainStepMilliseconds)) ms/step)
               inference latency, batch 1:               \(fmt(result.latencyBatch1Milliseconds, 3)) ms
               inference throughput, batch \(result.batch):         \(fmt(result.inferenceImagesPerSecond)) img/s

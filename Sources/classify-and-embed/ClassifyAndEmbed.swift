@@ -1,5 +1,6 @@
 import ArgumentParser
 import ClassifyEmbed
+import Engine
 
 @main
 struct ClassifyAndEmbed: ParsableCommand {
@@ -25,6 +26,8 @@ struct ClassifyAndEmbed: ParsableCommand {
     static func main() {
         let arguments = Array(CommandLine.arguments.dropFirst())
         if let message = mistypedSubcommand(arguments) { exit(withError: ValidationError(message)) }
+        // A forced kernel set this machine cannot run, or a misspelt one, stops every command here.
+        do { try KernelSet.validateEnvironment() } catch { exit(withError: ValidationError("\(error)")) }
         var command: ParsableCommand
         do { command = try parseAsRoot(arguments) } catch {
             // Help and completion-script requests also arrive here, as successes: only usage errors are checked.

@@ -20,14 +20,22 @@ extension BlockedKernelTests {
         XCTAssertEqual(Blocked.samePaddingBefore(1, kernel: 5, stride: 2), 2)  // a 1×1 map: total 4
     }
 
+    /// With every kernel set this machine supports.
     func testPointwiseActivationsAndResidual() {
-        for (cin, cout, h, w) in [(20, 13, 5, 7), (16, 24, 3, 9), (24, 16, 1, 11)] {
+        for kernels in KernelSet.supported {
+            checkPointwiseEpilogue(kernels)
+        }
+    }
+
+    func checkPointwiseEpilogue(_ kernels: KernelSet) {
+        for (cin, cout, h, w) in [(20, 13, 5, 7), (16, 24, 3, 9), (24, 16, 1, 11), (128, 40, 4, 4)] {
             let x = random(cin * h * w, seed: 21)
             let wt = random(cout * cin, seed: 22)
             let bias = random(cout, seed: 23).map { $0 * 8 }  // so that ReLU6 clips at both ends
             let skip = random(cout * h * w, seed: 24)
             let weights = wt.withUnsafeBufferPointer {
-                BlockedPointwiseWeights(weight: $0.baseAddress!, bias: bias, outChannels: cout, inChannels: cin)
+                BlockedPointwiseWeights(
+                    weight: $0.baseAddress!, bias: bias, outChannels: cout, inChannels: cin, kernels: kernels)
             }
             let (input, _) = blocked(x, channels: cin, height: h, width: w, pad: 0)
             let out = BlockedPlane(blocks: weights.outBlocks, height: h, width: w)
@@ -55,7 +63,7 @@ extension BlockedKernelTests {
                         }
                         assertClose(
                             unpacked(y, out, channels: cout), expected,
-                            "pointwise \(cin)→\(cout) \(h)×\(w) \(activation) residual \(residual) pixelMajor \(pixelMajor)"
+                            "pointwise \(kernels) \(cin)→\(cout) \(h)×\(w) \(activation) residual \(residual) pixelMajor \(pixelMajor)"
                         )
                     }
                 }

@@ -48,8 +48,20 @@ final class BlockedKernelTests: XCTestCase {
         XCTAssertTrue(s.pointer[g.offset(1, 4, 6)].isNaN, "the interior is left alone")
     }
 
+    /// Every kernel set this machine supports, each on every shape (the AVX-512 tile: two pairs or one, 12- and
+    /// 4-pixel tiles, partial tiles, tiles that wrap a row of a padded output).
     func testPointwiseMatchesReference() {
-        for (cin, cout, h, w, pad) in [(20, 13, 5, 7, 0), (8, 5, 3, 3, 2), (16, 32, 8, 8, 1), (3, 24, 1, 11, 0)] {
+        for kernels in KernelSet.supported {
+            checkPointwise(kernels)
+        }
+    }
+
+    func checkPointwise(_ kernels: KernelSet) {
+        let shapes = [
+            (20, 13, 5, 7, 0), (8, 5, 3, 3, 2), (16, 32, 8, 8, 1), (3, 24, 1, 11, 0), (136, 40, 4, 4, 1),
+            (8, 16, 6, 6, 1), (24, 72, 13, 5, 0), (130, 48, 2, 2, 2),
+        ]
+        for (cin, cout, h, w, pad) in shapes {
             let x = random(cin * h * w, seed: 2)
             let wt = random(cout * cin, seed: 3)
             let bias = random(cout, seed: 4)
@@ -62,7 +74,8 @@ final class BlockedKernelTests: XCTestCase {
                 }
             }
             let weights = wt.withUnsafeBufferPointer {
-                BlockedPointwiseWeights(weight: $0.baseAddress!, bias: bias, outChannels: cout, inChannels: cin)
+                BlockedPointwiseWeights(
+                    weight: $0.baseAddress!, bias: bias, outChannels: cout, inChannels: cin, kernels: kernels)
             }
             let (input, _) = blocked(x, channels: cin, height: h, width: w, pad: 0)
             for pixelMajor in [true, false] {
@@ -76,7 +89,9 @@ final class BlockedKernelTests: XCTestCase {
                         x: input.pointer, pixels: h * w, weights, y: y.pointer, out: out, pixelMajor: pixelMajor,
                         items: Blocked.share(items, part: part, parts: 2))
                 }
-                assertClose(unpacked(y, out, channels: cout), expected, "pointwise \(cin)→\(cout) \(h)×\(w) pad \(pad)")
+                assertClose(
+                    unpacked(y, out, channels: cout), expected,
+                    "pointwise \(kernels) \(cin)→\(cout) \(h)×\(w) pad \(pad)")
                 if pad > 0 { XCTAssertEqual(y.pointer[0], 0, "border zeroed") }
             }
         }

@@ -30,13 +30,20 @@ final class LCNetParityTests: XCTestCase {
         XCTAssertLessThan(maxAbsDifference(y, expected), 1e-4)
     }
 
+    /// With every kernel set this machine supports (`KernelSet.supported`), each running every 1×1 convolution.
     func testFoldedInferenceMatchesTimm() throws {
+        for kernels in KernelSet.supported {
+            try checkFoldedInference(kernels)
+        }
+    }
+
+    private func checkFoldedInference(_ kernels: KernelSet) throws {
         let (backbone, _, file) = try makeBackbone()
-        let folded = try FoldedLCNet(weights: NamedTensors(StateDict.tensors(of: backbone)))
+        let folded = try FoldedLCNet(weights: NamedTensors(StateDict.tensors(of: backbone)), pointwiseKernels: kernels)
         let x = try file.tensor("input_eval")
         let y = folded.forward(x)
         XCTAssertEqual(y.shape, [2, 256, 4, 4])
-        XCTAssertLessThan(maxAbsDifference(y, try file.tensor("features_eval")), 1e-4)
+        XCTAssertLessThan(maxAbsDifference(y, try file.tensor("features_eval")), 1e-4, "\(kernels)")
         XCTAssertEqual(x.array, try file.tensor("input_eval").array, "the input is not modified")
         // Batch 1 splits every op over both cores (spinning helper); the halves must give the same features.
         for i in 0..<2 {
@@ -46,16 +53,17 @@ final class LCNetParityTests: XCTestCase {
             let single = folded.forward(one)
             var worst: Float = 0
             for j in 0..<single.count { worst = max(worst, abs(single.data[j] - expected.data[i * single.count + j])) }
-            XCTAssertLessThan(worst, 1e-4, "batch-1 sample \(i)")
+            XCTAssertLessThan(worst, 1e-4, "batch-1 sample \(i), \(kernels)")
         }
         // Odd sizes and a batch that does not split evenly across workers.
         let odd = randomTensor([3, 3, 96, 64], seed: 4)
-        XCTAssertLessThan(maxAbsDifference(folded.forward(odd), backbone(odd, training: false)), 1e-3)
+        XCTAssertLessThan(maxAbsDifference(folded.forward(odd), backbone(odd, training: false)), 1e-3, "\(kernels)")
         // A size that is not a multiple of 32 (partial tiles, odd planes), batch 1 on both cores and batch 3.
         for n in [1, 3] {
             let ragged = randomTensor([n, 3, 90, 70], seed: 9)
             XCTAssertLessThan(
-                maxAbsDifference(folded.forward(ragged), backbone(ragged, training: false)), 1e-3, "90×70, batch \(n)")
+                maxAbsDifference(folded.forward(ragged), backbone(ragged, training: false)), 1e-3,
+                "90×70, batch \(n), \(kernels)")
         }
     }
 

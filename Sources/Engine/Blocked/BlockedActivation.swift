@@ -1,3 +1,5 @@
+import EngineAVX512
+
 /// The activation a blocked kernel applies to its accumulators before the single store of each output:
 /// hard-swish (LCNet), ReLU6 (EfficientNet-Lite) or none (a projection before a residual add).
 package enum BlockedActivation: Sendable, Equatable {
@@ -58,5 +60,16 @@ extension Blocked {
     package static func samePaddingBefore(_ n: Int, kernel: Int, stride: Int) -> Int {
         let out = (n + stride - 1) / stride
         return max((out - 1) * stride + kernel - n, 0) / 2
+    }
+}
+
+extension BlockedActivation {
+    /// The same activation for the AVX-512 kernels (`EngineAVX512` imports nothing of ours).
+    var avx512: AVX512Activation {
+        switch self {
+        case .none: .none
+        case .relu6: .relu6
+        case .hardSwish: .hardSwish
+        }
     }
 }

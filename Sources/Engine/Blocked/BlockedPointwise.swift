@@ -1,15 +1,36 @@
-/// A 1×1 convolution's folded weights packed for `BlockedPointwise`: `[outBlocks][inBlocks·8][8]`, so the
-/// eight output channels of a block for one input channel are one vector; missing channels are zero.
+import EngineAVX512
+
+/// A 1×1 convolution's folded weights packed for `BlockedPointwise`: `[pairs][inBlocks·8][16]`, where a pair
+/// is two consecutive output blocks, so for one input channel the eight channels of each of the two blocks
+/// are side by side: two `V8` for the AVX2 kernel, one zmm vector for the AVX-512 one (one layout for every
+/// kernel set). Missing channels, and the second block of an odd last pair, are zero; the bias is
+/// `[pairs·16]`.
 package struct BlockedPointwiseWeights: @unchecked Sendable {
     package let weights: AlignedStorage, bias: AlignedStorage
     package let inBlocks: Int, outBlocks: Int
+    /// The kernel set `BlockedPointwise` runs these weights with.
+    package let kernels: KernelSet
 
-    /// `weight` is `[outChannels][inChannels]` (row-major), `bias` has `outChannels` values.
-    package init(weight: UnsafePointer<Float>, bias: [Float], outChannels: Int, inChannels: Int) {
+    /// `weight` is `[outChannels][inChannels]` (row-major), `bias` has `outChannels` values. `kernels` forces
+    /// a set (tests); by default the active set's choice for this shape (`KernelSet.pointwise(inChannels:)`).
+    package init(
+        weight: UnsafePointer<Float>, bias: [Float], outChannels: Int, inChannels: Int,
+        kernels: KernelSet? = nil
+    ) {
         inBlocks = BlockedPlane.blocks(forChannels: inChannels)
         outBlocks = BlockedPlane.blocks(forChannels: outChannels)
-        (weights, self.bias) = Blocked.packWeights(
-            weight, bias: bias, channels: outChannels, per: inChannels, paddedPer: inBlocks * 8)
+        self.kernels = kernels ?? KernelSet.active.pointwise(inChannels: inChannels)
+        let pairs = (outBlocks + 1) / 2
+        let k = inBlocks * 8
+        weights = AlignedStorage(count: pairs * k * 16)
+        self.bias = AlignedStorage(count: pairs * 16)
+        for c in 0..<outChannels {
+            let block = c / 8
+            let lane = (block % 2) * 8 + c % 8
+            let row = weights.pointer + (block / 2) * k * 16 + lane
+            for j in 0..<inChannels { row[j * 16] = weight[c * inChannels + j] }
+            self.bias.pointer[c] = bias[c]
+        }
     }
 }
 
@@ -25,7 +46,10 @@ package enum BlockedPointwise {
     /// and writes mostly rows that stay in its own cache from one layer to the next) or pair-major (a share is
     /// a share of the output channels, so each core reads only its part of the weights).
     package static func items(_ w: BlockedPointwiseWeights, pixels: Int) -> Int {
-        (w.outBlocks + 1) / 2 * ((pixels + chunkPixels - 1) / chunkPixels)
+        switch w.kernels {
+        case .avx2: (w.outBlocks + 1) / 2 * ((pixels + chunkPixels - 1) / chunkPixels)
+        case .avx512: PointwiseAVX512.items(outBlocks: w.outBlocks, pixels: pixels)
+        }
     }
 
     /// Items `items` of the convolution of `x` (an unpadded plane of `pixels` pixels, `w.inBlocks` blocks)
@@ -37,6 +61,14 @@ package enum BlockedPointwise {
         y: UnsafeMutablePointer<Float>, out: BlockedPlane, pixelMajor: Bool = true,
         activation: BlockedActivation = .hardSwish, residual: UnsafePointer<Float>? = nil, items: Range<Int>
     ) {
+        if w.kernels == .avx512 {
+            let problem = PointwiseProblem(
+                x: x, pixels: pixels, inBlocks: w.inBlocks, weights: w.weights.pointer, bias: w.bias.pointer,
+                outBlocks: w.outBlocks, y: y, outWidth: out.width, outHeight: out.height, outPad: out.pad,
+                residual: residual, activation: activation.avx512, pixelMajor: pixelMajor)
+            PointwiseAVX512.forward(problem, items: items)
+            return
+        }
         let r = residual ?? UnsafePointer(y)
         switch (activation, residual != nil) {
         case (.hardSwish, false):
@@ -98,11 +130,11 @@ package enum BlockedPointwise {
         let o4 = min(first + 4, last) * 8
         let o5 = min(first + 5, last) * 8
         let k = w.inBlocks * 8
-        var w0 = UnsafePointer(w.weights.pointer + b0 * k * 8)
-        var w1 = UnsafePointer(w.weights.pointer + b1 * k * 8)
+        // Blocks b0 and b1 = b0 + 1 are one pair: their weight vectors alternate.
+        var wp = UnsafePointer(w.weights.pointer + (b0 / 2) * k * 16)
         // The accumulators start at the bias.
         let c0 = Blocked.load(w.bias.pointer + b0 * 8)
-        let c1 = Blocked.load(w.bias.pointer + b1 * 8)
+        let c1 = Blocked.load(w.bias.pointer + b0 * 8 + 8)
         var a00 = c0
         var a01 = c0
         var a02 = c0
@@ -119,10 +151,9 @@ package enum BlockedPointwise {
         let blockStride = pixels * 8
         for _ in 0..<w.inBlocks {
             for l in 0..<8 {
-                let u0 = Blocked.load(w0)
-                let u1 = Blocked.load(w1)
-                w0 += 8
-                w1 += 8
+                let u0 = Blocked.load(wp)
+                let u1 = Blocked.load(wp + 8)
+                wp += 16
                 var v = V8(repeating: xb[o0 + l])
                 a00 = a00.addingProduct(v, u0)
                 a10 = a10.addingProduct(v, u1)
