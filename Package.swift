@@ -26,12 +26,15 @@ let cpuFlags: [String] = {
     return []
     #endif
 }()
-let hot: [SwiftSetting] =
-    tuned
-    ? [
-        .unsafeFlags(["-Ounchecked"] + cpuFlags, .when(configuration: .release)),
-        .unsafeFlags(cpuFlags, .when(configuration: .debug)),
-    ] : []
+/// A target's settings for these CPU flags: `-Ounchecked` in release builds, none when not tuned.
+func tunedSettings(_ flags: [String]) -> [SwiftSetting] {
+    guard tuned else { return [] }
+    return [
+        .unsafeFlags(["-Ounchecked"] + flags, .when(configuration: .release)),
+        .unsafeFlags(flags, .when(configuration: .debug)),
+    ]
+}
+let hot = tunedSettings(cpuFlags)
 // The AVX-512 kernel set (`EngineAVX512`) is the one module compiled for x86-64-v4, whatever the rest is built
 // for; `KernelSet` (Engine) runs it only where CPUID says the CPU has AVX-512 (README, "Kernel sets").
 // `-DCLASSIFY_EMBED_AVX512` tells the module it was compiled so; without these flags it holds plain code that
@@ -45,12 +48,7 @@ let avx512Flags: [String] = {
     return []
     #endif
 }()
-let avx512: [SwiftSetting] =
-    tuned
-    ? [
-        .unsafeFlags(["-Ounchecked"] + avx512Flags, .when(configuration: .release)),
-        .unsafeFlags(avx512Flags, .when(configuration: .debug)),
-    ] : []
+let avx512 = tunedSettings(avx512Flags)
 // The image codecs' C glue at -O2 in debug builds too (decoding stays fast in debug test runs).
 let codecFlags: [CSetting] = tuned ? [.unsafeFlags(["-O2"])] : []
 

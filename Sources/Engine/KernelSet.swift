@@ -17,12 +17,7 @@ public enum KernelSet: String, CaseIterable, Sendable, CustomStringConvertible {
     /// the machine supports).
     public static let environmentVariable = "CLASSIFY_EMBED_KERNELS"
 
-    public var description: String {
-        switch self {
-        case .avx2: "avx2"
-        case .avx512: "avx512"
-        }
-    }
+    public var description: String { rawValue }
 
     /// The sets this machine can run, slowest first: `avx512` needs the CPU and OS support (CPUID, XCR0) and
     /// a build whose `EngineAVX512` module was compiled for AVX-512 (a dependency build without the
