@@ -60,6 +60,11 @@ let package = Package(
         .library(name: "ClassifyEmbedBenchmarks", targets: ["Benchmarks"]),
         .executable(name: "classify-and-embed", targets: ["classify-and-embed"]),
     ],
+    // `--traits MPI`: multi-process training and evaluation over Open MPI (README, "Several processes and
+    // machines (MPI)"). Off by default: the default build needs no MPI library (`Tools/setup --mpi` installs it).
+    traits: [
+        .trait(name: "MPI", description: "Data-parallel training and sharded evaluation under mpirun (Open MPI)")
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
@@ -77,6 +82,9 @@ let package = Package(
         .systemLibrary(
             name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c",
+            providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
         .target(
             name: "CImageCodecs", path: "Sources/CImageCodecs",
             cSettings: codecFlags,
@@ -119,7 +127,7 @@ let package = Package(
             name: "ClassifyEmbed",
             dependencies: [
                 "Engine", "Imaging", "Model", "Datasets", "Evaluation", "Training", "Inference", "Explain",
-                "Distillation",
+                "Distillation", .target(name: "CMPI", condition: .when(traits: ["MPI"])),
             ], swiftSettings: hot),
         // `classify-and-embed serve`: Hummingbird routes over one dynamic-batching Predictor.
         .target(

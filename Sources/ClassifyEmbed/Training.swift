@@ -4,7 +4,8 @@ import Foundation
 import Training
 
 /// Trains a model from a YAML config (see `Configs/`). Progress goes to standard output; the run folder
-/// (`train.output`) receives `config.yaml`, `log.jsonl`, `last/` and `best/` checkpoints.
+/// (`train.output`) receives `config.yaml`, `log.jsonl`, `last/` and `best/` checkpoints. Started by `mpirun`
+/// (a build with the `MPI` trait), every rank trains its share of each batch (`ProcessGroup`).
 public enum TrainingRun {
     public static func run(
         configFile: String, resume: Bool, overrides: (inout TrainConfigOverrides) -> Void = { _ in }
@@ -23,16 +24,18 @@ public enum TrainingRun {
         if let v = o.train { config.data.train = ConfigPaths.fromCommandLine(v) }
         if let v = o.val { config.data.val = ConfigPaths.fromCommandLine(v) }
         if let v = o.initPath { config.model.initPath = ConfigPaths.fromCommandLine(v) }
+        let group = try ProcessGroup.communicator()
         var softTargets: SoftTargets?
         if config.loss.distillationWeight > 0 {
             BLAS.configure()
             let teacher = try EfficientNetFeatureTeacher(weights: URL(fileURLWithPath: config.distillation.teacher))
             softTargets = try SoftTargetsBuilder.make(config: config, teacher: teacher) {
+                guard group.isLeader else { return }
                 print($0)
                 fflush(nil)
             }
         }
-        let trainer = try Trainer(config: config, resume: resume, softTargets: softTargets)
+        let trainer = try Trainer(config: config, resume: resume, softTargets: softTargets, group: group)
         try trainer.run()
     }
 }

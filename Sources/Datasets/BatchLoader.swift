@@ -11,6 +11,12 @@ package struct Batch: @unchecked Sendable {
     package var identities: [Int]
     /// Split row of each batch row.
     package var rows: [Int]
+    /// The whole batch's class and identity labels when these rows are one rank's share of it (losses are
+    /// means over the whole batch); the same as `labels` and `identities` in one process.
+    package var batchLabels: [Int]
+    package var batchIdentities: [Int]
+    /// Index of the first row within the whole batch.
+    package var firstRow: Int
 }
 
 /// Deterministic batches from a cached split: the order of epoch e is a permutation drawn from
@@ -27,6 +33,9 @@ package final class BatchLoader: @unchecked Sendable {
     /// Instance-mode variants (1, 2, 4 or 8): each sample draws a rotation/flip variant and its identity
     /// becomes `identity·variants + variant`.
     package let variants: Int
+    /// Data-parallel training: this process renders only `share(count)` of each batch of `count` rows (its
+    /// rank's contiguous part); the whole batch's labels are still known to it. Nil: every row.
+    package var share: (@Sendable (Int) -> Range<Int>)?
 
     package init(
         split: Split, cache: ImageCache, batchSize: Int, augmenter: Augmenter, seed: UInt64,
@@ -61,38 +70,43 @@ package final class BatchLoader: @unchecked Sendable {
         return idx
     }
 
-    /// Batch `index` of `epoch`, rendered on the calling thread (parallel over samples when `parallel`).
+    /// Batch `index` of `epoch` (this rank's share of it), rendered on the calling thread (parallel over
+    /// samples when `parallel`).
     package func batch(epoch: Int, index: Int, order: [Int]? = nil, parallel: Bool = false) -> Batch {
         let order = order ?? self.order(epoch: epoch)
         let lo = index * batchSize
         let hi = min(lo + batchSize, order.count)
-        let rows = Array(order[lo..<hi])
+        let batchRows = Array(order[lo..<hi])
+        // Sample i of the epoch is drawn from (seed, epoch, i): its variant first, then its augmentation.
+        var generators = (lo..<hi).map {
+            SeededGenerator(seed: seed ^ (UInt64(epoch) << 40) ^ UInt64($0) &* 0x2545_F491_4F6C_DD1D)
+        }
+        let batchVariants = (0..<batchRows.count).map { i in
+            variants > 1 ? Int(generators[i].next() % UInt64(variants)) : 0
+        }
+        let afterVariant = generators
+        let batchLabels = batchRows.map { split.rows[$0].label ?? -1 }
+        let batchIdentities = zip(batchRows, batchVariants).map { row, variant in
+            let id = split.identityIndex[row]
+            return id < 0 ? -1 : id * variants + variant
+        }
+        let part = share?(batchRows.count) ?? 0..<batchRows.count
+        let rows = Array(batchRows[part])
         let n = rows.count
         let h = augmenter.preprocessing.height
         let w = augmenter.preprocessing.width
         let images = Tensor(shape: [n, 3, h, w])
-        var labels = [Int](repeating: -1, count: n)
-        var identities = [Int](repeating: -1, count: n)
         let out = SendablePointer(images.data)
-        var chosenVariants = [Int](repeating: 0, count: n)
-        chosenVariants.withUnsafeMutableBufferPointer { vb in
-            let vp = SendablePointer(vb.baseAddress!)
-            let render: (Int) -> Void = { i in
-                var rng = SeededGenerator(
-                    seed: self.seed ^ (UInt64(epoch) << 40) ^ UInt64(lo + i) &* 0x2545_F491_4F6C_DD1D)
-                let variant = self.variants > 1 ? Int(rng.next() % UInt64(self.variants)) : 0
-                vp.pointer[i] = variant
-                self.augmenter.render(
-                    self.cache.image(rows[i]), variant: variant, rng: &rng, into: out.pointer + i * 3 * h * w)
-            }
-            if parallel { Parallel.forEach(n, render) } else { for i in 0..<n { render(i) } }
+        let render: (Int) -> Void = { i in
+            var rng = afterVariant[part.lowerBound + i]
+            self.augmenter.render(
+                self.cache.image(rows[i]), variant: batchVariants[part.lowerBound + i], rng: &rng,
+                into: out.pointer + i * 3 * h * w)
         }
-        for (i, r) in rows.enumerated() {
-            labels[i] = split.rows[r].label ?? -1
-            let id = split.identityIndex[r]
-            identities[i] = id < 0 ? -1 : id * variants + chosenVariants[i]
-        }
-        return Batch(images: images, labels: labels, identities: identities, rows: rows)
+        if parallel { Parallel.forEach(n, render) } else { for i in 0..<n { render(i) } }
+        return Batch(
+            images: images, labels: Array(batchLabels[part]), identities: Array(batchIdentities[part]), rows: rows,
+            batchLabels: batchLabels, batchIdentities: batchIdentities, firstRow: part.lowerBound)
     }
 
     // MARK: prefetching

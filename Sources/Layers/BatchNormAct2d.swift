@@ -14,15 +14,20 @@ package final class BatchNormAct2d: Layer {
     package let runningMean: Tensor
     package let runningVar: Tensor
     package let numBatchesTracked: Tensor
-    private let name: String
+    let name: String
 
     private var input: Tensor?
     private var output: Tensor?
     private var gradInput: Tensor?
     private var trainedForward = false
     /// Per channel: the mean and 1/sqrt(var + eps) used by the last forward.
-    private let mean: Tensor
-    private let invStd: Tensor
+    let mean: Tensor
+    let invStd: Tensor
+    /// Synchronised BatchNorm (`train.sync_bn`): batch statistics over every rank's rows, each rank's input
+    /// gradient through them; nil (the default) normalises each rank's rows on their own.
+    package var synchronization: Communicator?
+    /// Values per channel behind the last training forward's statistics (all ranks' when synchronised).
+    var statisticsCount = 0.0
 
     package init(
         _ name: String, arena: ParameterArena, channels: Int, activation: Activation = .identity,
@@ -60,9 +65,12 @@ package final class BatchNormAct2d: Layer {
         let hw = x.count / (n * c)
         let y = Tensor.reuse(output, shape: x.shape)
         output = y
-        if training {
+        if training, let synchronization {
+            synchronizedStatistics(x, n: n, hw: hw, synchronization)
+        } else if training {
             precondition(n * hw > 1, "\(name): batch statistics need more than one value per channel (got \(x.shape))")
             let m = Double(n * hw)
+            statisticsCount = m
             let xs = SendablePointer(x.data)
             let mp = SendablePointer(mean.data)
             let ip = SendablePointer(invStd.data)
@@ -151,6 +159,10 @@ package final class BatchNormAct2d: Layer {
         let mp = SendablePointer(mean.data)
         let ip = SendablePointer(invStd.data)
         let training = trainedForward
+        if training, let synchronization {
+            synchronizedBackward(A.self, x, dy, dx, synchronization)
+            return
+        }
         Parallel.forEach(c) { ch in
             let mu = mp.pointer[ch]
             let istd = ip.pointer[ch]

@@ -24,6 +24,8 @@ package final class ClassificationHead: Layer {
     private var layers: [any Layer] { [conv, bn, pool, dropout, fc] }
 
     package var parameters: [Parameter] { layers.flatMap(\.parameters) }
+    /// Every BatchNorm (for `train.sync_bn`).
+    package var batchNorms: [BatchNormAct2d] { [bn] }
     package var buffers: [(name: String, tensor: Tensor)] { layers.flatMap(\.buffers) }
 
     package func forward(_ x: Tensor, training: Bool) -> Tensor {

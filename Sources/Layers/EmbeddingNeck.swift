@@ -52,6 +52,8 @@ package final class EmbeddingNeck: Layer {
     }
 
     package var parameters: [Parameter] { layers.flatMap(\.parameters) }
+    /// Every BatchNorm, in execution order (for `train.sync_bn`).
+    package var batchNorms: [BatchNormAct2d] { layers.compactMap { $0 as? BatchNormAct2d } }
     package var buffers: [(name: String, tensor: Tensor)] { layers.flatMap(\.buffers) }
 
     package func forward(_ x: Tensor, training: Bool) -> Tensor {

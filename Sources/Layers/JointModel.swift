@@ -42,6 +42,14 @@ package final class JointModel {
 
     package var parts: [any Layer] { [backbone, neck, classifier] }
 
+    /// Every BatchNorm of the three parts.
+    package var batchNorms: [BatchNormAct2d] { backbone.batchNorms + neck.batchNorms + classifier.batchNorms }
+
+    /// Synchronised BatchNorm over `group`'s ranks for every BatchNorm (nil: each rank's rows alone).
+    package func synchronizeBatchNorm(over group: Communicator?) {
+        for bn in batchNorms { bn.synchronization = group }
+    }
+
     /// Every saved tensor: parameters and BatchNorm statistics, by name.
     package var namedTensors: [(name: String, tensor: Tensor)] { parts.flatMap { StateDict.tensors(of: $0) } }
 

@@ -27,6 +27,9 @@ package final class LCNetBackbone: Layer {
 
     private var layers: [any Layer] { [convStem, bn1] + blocks }
 
+    /// Every BatchNorm, in execution order (for `train.sync_bn`).
+    package var batchNorms: [BatchNormAct2d] { [bn1] + blocks.flatMap { [$0.bn1, $0.bn2] } }
+
     /// The leaf layers in execution order with short names, for per-layer profiling.
     package var leafLayers: [(name: String, layer: any Layer)] {
         var out: [(String, any Layer)] = [("conv_stem", convStem), ("bn1", bn1)]

@@ -49,10 +49,13 @@ package final class Flatten: Layer {
 }
 
 /// Inverted dropout: in training, zeroes each element with probability `p` and scales survivors by 1/(1-p);
-/// identity in eval. Masks come from the layer's own seeded generator, so runs repeat for a seed.
+/// identity in eval. Each training forward draws one key from the layer's seeded generator, and row r's mask
+/// comes from (key, `firstRow` + r): a row gets the same mask whichever rank of a data-parallel job computes it.
 package final class Dropout: Layer {
     package let p: Float
     package var generator: SeededGenerator
+    /// The global batch index of the next forward's first row (data-parallel ranks each compute a slice).
+    package var firstRow = 0
     private var mask: Tensor?
     private var output: Tensor?
     private var gradInput: Tensor?
@@ -72,10 +75,16 @@ package final class Dropout: Layer {
         mask = m
         output = y
         let keep = 1 / (1 - p)
-        for i in 0..<x.count {
-            let k: Float = generator.uniform() >= p ? keep : 0
-            m.data[i] = k
-            y.data[i] = x.data[i] * k
+        let key = generator.next()
+        let rows = x[0]
+        let width = x.count / max(rows, 1)
+        for row in 0..<rows {
+            var rowGenerator = SeededGenerator(seed: key ^ (UInt64(firstRow + row) &* 0x9E37_79B9_7F4A_7C15))
+            for i in (row * width)..<((row + 1) * width) {
+                let k: Float = rowGenerator.uniform() >= p ? keep : 0
+                m.data[i] = k
+                y.data[i] = x.data[i] * k
+            }
         }
         return y
     }

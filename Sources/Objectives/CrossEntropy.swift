@@ -19,14 +19,20 @@ package struct CrossEntropy: Sendable {
 
     /// Returns the mean loss (0 when every row is masked) and writes dL/dlogits into `gradient`
     /// (same shape as `logits`; masked rows get 0). `scale` multiplies both (the loss weight).
-    package func callAsFunction(logits: Tensor, labels: [Int], gradient: Tensor, scale: Float = 1) -> Float {
+    ///
+    /// `batchLabels` are the labels of the whole batch when these rows are one rank's share of it: the mean
+    /// is then taken over the whole batch (the ranks' returned losses and gradients add up to one process's).
+    package func callAsFunction(
+        logits: Tensor, labels: [Int], gradient: Tensor, scale: Float = 1, batchLabels: [Int]? = nil
+    ) -> Float {
         let b = logits[0]
         let k = logits.count / b
         precondition(labels.count == b, "cross-entropy: \(labels.count) labels for \(b) rows")
         gradient.fill(0)
         var total = 0.0
         var weightSum = 0.0
-        for i in 0..<b where labels[i] >= 0 { weightSum += Double(classWeights?[labels[i]] ?? 1) }
+        let all = batchLabels ?? labels
+        for y in all where y >= 0 { weightSum += Double(classWeights?[y] ?? 1) }
         guard weightSum > 0 else { return 0 }
         let norm = Float(1 / weightSum) * scale
         for i in 0..<b {

@@ -97,8 +97,9 @@ package final class MarginClassifier {
     /// Margin-softmax cross-entropy of `embeddings` `[B, D]` (un-normalised) against `labels` (class ids,
     /// −1 = no identity label). Returns `lossWeight ×` the mean loss over labelled rows, writes
     /// d(loss)/d(embeddings) into `gradient` and adds the centres' gradient to the step's accumulator.
+    /// `batchLabels`: the whole batch's labels when these rows are one rank's share (the mean is over them).
     package func forwardBackward(
-        embeddings x: Tensor, labels: [Int], lossWeight: Float = 1, gradient dx: Tensor
+        embeddings x: Tensor, labels: [Int], lossWeight: Float = 1, gradient dx: Tensor, batchLabels: [Int]? = nil
     ) -> Float {
         let b = x[0]
         let d = dimension
@@ -107,8 +108,8 @@ package final class MarginClassifier {
         let n = s * k
         precondition(x.count == b * d && labels.count == b, "margin: embeddings \(x.shape), \(labels.count) labels")
         dx.fill(0)
-        let valid = labels.filter { $0 >= 0 }.count
-        guard valid > 0 else { return 0 }
+        guard labels.contains(where: { $0 >= 0 }) else { return 0 }
+        let valid = (batchLabels ?? labels).filter { $0 >= 0 }.count
         for y in labels where y >= 0 {
             precondition(y < classes && slotOfClass[y] >= 0, "label \(y) was not in beginStep's labels")
         }
@@ -204,6 +205,14 @@ package final class MarginClassifier {
     }
 
     private var gradientsFinished = false
+
+    /// Sums the step's accumulated centre gradients over `group`'s ranks (data-parallel training: every rank
+    /// holds every centre and samples the same classes). Call before `update(with:)`.
+    package func reduceGradients(over group: Communicator) {
+        guard group.size > 1 else { return }
+        precondition(!gradientsFinished, "reduce the centre gradients before finishing them")
+        group.allReduceSum(centreGrads.pointer, count: sampled.count * settings.subCenters * dimension)
+    }
 
     /// The scaled, margin-adjusted logits `[B, sampled classes]` of the current step (forward only; rows
     /// without a label get plain scaled cosines).

@@ -22,17 +22,19 @@ package struct SoftTargetKL: Sendable {
 
     /// Returns `scale ·` the mean KD loss over the batch and **adds** its gradient with respect to the logits
     /// into `gradient` (which may already hold another loss's). `targets` holds `targetColumns` probabilities
-    /// per row, summing to 1.
+    /// per row, summing to 1. `batchRows`: the whole batch's rows when these are one rank's share of it (the
+    /// mean is over the whole batch).
     package func callAsFunction(
-        logits: Tensor, targets: UnsafePointer<Float>, gradient: Tensor, scale: Float = 1
+        logits: Tensor, targets: UnsafePointer<Float>, gradient: Tensor, scale: Float = 1, batchRows: Int? = nil
     ) -> Float {
         let b = logits[0]
+        let mean = batchRows ?? b
         let k = logits.count / b
         precondition(gradient.count == logits.count, "gradient \(gradient.shape) for logits \(logits.shape)")
         guard b > 0 else { return 0 }
         let t = Double(temperature)
         // d/dz [T² · KL(q ‖ softmax(z/T))] = T · (softmax(z/T) − q).
-        let gradScale = Float(t) * scale / Float(b)
+        let gradScale = Float(t) * scale / Float(mean)
         var total = 0.0
         for i in 0..<b {
             let row = logits.data + i * k
@@ -63,6 +65,6 @@ package struct SoftTargetKL: Sendable {
                 g[0] += gradScale * Float(Foundation.exp(logP) - q)
             }
         }
-        return Float(total * t * t / Double(b)) * scale
+        return Float(total * t * t / Double(mean)) * scale
     }
 }

@@ -130,6 +130,9 @@ package struct TrainSection: Codable, Sendable {
     /// `macro_f1` (classification head) or `tpr_at_fpr_1e-4` (embedding head over validation pairs).
     package var validationMetric: ValidationMetric = .macroF1
     package var output = "runs/default"
+    /// Under `mpirun`: BatchNorm statistics over every rank's rows (PyTorch's `SyncBatchNorm`) instead of each
+    /// rank's own; no effect in one process.
+    package var syncBN = false
 
     package init() {}
 
@@ -137,7 +140,7 @@ package struct TrainSection: Codable, Sendable {
         case epochs, steps, batchSize = "batch_size", accumulation, learningRate = "learning_rate", weightDecay =
             "weight_decay"
         case warmupSteps = "warmup_steps", schedule, polyPower = "poly_power", minLearningRate = "min_learning_rate"
-        case clipNorm = "clip_norm", seed, validationMetric = "validation_metric", output
+        case clipNorm = "clip_norm", seed, validationMetric = "validation_metric", output, syncBN = "sync_bn"
     }
 
     package init(from decoder: Decoder) throws {
@@ -172,5 +175,6 @@ package struct TrainSection: Codable, Sendable {
         seed = try c.value(.seed, or: seed)
         validationMetric = try c.choice(.validationMetric, or: validationMetric)
         output = try c.value(.output, or: output)
+        syncBN = try c.value(.syncBN, or: syncBN)
     }
 }

@@ -10,6 +10,13 @@ import Objectives
 /// with warm-up + cosine/poly decay, global-norm clipping of the model's gradients (the margin centres are
 /// not clipped, as in insightface), gradient accumulation, validation every epoch, `best` and `last`
 /// checkpoints, exact resume, a NaN guard, `log.jsonl` and the resolved config next to the outputs.
+///
+/// **Data-parallel** over a `Communicator`'s ranks (README, "Several processes and machines (MPI)"): every
+/// rank holds the whole model and margin, renders its contiguous share of each global batch (the same
+/// batch as one process: sample i of epoch e from (seed, e, i)), takes every loss's mean over the whole
+/// batch, and sums the gradients with one all-reduce of the parameter arena (and one of the sampled centres')
+/// before clipping and AdamW, so the ranks stay identical without being compared. Rank 0 alone validates,
+/// logs and writes checkpoints.
 package final class Trainer {
     package let config: TrainConfig
     package let output: URL
@@ -20,6 +27,8 @@ package final class Trainer {
     package let preprocessing: Preprocessing
     package private(set) var state: TrainerState
     package let schedule: LearningRateSchedule
+    /// The ranks of this job (one process: a single rank).
+    package let group: Communicator
     private let crossEntropy: CrossEntropy
     private let progress = ProgressReporter()
     /// Held from `init` to the end of `run`: no other process writes this run meanwhile.
@@ -32,13 +41,19 @@ package final class Trainer {
     let softTargets: SoftTargets?
     /// The `provenance` metadata of every model file this run writes.
     package private(set) var provenance: String
+    /// Seconds the last step spent summing gradients and losses over the ranks (0 in one process).
+    package private(set) var lastReductionSeconds = 0.0
     /// Called after every epoch with its validation (tests use it).
     package var onEpoch: ((Int, ValidationResult) -> Void)?
 
     /// `softTargets` are the KD term's targets for the training split's rows, needed when
     /// `loss.distillation_weight` > 0 (`SoftTargetsBuilder.make` in the Distillation module makes them).
-    package init(config: TrainConfig, resume: Bool = false, softTargets: SoftTargets? = nil) throws {
+    package init(
+        config: TrainConfig, resume: Bool = false, softTargets: SoftTargets? = nil,
+        group: Communicator = SingleProcessCommunicator()
+    ) throws {
         self.config = config
+        self.group = group
         output = URL(fileURLWithPath: config.train.output)
         let spec = config.model.spec
         let pre = spec.preprocessing
@@ -53,11 +68,20 @@ package final class Trainer {
             split: train, cache: trainCache, batchSize: config.train.batchSize,
             augmenter: Augmenter(settings: config.data.augmentation, preprocessing: pre),
             seed: config.train.seed, shuffle: true, variants: config.data.variants)
+        if group.size > 1 {
+            guard config.train.batchSize >= 2 * group.size else {
+                throw TrainingError.nothingToTrain(
+                    "train.batch_size \(config.train.batchSize) is split over \(group.size) ranks; BatchNorm needs at "
+                        + "least 2 rows on each: use a batch of at least \(2 * group.size) or fewer ranks")
+            }
+            trainLoader.share = { [group] in group.share(of: $0) }
+        }
         guard trainLoader.batchesPerEpoch > 0 else {
             throw TrainingError.nothingToTrain(
                 "\(config.data.train) has \(train.rows.count) rows, fewer than one batch of \(config.train.batchSize)")
         }
-        if let v = config.data.val {
+        // Rank 0 alone validates: the other ranks neither read nor cache the validation split.
+        if let v = config.data.val, group.isLeader {
             let val = try Split(
                 file: URL(fileURLWithPath: v), classNames: classNames, identityMode: config.data.identityMode)
             valLoader = BatchLoader(
@@ -68,6 +92,7 @@ package final class Trainer {
         }
         model = JointModel(spec: spec, seed: config.train.seed)
         let model = self.model
+        if config.train.syncBN && group.size > 1 { model.synchronizeBatchNorm(over: group) }
         // A resumed run takes its weights from the checkpoint: the init file need not exist any more.
         let initRecord =
             resume ? nil : try config.model.initPath.map { try ModelInit.apply(URL(fileURLWithPath: $0), to: model) }
@@ -100,12 +125,16 @@ package final class Trainer {
             optimizer: AdamW(learningRate: config.train.learningRate, weightDecay: config.train.weightDecay),
             marginGenerator: margin?.generator, dropoutGenerator: model.classifier.dropout.generator,
             arenaCount: model.arena.count)
-        lock = try RunLock(folder: output)
         let last = output.appendingPathComponent("last")
         let best = output.appendingPathComponent("best")
-        for note in [try CheckpointSwap.recover(last), try CheckpointSwap.recover(best)].compactMap({ $0 }) {
-            progress.line(note)
+        // Rank 0 owns the run folder: it locks it and finishes an interrupted save before any rank reads it.
+        if group.isLeader {
+            lock = try RunLock(folder: output)
+            for note in [try CheckpointSwap.recover(last), try CheckpointSwap.recover(best)].compactMap({ $0 }) {
+                progress.line(note)
+            }
         }
+        group.barrier()
         if resume {
             guard CheckpointSwap.isComplete(last) else {
                 throw TrainingError.badCheckpoint(last.path, "no checkpoint there to resume from")
@@ -115,15 +144,17 @@ package final class Trainer {
             if let recorded = try ModelFile(contentsOf: last.appendingPathComponent("model.safetensors")).provenance {
                 provenance = recorded
             }
-            try repairBest()
-            try JSONLog.truncate(
-                output.appendingPathComponent("log.jsonl"), toStep: state.globalStep, epoch: state.epoch)
+            if group.isLeader {
+                try repairBest()
+                try JSONLog.truncate(
+                    output.appendingPathComponent("log.jsonl"), toStep: state.globalStep, epoch: state.epoch)
+            }
         } else if CheckpointSwap.isComplete(last) {
             throw TrainingError.runInUse(
                 output.path,
                 "already holds a checkpoint (last/); continue it with --resume, or train into another --output "
                     + "(nothing there was changed)")
-        } else {
+        } else if group.isLeader {
             // A new run: an old log without a checkpoint belongs to nothing.
             try? FileManager.default.removeItem(at: output.appendingPathComponent("log.jsonl"))
         }
@@ -163,22 +194,28 @@ package final class Trainer {
         defer { lock = nil }
         stopRequest.install()
         defer { stopRequest.uninstall() }
-        try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
-        try AtomicFile.write(
-            Data(try config.yaml().utf8), to: output.appendingPathComponent("config.yaml"))
-        let log = try JSONLog(output.appendingPathComponent("log.jsonl"))
+        let leader = group.isLeader
+        if leader {
+            try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+            try AtomicFile.write(
+                Data(try config.yaml().utf8), to: output.appendingPathComponent("config.yaml"))
+        }
+        let log = leader ? try JSONLog(output.appendingPathComponent("log.jsonl")) : nil
         let accumulation = config.train.accumulation
         let totalSteps = config.train.steps ?? stepsPerEpoch * epochs
         if state.epoch >= epochs || state.globalStep >= totalSteps {
+            guard leader else { return }
             progress.line(
                 "nothing to do: \(output.path) finished at epoch \(state.epoch) of \(epochs) (step \(state.globalStep)); "
                     + "pass a larger --epochs to continue it")
             return
         }
-        progress.line(
-            "training \(trainLoader.split.rows.count) images, \(trainLoader.identityCount) identities, "
-                + "\(model.arena.count) parameters\(margin.map { " + \($0.rows * $0.dimension) margin" } ?? ""), "
-                + "\(stepsPerEpoch) steps/epoch → \(output.path)")
+        if leader {
+            progress.line(
+                "training \(trainLoader.split.rows.count) images, \(trainLoader.identityCount) identities, "
+                    + "\(model.arena.count) parameters\(margin.map { " + \($0.rows * $0.dimension) margin" } ?? ""), "
+                    + "\(stepsPerEpoch) steps/epoch\(group.size > 1 ? " on \(group.size) ranks" : "") → \(output.path)")
+        }
         while state.epoch < min(epochs, untilEpoch ?? .max) && state.globalStep < totalSteps {
             let epoch = state.epoch
             trainLoader.start(epoch: epoch, from: 0)
@@ -186,16 +223,17 @@ package final class Trainer {
             let started = System.now()
             var images = 0
             for stepInEpoch in 0..<stepsPerEpoch where state.globalStep < totalSteps {
-                if stopRequest.isRequested {
+                if stopRequested() {
                     throw TrainingError.interrupted(step: state.globalStep, lastCheckpoint: lastCheckpointPath)
                 }
                 let micro = (0..<accumulation).map { _ in trainLoader.next().batch }
                 let (cls, emb, kd) = try step(micro)
-                images += micro.reduce(0) { $0 + $1.rows.count }
+                images += micro.reduce(0) { $0 + $1.batchLabels.count }
                 let elapsed = System.now() - started
                 let rate = Double(images) / max(elapsed, 1e-9)
                 let remaining =
                     Double(totalSteps - state.globalStep) * Double(config.train.batchSize * accumulation) / rate
+                guard leader, let log else { continue }
                 progress.step(
                     epoch: epoch, epochs: epochs, batch: stepInEpoch, batches: stepsPerEpoch, classificationLoss: cls,
                     embeddingLoss: emb, distillationLoss: kd, learningRate: state.optimizer.learningRate,
@@ -206,9 +244,11 @@ package final class Trainer {
                     "lr": Double(state.optimizer.learningRate), "img_per_s": rate,
                 ]
                 if let kd { entry["loss_kd"] = Double(kd) }
+                if group.size > 1 { entry["allreduce_ms"] = lastReductionSeconds * 1000 }
                 log.write(entry)
             }
             state.epoch += 1
+            guard leader, let log else { continue }
             let validation = valLoader.map { Validation.run(model, loader: $0) } ?? ValidationResult()
             let metric = validation.metric(config.train.validationMetric)
             var improved = false
@@ -248,6 +288,14 @@ package final class Trainer {
         }
     }
 
+    /// Whether to stop before the next step: asked here by a signal, or on any rank (all ranks must stop at
+    /// the same step, or the others would wait in a collective for ever).
+    private func stopRequested() -> Bool {
+        let here = stopRequest.isRequested
+        guard group.size > 1 else { return here }
+        return group.maximum([here ? 1 : 0])[0] > 0
+    }
+
     private func saveState() {
         state.marginGenerator = margin?.generator
         state.dropoutGenerator = model.classifier.dropout.generator
@@ -258,37 +306,53 @@ package final class Trainer {
     private func step(_ micro: [Batch]) throws -> (Float, Float, Float?) {
         let k = Float(micro.count)
         model.arena.zeroGrads()
-        margin?.beginStep(labels: micro.flatMap(\.identities))
+        // The whole batch's identities: every rank samples the same PartialFC classes.
+        margin?.beginStep(labels: micro.flatMap(\.batchIdentities))
         var clsTotal: Float = 0
         var embTotal: Float = 0
         var kdTotal: Float?
+        let distributed = group.size > 1
         for batch in micro {
+            model.classifier.dropout.firstRow = batch.firstRow
             let (embedding, logits) = model.forward(batch.images, training: true)
             let dLogits = Tensor(shape: logits.shape)
             let cls = crossEntropy(
-                logits: logits, labels: batch.labels, gradient: dLogits, scale: config.loss.classificationWeight / k)
+                logits: logits, labels: batch.labels, gradient: dLogits, scale: config.loss.classificationWeight / k,
+                batchLabels: distributed ? batch.batchLabels : nil)
             var dEmbedding: Tensor?
             var emb: Float = 0
             if let margin, batch.identities.contains(where: { $0 >= 0 }) {
                 let g = Tensor(shape: embedding.shape)
                 emb = margin.forwardBackward(
                     embeddings: embedding, labels: batch.identities,
-                    lossWeight: config.loss.embeddingWeight / k, gradient: g)
+                    lossWeight: config.loss.embeddingWeight / k, gradient: g,
+                    batchLabels: distributed ? batch.batchIdentities : nil)
                 dEmbedding = g
             }
             let kd = distillationTerm(logits: logits, batch: batch, gradient: dLogits, scale: 1 / k)
-            guard cls.isFinite && emb.isFinite && (kd ?? 0).isFinite else {
-                let last = lastCheckpointPath
-                throw TrainingError.nonFiniteLoss(
-                    step: state.globalStep, epoch: state.epoch, classification: cls, embedding: emb,
-                    lastCheckpoint: last)
-            }
             clsTotal += cls
             embTotal += emb
             if let kd { kdTotal = (kdTotal ?? 0) + kd }
             model.backward(
                 embeddingGradient: dEmbedding,
                 logitGradient: batch.labels.contains { $0 >= 0 } || kd != nil ? dLogits : nil)
+        }
+        if distributed {
+            // The whole batch's losses (each rank's are its share of the means) and gradients.
+            let reductionStarted = System.now()
+            defer { lastReductionSeconds = System.now() - reductionStarted }
+            let sums = group.sum([Double(clsTotal), Double(embTotal), Double(kdTotal ?? 0)])
+            clsTotal = Float(sums[0])
+            embTotal = Float(sums[1])
+            if kdTotal != nil { kdTotal = Float(sums[2]) }
+            group.allReduceSum(model.arena.gradsPointer, count: model.arena.count)
+            margin?.reduceGradients(over: group)
+        }
+        guard clsTotal.isFinite && embTotal.isFinite && (kdTotal ?? 0).isFinite else {
+            let last = lastCheckpointPath
+            throw TrainingError.nonFiniteLoss(
+                step: state.globalStep, epoch: state.epoch, classification: clsTotal, embedding: embTotal,
+                lastCheckpoint: last)
         }
         let norm = model.arena.clipGradNorm(maxNorm: config.train.clipNorm)
         guard norm.isFinite else {

@@ -26,13 +26,20 @@ struct TrainCommand: ParsableCommand {
     var initPath: String?
 
     func run() throws {
-        try TrainingRun.run(configFile: config, resume: resume) { o in
-            o.output = output
-            o.epochs = epochs
-            o.steps = steps
-            o.train = trainSplit
-            o.val = valSplit
-            o.initPath = initPath
+        do {
+            try TrainingRun.run(configFile: config, resume: resume) { o in
+                o.output = output
+                o.epochs = epochs
+                o.steps = steps
+                o.train = trainSplit
+                o.val = valSplit
+                o.initPath = initPath
+            }
+        } catch {
+            // Under mpirun one rank's error ends every rank (the others would wait in a collective).
+            ProcessGroup.abortIfDistributed(after: "\(error)", code: 1)
+            throw error
         }
+        ProcessGroup.finish()
     }
 }

@@ -18,7 +18,8 @@ extension Trainer {
         return targets.withUnsafeBufferPointer {
             distillation(
                 logits: logits, targets: $0.baseAddress!, gradient: gradient,
-                scale: config.loss.distillationWeight * scale)
+                scale: config.loss.distillationWeight * scale,
+                batchRows: group.size > 1 ? batch.batchLabels.count : nil)
         }
     }
 

@@ -1,0 +1,122 @@
+import Engine
+import Foundation
+
+#if MPI
+import CMPI
+#endif
+
+/// The job this process belongs to: alone, or one rank of an `mpirun` job (README, "Several processes and
+/// machines (MPI)"). MPI is initialised only when a launcher started this process with more than one rank,
+/// so a build with MPI runs alone exactly like one without it.
+public enum ProcessGroup {
+    /// Why a multi-rank job cannot start here.
+    public struct Unavailable: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// The world size the launcher announced (Open MPI's `OMPI_COMM_WORLD_SIZE`), nil when started alone.
+    public static var announcedSize: Int? {
+        ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_SIZE"].flatMap { Int($0) }
+    }
+
+    /// Whether this binary was built with the package trait `MPI`.
+    public static var hasMPI: Bool {
+        #if MPI
+        return true
+        #else
+        return false
+        #endif
+    }
+
+    nonisolated(unsafe) private static var joined: Communicator?
+
+    /// This process's communicator (made once): MPI's world when `mpirun` started it with two ranks or
+    /// more, otherwise a single process.
+    package static func communicator() throws -> Communicator {
+        if let joined { return joined }
+        let made: Communicator
+        if let size = announcedSize, size > 1 {
+            #if MPI
+            made = try MPICommunicator()
+            #else
+            throw Unavailable(
+                description:
+                    "started by mpirun as one of \(size) ranks, but this build has no MPI: build with "
+                    + "`swift build -c release --traits MPI` after `Tools/setup --mpi` (README, \"Several processes "
+                    + "and machines (MPI)\")")
+            #endif
+        } else {
+            made = SingleProcessCommunicator()
+        }
+        joined = made
+        return made
+    }
+
+    /// Ends MPI after a job that completed on every rank (no-op when alone).
+    public static func finish() {
+        #if MPI
+        if joined is MPICommunicator { _ = ce_mpi_finalize() }
+        #endif
+    }
+
+    /// Ends the whole job after `message`: one rank failing (a bad file, a non-finite loss seen only here, a
+    /// crash of its peer) must not leave the others waiting in a collective. Alone, it returns and the caller
+    /// exits as usual.
+    public static func abortIfDistributed(after message: String, code: Int32) {
+        #if MPI
+        guard let joined = joined as? MPICommunicator else { return }
+        FileHandle.standardError.write(
+            Data("classify-and-embed: rank \(joined.rank) of \(joined.size) stops the job: \(message)\n".utf8))
+        _ = ce_mpi_abort(code)
+        #endif
+    }
+}
+
+#if MPI
+/// MPI's `MPI_COMM_WORLD` (Open MPI 4.1 from Debian). Errors are fatal (MPI's default handler): a failed
+/// collective ends the job with MPI's message instead of returning a code we could only report.
+final class MPICommunicator: Communicator, @unchecked Sendable {
+    let rank: Int
+    let size: Int
+    /// MPI counts are `int`; longer buffers go in pieces of this many elements.
+    private static let piece = 1 << 30
+
+    init() throws {
+        if ce_mpi_initialized() == 0 {
+            var provided: Int32 = 0
+            guard ce_mpi_init(&provided) == 0 else {
+                throw ProcessGroup.Unavailable(description: "MPI_Init_thread failed (is this a rank of an mpirun job?)")
+            }
+        }
+        rank = Int(ce_mpi_rank())
+        size = Int(ce_mpi_size())
+    }
+
+    private func pieces(_ count: Int, _ body: (Int, Int32) -> Void) {
+        var offset = 0
+        while offset < count {
+            let n = min(Self.piece, count - offset)
+            body(offset, Int32(n))
+            offset += n
+        }
+    }
+
+    func allReduceSum(_ buffer: UnsafeMutablePointer<Float>, count: Int) {
+        pieces(count) { offset, n in _ = ce_mpi_allreduce_sum_float(buffer + offset, n) }
+    }
+    func allReduceSum(_ buffer: UnsafeMutablePointer<Double>, count: Int) {
+        pieces(count) { offset, n in _ = ce_mpi_allreduce_sum_double(buffer + offset, n) }
+    }
+    func allReduceMax(_ buffer: UnsafeMutablePointer<Double>, count: Int) {
+        pieces(count) { offset, n in _ = ce_mpi_allreduce_max_double(buffer + offset, n) }
+    }
+    func allGather(_ values: UnsafePointer<Double>, count: Int, into result: UnsafeMutablePointer<Double>) {
+        precondition(count * size < Self.piece, "allGather of \(count) values per rank is too long for one call")
+        _ = ce_mpi_allgather_double(values, Int32(count), result)
+    }
+    func broadcast(_ buffer: UnsafeMutableRawPointer, bytes: Int, root: Int) {
+        pieces(bytes) { offset, n in _ = ce_mpi_bcast_bytes(buffer + offset, n, Int32(root)) }
+    }
+    func barrier() { _ = ce_mpi_barrier() }
+}
+#endif
