@@ -36,6 +36,14 @@ static inline int ce_mpi_allreduce_max_double(double *buffer, int count) {
 static inline int ce_mpi_allgather_double(const double *values, int count, double *result) {
     return MPI_Allgather(values, count, MPI_DOUBLE, result, count, MPI_DOUBLE, MPI_COMM_WORLD);
 }
+static inline int ce_mpi_gatherv_bytes(
+    const void *send, int count, void *receive, const int *counts, const int *displacements, int root) {
+    return MPI_Gatherv(send, count, MPI_BYTE, receive, counts, displacements, MPI_BYTE, root, MPI_COMM_WORLD);
+}
+static inline int ce_mpi_allgatherv_bytes(
+    const void *send, int count, void *receive, const int *counts, const int *displacements) {
+    return MPI_Allgatherv(send, count, MPI_BYTE, receive, counts, displacements, MPI_BYTE, MPI_COMM_WORLD);
+}
 static inline int ce_mpi_bcast_bytes(void *buffer, int bytes, int root) {
     return MPI_Bcast(buffer, bytes, MPI_BYTE, root, MPI_COMM_WORLD);
 }

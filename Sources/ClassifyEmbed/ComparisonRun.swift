@@ -112,9 +112,12 @@ public struct ComparisonRun {
             evaluation.trainSplit = trainSplit
             var lines: [String] = []
             do {
-                let outputs = try evaluation.collect(model.predictor, data, tta: nil)
-                evaluations.append(
-                    try evaluation.score(outputs, data, spec: model.file.spec, lines: &lines, primary: i == 0))
+                // `compare` runs in one process (each model's evaluation is small next to `evaluate`'s all pairs).
+                let alone = SingleProcessCommunicator()
+                let outputs = try evaluation.collect(model.predictor, data, tta: nil, group: alone)
+                let scored = try evaluation.score(
+                    outputs, data, spec: model.file.spec, lines: &lines, primary: i == 0, group: alone)
+                evaluations.append(scored!)
             } catch {
                 throw Failure(description: "\(model.path): \(error)")
             }

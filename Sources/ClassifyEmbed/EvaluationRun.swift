@@ -112,17 +112,21 @@ public struct EvaluationRun {
 
     /// Runs every row through the Predictor (decode, Pillow-exact resize, the folded network), with or without TTA.
     /// Every row that cannot be scored (unreadable image, non-finite output) is listed, and then the run stops:
-    /// metrics over a silently shortened split would not be the split's.
-    func collect(_ predictor: Predictor, _ data: Split, tta: TTASettings?) throws -> Outputs {
+    /// metrics over a silently shortened split would not be the split's. Under `mpirun` each rank runs its
+    /// share of the rows and every rank gets all outputs.
+    func collect(_ predictor: Predictor, _ data: Split, tta: TTASettings?, group: Communicator) throws -> Outputs {
         var o = Outputs()
         var problems: [String] = []
-        let progress = ImageProgress(label: tta == nil ? "evaluate" : "evaluate (TTA)", total: data.rows.count)
+        let share = group.share(of: data.rows.count)
+        let progress = ImageProgress(
+            label: tta == nil ? "evaluate" : "evaluate (TTA)", total: share.count,
+            mode: group.isLeader ? .fromEnvironment : .never)
         defer { progress.finish() }
-        for start in stride(from: 0, to: data.rows.count, by: batchSize) {
-            defer { progress.advance(by: min(batchSize, data.rows.count - start)) }
+        for start in stride(from: share.lowerBound, to: share.upperBound, by: batchSize) {
+            defer { progress.advance(by: min(batchSize, share.upperBound - start)) }
             var rows: [Int] = []
             var images: [RGBImage] = []
-            for row in start..<min(data.rows.count, start + batchSize) {
+            for row in start..<min(share.upperBound, start + batchSize) {
                 do {
                     images.append(try predictor.decode(data.rows[row].path))
                     rows.append(row)
@@ -150,6 +154,7 @@ public struct EvaluationRun {
                 }
             }
         }
+        (o, problems) = o.joined(over: group, problems: problems)
         guard problems.isEmpty else {
             throw Failure(
                 description: "\(problems.count) row\(problems.count == 1 ? "" : "s") of the split cannot be scored "
@@ -160,9 +165,21 @@ public struct EvaluationRun {
     }
 
     /// Scores both heads' outputs; `lines` gets the printed summary.
+    /// Only rank 0's report is complete: the others take part in the sharded pair verification and return nil.
     func score(
-        _ o: Outputs, _ data: Split, spec: ModelSpec, lines: inout [String], primary: Bool
-    ) throws -> EvaluationReport {
+        _ o: Outputs, _ data: Split, spec: ModelSpec, lines: inout [String], primary: Bool, group: Communicator
+    ) throws -> EvaluationReport? {
+        if !group.isLeader {
+            guard head != .classification, o.identities.count >= 2, sampledPairs == nil, pairsFile == nil else {
+                return nil
+            }
+            _ = try o.embeddings.withUnsafeBufferPointer {
+                try PairVerification.sharded(
+                    embeddings: $0.baseAddress!, count: o.identities.count, dimension: spec.embeddingSize,
+                    identities: o.identities, group: group)
+            }
+            return nil
+        }
         var report = EvaluationReport(model: model, split: split, images: data.rows.count)
         if head != .embedding {
             guard !o.truth.isEmpty else {
@@ -200,11 +217,11 @@ public struct EvaluationRun {
                     try ROC(scores: scores, positive: positive), selection: sampledPairs != nil ? .sampled : .listed)
             } else {
                 let v = try o.embeddings.withUnsafeBufferPointer {
-                    try PairVerification(
+                    try PairVerification.sharded(
                         embeddings: $0.baseAddress!, count: o.identities.count, dimension: spec.embeddingSize,
-                        identities: o.identities)
+                        identities: o.identities, group: group)
                 }
-                report.verification = VerificationReport(v)
+                report.verification = v.map(VerificationReport.init)
             }
             lines += report.verification!.summary
             if primary, let trainSplit {
@@ -228,6 +245,7 @@ public struct EvaluationRun {
     /// returns the human-readable summary that the command prints.
     @discardableResult
     public func run() throws -> String {
+        let group = try ProcessGroup.communicator()
         let predictor = try Predictor(modelPath: model)
         let spec = predictor.spec
         let data = try Split(file: URL(fileURLWithPath: split), classNames: spec.classNames)
@@ -235,8 +253,17 @@ public struct EvaluationRun {
             throw Failure(description: "\(split): the split has no rows; nothing to evaluate")
         }
         var lines: [String] = ["\(model) on \(split): \(data.rows.count) images"]
-        let outputs = try collect(predictor, data, tta: nil)
-        let report = try score(outputs, data, spec: spec, lines: &lines, primary: true)
+        let outputs = try collect(predictor, data, tta: nil, group: group)
+        let scored = try score(outputs, data, spec: spec, lines: &lines, primary: true, group: group)
+        guard let report = scored else {
+            // Another rank than 0: its part of the TTA pass too, then nothing to write.
+            if tta {
+                _ = try score(
+                    try collect(predictor, data, tta: .standard, group: group), data, spec: spec, lines: &lines,
+                    primary: false, group: group)
+            }
+            return ""
+        }
         let folder = URL(fileURLWithPath: output)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try AtomicFile.write(
@@ -245,7 +272,8 @@ public struct EvaluationRun {
         if tta {
             lines.append("with test-time augmentation (\(TTASettings.standard)):")
             var r = try score(
-                try collect(predictor, data, tta: .standard), data, spec: spec, lines: &lines, primary: false)
+                try collect(predictor, data, tta: .standard, group: group), data, spec: spec, lines: &lines,
+                primary: false, group: group)!
             r.tta = TTASettings.standard.description
             try AtomicFile.write(
                 try EvaluationReport.encoder.encode(r), to: folder.appendingPathComponent("report.tta.json"))

@@ -114,6 +114,46 @@ final class MPICommunicator: Communicator, @unchecked Sendable {
         precondition(count * size < Self.piece, "allGather of \(count) values per rank is too long for one call")
         _ = ce_mpi_allgather_double(values, Int32(count), result)
     }
+    /// Each rank's byte count, then one `MPI_Gatherv`/`MPI_Allgatherv` (MPI's `int` displacements: up to 2 GiB
+    /// in all).
+    private func layout(_ bytes: [UInt8]) -> (counts: [Int32], displacements: [Int32], total: Int) {
+        var count = Double(bytes.count)
+        var counts = [Double](repeating: 0, count: size)
+        counts.withUnsafeMutableBufferPointer { allGather(&count, count: 1, into: $0.baseAddress!) }
+        let total = Int(counts.reduce(0, +))
+        precondition(total < Int(Int32.max), "a gather of \(total) bytes is more than MPI's int counts can address")
+        var displacements = [Int32](repeating: 0, count: size)
+        for r in 1..<size { displacements[r] = displacements[r - 1] + Int32(counts[r - 1]) }
+        return (counts.map { Int32($0) }, displacements, total)
+    }
+
+    private static func split(_ all: [UInt8], _ counts: [Int32], _ displacements: [Int32]) -> [[UInt8]] {
+        zip(counts, displacements).map { Array(all[Int($1)..<Int($1 + $0)]) }
+    }
+
+    func gather(_ bytes: [UInt8], root: Int) -> [[UInt8]]? {
+        let (counts, displacements, total) = layout(bytes)
+        var all = [UInt8](repeating: 0, count: rank == root ? max(total, 1) : 1)
+        bytes.withUnsafeBytes { send in
+            all.withUnsafeMutableBytes { receive in
+                _ = ce_mpi_gatherv_bytes(
+                    send.baseAddress, Int32(bytes.count), receive.baseAddress, counts, displacements, Int32(root))
+            }
+        }
+        return rank == root ? Self.split(all, counts, displacements) : nil
+    }
+
+    func allGather(_ bytes: [UInt8]) -> [[UInt8]] {
+        let (counts, displacements, total) = layout(bytes)
+        var all = [UInt8](repeating: 0, count: max(total, 1))
+        bytes.withUnsafeBytes { send in
+            all.withUnsafeMutableBytes { receive in
+                _ = ce_mpi_allgatherv_bytes(send.baseAddress, Int32(bytes.count), receive.baseAddress, counts, displacements)
+            }
+        }
+        return Self.split(all, counts, displacements)
+    }
+
     func broadcast(_ buffer: UnsafeMutableRawPointer, bytes: Int, root: Int) {
         pieces(bytes) { offset, n in _ = ce_mpi_bcast_bytes(buffer + offset, n, Int32(root)) }
     }

@@ -21,6 +21,10 @@ package protocol Communicator: AnyObject, Sendable {
     func allReduceMax(_ buffer: UnsafeMutablePointer<Double>, count: Int)
     /// Writes every rank's `count` values into `result` (`size · count` values, rank 0's first).
     func allGather(_ values: UnsafePointer<Double>, count: Int, into result: UnsafeMutablePointer<Double>)
+    /// Every rank's `bytes` (any length, each rank its own), in rank order, on rank `root`; nil elsewhere.
+    func gather(_ bytes: [UInt8], root: Int) -> [[UInt8]]?
+    /// Every rank's `bytes`, in rank order, on every rank.
+    func allGather(_ bytes: [UInt8]) -> [[UInt8]]
     /// Copies `bytes` bytes from rank `root`'s `buffer` into every other rank's.
     func broadcast(_ buffer: UnsafeMutableRawPointer, bytes: Int, root: Int)
     /// Returns when every rank has called it.
@@ -66,6 +70,8 @@ package final class SingleProcessCommunicator: Communicator {
     package func allGather(_ values: UnsafePointer<Double>, count: Int, into result: UnsafeMutablePointer<Double>) {
         result.update(from: values, count: count)
     }
+    package func gather(_ bytes: [UInt8], root: Int) -> [[UInt8]]? { [bytes] }
+    package func allGather(_ bytes: [UInt8]) -> [[UInt8]] { [bytes] }
     package func broadcast(_ buffer: UnsafeMutableRawPointer, bytes: Int, root: Int) {}
     package func barrier() {}
 }

@@ -123,6 +123,27 @@ private final class LocalRankCommunicator: Communicator, @unchecked Sendable {
         group.barrier()
     }
 
+    func gather(_ bytes: [UInt8], root: Int) -> [[UInt8]]? {
+        let all = allGather(bytes)
+        return rank == root ? all : nil
+    }
+
+    func allGather(_ bytes: [UInt8]) -> [[UInt8]] {
+        // One byte more than the data, so that an empty share still has an address to publish.
+        var mine = bytes + [0]
+        var count = Double(bytes.count)
+        var counts = [Double](repeating: 0, count: size)
+        counts.withUnsafeMutableBufferPointer { allGather(&count, count: 1, into: $0.baseAddress!) }
+        return mine.withUnsafeMutableBytes { buffer in
+            group.publish(buffer.baseAddress!, rank: rank)
+            let all = (0..<size).map { other in
+                Array(UnsafeBufferPointer(start: group.slot(other, as: UInt8.self), count: Int(counts[other])))
+            }
+            group.barrier()
+            return all
+        }
+    }
+
     func broadcast(_ buffer: UnsafeMutableRawPointer, bytes: Int, root: Int) {
         group.publish(buffer, rank: rank)
         if rank != root {

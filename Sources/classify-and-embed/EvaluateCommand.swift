@@ -44,6 +44,16 @@ struct EvaluateCommand: ParsableCommand {
         run.pairsFile = pairsFile
         run.breakdownFile = breakdown
         if !by.isEmpty { run.breakdownColumns = by }
-        print(try run.run())
+        let summary: String
+        do {
+            summary = try run.run()
+        } catch {
+            // Under mpirun one rank's error ends every rank (the others would wait in a collective).
+            ProcessGroup.abortIfDistributed(after: "\(error)", code: 1)
+            throw error
+        }
+        // Rank 0 reports; the other ranks of an mpirun job return an empty summary.
+        if !summary.isEmpty { print(summary) }
+        ProcessGroup.finish()
     }
 }

@@ -1,0 +1,244 @@
+import Engine
+import Foundation
+
+/// Passes 1 and 2 of `PairVerification` over some of the pair tiles: positives and negatives counted per
+/// bucket (the top 16 bits of each score's order-preserving key) and the low 16 bits of every score grouped by
+/// bucket. The metrics depend only on how many pairs of each kind have each key, so parts computed
+/// separately — by the ranks of a sharded `evaluate`, each over its share of the tiles — merge exactly
+/// (`init(merging:)`) into what one process computes over all of them.
+package struct BucketedPairScores: Sendable {
+    /// Rows per tile: pairs are scored a tile against a tile by one GEMM.
+    package static let tile = 256
+    package static let buckets = 1 << 16
+    /// Pairs per bucket, of the same identity and of different ones.
+    package var positiveCounts: [Int]
+    package var negativeCounts: [Int]
+    /// The low 16 bits of every score, bucket after bucket (the order inside a bucket does not matter).
+    package var positiveLows: [UInt16]
+    package var negativeLows: [UInt16]
+
+    /// Every (tile a, tile b ≥ a) of `count` rows: together they hold every unordered pair once.
+    package static func tilePairs(count n: Int) -> [(Int, Int)] {
+        let tiles = (n + tile - 1) / tile
+        var jobs: [(Int, Int)] = []
+        for a in 0..<tiles { for b in a..<tiles { jobs.append((a, b)) } }
+        return jobs
+    }
+
+    /// The pairs of `tiles` (a subset of `tilePairs(count:)`) of `embeddings` (`[n, d]`, rows L2-normalised).
+    package init(
+        embeddings: UnsafePointer<Float>, count n: Int, dimension d: Int, identities: [Int], tiles: [(Int, Int)]
+    ) throws {
+        let tile = Self.tile
+        let buckets = Self.buckets
+        let jobs = tiles
+        let ids = identities
+        // The same job ranges go to the same worker in both passes (Parallel.chunks is deterministic), so
+        // pass 2 can write each worker's pairs into slots reserved for it in pass 1: no locks.
+        func scores(_ job: (Int, Int), into block: UnsafeMutablePointer<Float>) -> (i0: Int, j0: Int, mi: Int, mj: Int)
+        {
+            let (a, b) = job
+            let i0 = a * tile
+            let j0 = b * tile
+            let mi = min(tile, n - i0)
+            let mj = min(tile, n - j0)
+            BLAS.gemm(
+                transB: true, m: mi, n: mj, k: d, a: embeddings + i0 * d, lda: d, b: embeddings + j0 * d, ldb: d,
+                c: block, ldc: mj)
+            return (i0, j0, mi, mj)
+        }
+        // Pass 1 keeps every pair's key (4 bytes) in job order, so pass 2 reads them back instead of redoing
+        // the GEMMs; each job's pairs start at `jobStart[job]`.
+        var jobStart = [Int](repeating: 0, count: jobs.count + 1)
+        for (index, (a, b)) in jobs.enumerated() {
+            let mi = min(tile, n - a * tile)
+            let mj = min(tile, n - b * tile)
+            jobStart[index + 1] = jobStart[index] + (a == b ? mi * (mi - 1) / 2 : mi * mj)
+        }
+        let keys = UnsafeMutablePointer<UInt32>.allocate(capacity: max(jobStart[jobs.count], 1))
+        defer { keys.deallocate() }
+        let ks = SendablePointer(keys)
+        let workers = Parallel.workers
+        let counts = UnsafeMutablePointer<Int>.allocate(capacity: 2 * buckets * workers)
+        counts.initialize(repeating: 0, count: 2 * buckets * workers)
+        defer { counts.deallocate() }
+        let cs = SendablePointer(counts)
+        var invalid = [Bool](repeating: false, count: workers)
+        invalid.withUnsafeMutableBufferPointer { inv in
+            let bad = SendablePointer(inv.baseAddress!)
+            Parallel.chunks(jobs.count) { w, range in
+                let block = UnsafeMutablePointer<Float>.allocate(capacity: tile * tile)
+                defer { block.deallocate() }
+                let posC = cs.pointer + w * 2 * buckets
+                let negC = posC + buckets
+                for job in range {
+                    let (i0, j0, mi, mj) = scores(jobs[job], into: block)
+                    var at = jobStart[job]
+                    for i in 0..<mi {
+                        let idI = ids[i0 + i]
+                        for j in (jobs[job].0 == jobs[job].1 ? i + 1 : 0)..<mj {
+                            let sc = block[i * mj + j]
+                            if !sc.isFinite { bad.pointer[w] = true }
+                            let key = PairVerification.key(sc)
+                            ks.pointer[at] = key
+                            at += 1
+                            if idI == ids[j0 + j] { posC[Int(key >> 16)] += 1 } else { negC[Int(key >> 16)] += 1 }
+                        }
+                    }
+                }
+            }
+        }
+        if invalid.contains(true) { throw ROC.Failure.notFinite(index: -1) }
+        var pos = [Int](repeating: 0, count: buckets)
+        var neg = pos
+        for w in 0..<workers {
+            for k in 0..<buckets {
+                pos[k] += counts[w * 2 * buckets + k]
+                neg[k] += counts[w * 2 * buckets + buckets + k]
+            }
+        }
+        let p = pos.reduce(0, +)
+        let q = neg.reduce(0, +)
+
+        // Pass 2: the low 16 bits of every score, grouped by bucket, each worker in its reserved slots.
+        var posStart = [Int](repeating: 0, count: buckets + 1)
+        var negStart = posStart
+        for k in 0..<buckets {
+            posStart[k + 1] = posStart[k] + pos[k]
+            negStart[k + 1] = negStart[k] + neg[k]
+        }
+        var posLow = [UInt16](repeating: 0, count: p)
+        var negLow = [UInt16](repeating: 0, count: q)
+        // counts becomes each worker's next write position per bucket.
+        for k in 0..<buckets {
+            var ps = posStart[k]
+            var ns = negStart[k]
+            for w in 0..<workers {
+                let pi = w * 2 * buckets + k
+                let ni = pi + buckets
+                let (pcount, ncount) = (counts[pi], counts[ni])
+                counts[pi] = ps
+                counts[ni] = ns
+                ps += pcount
+                ns += ncount
+            }
+        }
+        posLow.withUnsafeMutableBufferPointer { positiveBuffer in
+        negLow.withUnsafeMutableBufferPointer { negativeBuffer in
+        // Empty buffers (no pair of a class here) are never written.
+        let pl = SendablePointer(positiveBuffer.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!)
+        let nl = SendablePointer(negativeBuffer.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!)
+        Parallel.chunks(jobs.count) { w, range in
+            let posAt = cs.pointer + w * 2 * buckets
+            let negAt = posAt + buckets
+            for job in range {
+                let (a, b) = jobs[job]
+                let i0 = a * tile
+                let j0 = b * tile
+                let mi = min(tile, n - i0)
+                let mj = min(tile, n - j0)
+                var at = jobStart[job]
+                for i in 0..<mi {
+                    let idI = ids[i0 + i]
+                    for j in (a == b ? i + 1 : 0)..<mj {
+                        let key = ks.pointer[at]
+                        at += 1
+                        let k = Int(key >> 16)
+                        let low = UInt16(truncatingIfNeeded: key)
+                        if idI == ids[j0 + j] {
+                            pl.pointer[posAt[k]] = low
+                            posAt[k] += 1
+                        } else {
+                            nl.pointer[negAt[k]] = low
+                            negAt[k] += 1
+                        }
+                    }
+                }
+            }
+        }
+        }
+        }
+        positiveCounts = pos
+        negativeCounts = neg
+        positiveLows = posLow
+        negativeLows = negLow
+
+    }
+
+    /// Several parts as one: per bucket, every part's low bits one after another.
+    package init(merging parts: [BucketedPairScores]) {
+        let buckets = Self.buckets
+        var pos = [Int](repeating: 0, count: buckets)
+        var neg = pos
+        for part in parts {
+            for k in 0..<buckets {
+                pos[k] += part.positiveCounts[k]
+                neg[k] += part.negativeCounts[k]
+            }
+        }
+        positiveCounts = pos
+        negativeCounts = neg
+        positiveLows = Self.concatenate(parts.map { ($0.positiveCounts, $0.positiveLows) }, total: pos)
+        negativeLows = Self.concatenate(parts.map { ($0.negativeCounts, $0.negativeLows) }, total: neg)
+    }
+
+    private static func concatenate(_ parts: [(counts: [Int], lows: [UInt16])], total: [Int]) -> [UInt16] {
+        var merged = [UInt16]()
+        merged.reserveCapacity(total.reduce(0, +))
+        var starts = [Int](repeating: 0, count: parts.count)
+        for k in 0..<buckets {
+            for (index, part) in parts.enumerated() {
+                let count = part.counts[k]
+                merged.append(contentsOf: part.lows[starts[index]..<(starts[index] + count)])
+                starts[index] += count
+            }
+        }
+        return merged
+    }
+}
+
+extension BucketedPairScores {
+    /// The counts (two × 65,536 little-endian Int64) and then the low bits, for sending to another rank.
+    package var serialized: [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(2 * Self.buckets * 8 + 2 * (positiveLows.count + negativeLows.count))
+        for counts in [positiveCounts, negativeCounts] {
+            counts.map { Int64($0).littleEndian }.withUnsafeBytes { bytes.append(contentsOf: $0) }
+        }
+        for lows in [positiveLows, negativeLows] {
+            lows.map(\.littleEndian).withUnsafeBytes { bytes.append(contentsOf: $0) }
+        }
+        return bytes
+    }
+
+    /// The scores `serialized` wrote.
+    package init(serialized bytes: [UInt8]) {
+        let buckets = Self.buckets
+        precondition(bytes.count >= 2 * buckets * 8, "serialized pair scores are \(bytes.count) bytes")
+        var counts = [[Int]](repeating: [], count: 2)
+        bytes.withUnsafeBytes { raw in
+            for which in 0..<2 {
+                counts[which] = (0..<buckets).map {
+                    Int(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: (which * buckets + $0) * 8, as: Int64.self)))
+                }
+            }
+        }
+        positiveCounts = counts[0]
+        negativeCounts = counts[1]
+        let p = counts[0].reduce(0, +)
+        let q = counts[1].reduce(0, +)
+        precondition(bytes.count == 2 * buckets * 8 + 2 * (p + q), "serialized pair scores hold \(bytes.count) bytes")
+        var lows = [[UInt16]](repeating: [], count: 2)
+        bytes.withUnsafeBytes { raw in
+            var offset = 2 * buckets * 8
+            for (which, count) in [p, q].enumerated() {
+                lows[which] = (0..<count).map {
+                    UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 2 * $0, as: UInt16.self))
+                }
+                offset += 2 * count
+            }
+        }
+        positiveLows = lows[0]
+        negativeLows = lows[1]
+    }
+}
