@@ -66,7 +66,9 @@ struct ByteReader {
     var offset = 0
     init(_ bytes: [UInt8]) { self.bytes = bytes }
     mutating func int() -> Int {
-        let value = bytes.withUnsafeBytes { Int64(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: Int64.self)) }
+        let value = bytes.withUnsafeBytes {
+            Int64(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: Int64.self))
+        }
         offset += 8
         return Int(value)
     }
@@ -74,7 +76,9 @@ struct ByteReader {
     mutating func floats(_ count: Int) -> [Float] {
         let values = bytes.withUnsafeBytes { raw in
             (0..<count).map {
-                Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 4 * $0, as: UInt32.self)))
+                Float(
+                    bitPattern: UInt32(
+                        littleEndian: raw.loadUnaligned(fromByteOffset: offset + 4 * $0, as: UInt32.self)))
             }
         }
         offset += 4 * count

@@ -148,7 +148,8 @@ final class MPICommunicator: Communicator, @unchecked Sendable {
         var all = [UInt8](repeating: 0, count: max(total, 1))
         bytes.withUnsafeBytes { send in
             all.withUnsafeMutableBytes { receive in
-                _ = ce_mpi_allgatherv_bytes(send.baseAddress, Int32(bytes.count), receive.baseAddress, counts, displacements)
+                _ = ce_mpi_allgatherv_bytes(
+                    send.baseAddress, Int32(bytes.count), receive.baseAddress, counts, displacements)
             }
         }
         return Self.split(all, counts, displacements)

@@ -107,8 +107,9 @@ package struct BucketedPairScores: Sendable {
             posStart[k + 1] = posStart[k] + pos[k]
             negStart[k + 1] = negStart[k] + neg[k]
         }
-        var posLow = [UInt16](repeating: 0, count: p)
-        var negLow = [UInt16](repeating: 0, count: q)
+        // At least one element each, so that both buffers have an address (an empty one is cut back below).
+        var posLow = [UInt16](repeating: 0, count: max(p, 1))
+        var negLow = [UInt16](repeating: 0, count: max(q, 1))
         // counts becomes each worker's next write position per bucket.
         for k in 0..<buckets {
             var ps = posStart[k]
@@ -124,44 +125,43 @@ package struct BucketedPairScores: Sendable {
             }
         }
         posLow.withUnsafeMutableBufferPointer { positiveBuffer in
-        negLow.withUnsafeMutableBufferPointer { negativeBuffer in
-        // Empty buffers (no pair of a class here) are never written.
-        let pl = SendablePointer(positiveBuffer.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!)
-        let nl = SendablePointer(negativeBuffer.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!)
-        Parallel.chunks(jobs.count) { w, range in
-            let posAt = cs.pointer + w * 2 * buckets
-            let negAt = posAt + buckets
-            for job in range {
-                let (a, b) = jobs[job]
-                let i0 = a * tile
-                let j0 = b * tile
-                let mi = min(tile, n - i0)
-                let mj = min(tile, n - j0)
-                var at = jobStart[job]
-                for i in 0..<mi {
-                    let idI = ids[i0 + i]
-                    for j in (a == b ? i + 1 : 0)..<mj {
-                        let key = ks.pointer[at]
-                        at += 1
-                        let k = Int(key >> 16)
-                        let low = UInt16(truncatingIfNeeded: key)
-                        if idI == ids[j0 + j] {
-                            pl.pointer[posAt[k]] = low
-                            posAt[k] += 1
-                        } else {
-                            nl.pointer[negAt[k]] = low
-                            negAt[k] += 1
+            negLow.withUnsafeMutableBufferPointer { negativeBuffer in
+                let pl = SendablePointer(positiveBuffer.baseAddress!)
+                let nl = SendablePointer(negativeBuffer.baseAddress!)
+                Parallel.chunks(jobs.count) { w, range in
+                    let posAt = cs.pointer + w * 2 * buckets
+                    let negAt = posAt + buckets
+                    for job in range {
+                        let (a, b) = jobs[job]
+                        let i0 = a * tile
+                        let j0 = b * tile
+                        let mi = min(tile, n - i0)
+                        let mj = min(tile, n - j0)
+                        var at = jobStart[job]
+                        for i in 0..<mi {
+                            let idI = ids[i0 + i]
+                            for j in (a == b ? i + 1 : 0)..<mj {
+                                let key = ks.pointer[at]
+                                at += 1
+                                let k = Int(key >> 16)
+                                let low = UInt16(truncatingIfNeeded: key)
+                                if idI == ids[j0 + j] {
+                                    pl.pointer[posAt[k]] = low
+                                    posAt[k] += 1
+                                } else {
+                                    nl.pointer[negAt[k]] = low
+                                    negAt[k] += 1
+                                }
+                            }
                         }
                     }
                 }
             }
         }
-        }
-        }
         positiveCounts = pos
         negativeCounts = neg
-        positiveLows = posLow
-        negativeLows = negLow
+        positiveLows = p == 0 ? [] : posLow
+        negativeLows = q == 0 ? [] : negLow
 
     }
 
@@ -219,7 +219,10 @@ extension BucketedPairScores {
         bytes.withUnsafeBytes { raw in
             for which in 0..<2 {
                 counts[which] = (0..<buckets).map {
-                    Int(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: (which * buckets + $0) * 8, as: Int64.self)))
+                    Int(
+                        Int64(
+                            littleEndian: raw.loadUnaligned(fromByteOffset: (which * buckets + $0) * 8, as: Int64.self))
+                    )
                 }
             }
         }

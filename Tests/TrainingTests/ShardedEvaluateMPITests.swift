@@ -26,7 +26,8 @@ final class ShardedEvaluateMPITests: XCTestCase {
                 String(decoding: report, as: UTF8.self), String(decoding: reference, as: UTF8.self),
                 "report.json of \(ranks) ranks")
             XCTAssertEqual(
-                sharded.stdout.components(separatedBy: "AUROC").count, alone.stdout.components(separatedBy: "AUROC").count,
+                sharded.stdout.components(separatedBy: "AUROC").count,
+                alone.stdout.components(separatedBy: "AUROC").count,
                 "one summary, printed by rank 0: \(sharded.stdout)")
         }
     }
