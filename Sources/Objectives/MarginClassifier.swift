@@ -12,12 +12,22 @@ import Foundation
 ///
 /// A step is `beginStep(labels:)` (sample the classes, normalise their centres), one or more
 /// `forwardBackward` calls (micro-batches accumulate), then `update(with:)`.
+///
+/// **Sharded** (model-parallel PartialFC, insightface's `partial_fc_v2`; `train.shard_margin` under `mpirun`):
+/// rank r holds only the centres of its contiguous share of the classes (`shard`); see
+/// `MarginClassifier+Shards.swift`.
 package final class MarginClassifier {
     package let classes: Int
     package let dimension: Int
     package let settings: MarginSettings
-    package var rows: Int { classes * settings.subCenters }
-    /// `[classes·k, D]` centres (class c's sub-centre t is row c·k + t), and their AdamW moments.
+    /// The classes whose centres this process holds: all of them, or its rank's share when sharded.
+    package let shard: Range<Int>
+    /// The ranks that share the classes (nil: this process holds every centre).
+    package let shardGroup: Communicator?
+    /// Centre rows held here: the shard's classes × k.
+    package var rows: Int { shard.count * settings.subCenters }
+    /// `[shard·k, D]` centres (class c's sub-centre t is row (c − shard.lowerBound)·k + t), and their AdamW
+    /// moments.
     package let weight: AlignedStorage
     package let moment1: AlignedStorage
     package let moment2: AlignedStorage
@@ -25,44 +35,64 @@ package final class MarginClassifier {
 
     /// Class ids taking part in the current step, ascending.
     package private(set) var sampled: [Int] = []
-    package private(set) var slotOfClass: [Int32]
-    private var normalizedCentres = AlignedStorage(count: 0)
-    private var centreNorms: [Float] = []
-    package private(set) var centreGrads = AlignedStorage(count: 0)
-    private var cosines = AlignedStorage(count: 0)
-    private var logits = AlignedStorage(count: 0)
-    private var normalizedInput = AlignedStorage(count: 0)
+    package internal(set) var slotOfClass: [Int32]
+    var normalizedCentres = AlignedStorage(count: 0)
+    var centreNorms: [Float] = []
+    package internal(set) var centreGrads = AlignedStorage(count: 0)
+    var cosines = AlignedStorage(count: 0)
+    var logits = AlignedStorage(count: 0)
+    var normalizedInput = AlignedStorage(count: 0)
 
-    package init(classes: Int, dimension: Int, settings: MarginSettings, seed: UInt64 = 0) {
+    /// `shardOver`: hold only this rank's share of the classes (nil, or a group of one: all of them).
+    package init(
+        classes: Int, dimension: Int, settings: MarginSettings, seed: UInt64 = 0, shardOver group: Communicator? = nil
+    ) {
         precondition(classes >= 1 && dimension >= 1 && settings.subCenters >= 1, "margin classifier needs N, D, k ≥ 1")
         precondition(settings.sampleRate > 0 && settings.sampleRate <= 1, "PartialFC sample rate must be in (0, 1]")
         self.classes = classes
         self.dimension = dimension
         self.settings = settings
-        let count = classes * settings.subCenters * dimension
+        shardGroup = (group?.size ?? 1) > 1 ? group : nil
+        shard = shardGroup?.share(of: classes) ?? 0..<classes
+        let perClass = settings.subCenters * dimension
+        let count = shard.count * perClass
         weight = AlignedStorage(count: count)
         moment1 = AlignedStorage(count: count)
         moment2 = AlignedStorage(count: count)
         generator = SeededGenerator(seed: seed ^ 0x4D41_5247_494E)
-        var init_ = SeededGenerator(seed: seed &+ 77)
+        // Each class's centres from a generator of its own: a shard holds the same values as one process.
         let std: Float = 0.01  // insightface: normal(0, 0.01)
-        for i in 0..<count { weight.pointer[i] = init_.normal() * std }
+        let w = SendablePointer(weight.pointer)
+        let first = shard.lowerBound
+        Parallel.chunks(shard.count, minimumPerWorker: 4096) { _, range in
+            for local in range {
+                var classGenerator = SeededGenerator(
+                    seed: (seed &+ 77) ^ UInt64(first + local) &* 0x9E37_79B9_7F4A_7C15)
+                let row = w.pointer + local * perClass
+                for i in 0..<perClass { row[i] = classGenerator.normal() * std }
+            }
+        }
         slotOfClass = Array(repeating: -1, count: classes)
     }
+
+    /// The first centre row of class `c` (which this process must hold).
+    @inline(__always)
+    func firstRow(ofClass c: Int) -> Int { (c - shard.lowerBound) * settings.subCenters }
 
     /// Chooses the classes of this step (every label in `labels`, −1 ignored, plus random negatives up to
     /// `sampleRate·N`), normalises their centres and clears the accumulated gradients.
     package func beginStep(labels: [Int]) {
         for c in sampled { slotOfClass[c] = -1 }
         if settings.sampleRate >= 1 {
-            if sampled.count != classes { sampled = Array(0..<classes) }
+            if sampled.count != shard.count { sampled = Array(shard) }
         } else {
+            // Every rank draws the same classes (labels of the whole batch, the same generator) and keeps its own.
             var chosen = Set<Int>()
             for y in labels where y >= 0 { chosen.insert(y) }
             let target = max(
                 chosen.count, min(classes, Int((Double(settings.sampleRate) * Double(classes)).rounded(.down))))
             while chosen.count < target { chosen.insert(Int(generator.next() % UInt64(classes))) }
-            sampled = chosen.sorted()
+            sampled = chosen.filter { shard.contains($0) }.sorted()
         }
         for (slot, c) in sampled.enumerated() { slotOfClass[c] = Int32(slot) }
         let k = settings.subCenters
@@ -78,11 +108,12 @@ package final class MarginClassifier {
         let w = SendablePointer(weight.pointer)
         let out = SendablePointer(normalizedCentres.pointer)
         let sampledRows = sampled
+        let first = shard.lowerBound
         centreNorms.withUnsafeMutableBufferPointer { norms in
             let np = SendablePointer(norms.baseAddress!)
             Parallel.chunks(n, minimumPerWorker: 256) { _, range in
                 for slotRow in range {
-                    let row = sampledRows[slotRow / k] * k + slotRow % k
+                    let row = (sampledRows[slotRow / k] - first) * k + slotRow % k
                     let src = w.pointer + row * d
                     let dst = out.pointer + slotRow * d
                     let norm = max(Vectorized.dot(src, src, d).squareRoot(), 1e-12)
@@ -107,6 +138,11 @@ package final class MarginClassifier {
         let s = sampled.count
         let n = s * k
         precondition(x.count == b * d && labels.count == b, "margin: embeddings \(x.shape), \(labels.count) labels")
+        if let shardGroup {
+            return shardedForwardBackward(
+                embeddings: x, lossWeight: lossWeight, gradient: dx, batchLabels: batchLabels ?? labels,
+                group: shardGroup)
+        }
         dx.fill(0)
         guard labels.contains(where: { $0 >= 0 }) else { return 0 }
         let valid = (batchLabels ?? labels).filter { $0 >= 0 }.count
@@ -209,7 +245,8 @@ package final class MarginClassifier {
     /// Sums the step's accumulated centre gradients over `group`'s ranks (data-parallel training: every rank
     /// holds every centre and samples the same classes). Call before `update(with:)`.
     package func reduceGradients(over group: Communicator) {
-        guard group.size > 1 else { return }
+        // A sharded margin saw every rank's rows already: its centres' gradients are complete.
+        guard group.size > 1, shardGroup == nil else { return }
         precondition(!gradientsFinished, "reduce the centre gradients before finishing them")
         group.allReduceSum(centreGrads.pointer, count: sampled.count * settings.subCenters * dimension)
     }
@@ -217,6 +254,7 @@ package final class MarginClassifier {
     /// The scaled, margin-adjusted logits `[B, sampled classes]` of the current step (forward only; rows
     /// without a label get plain scaled cosines).
     package func logits(embeddings x: Tensor, labels: [Int]) -> Tensor {
+        precondition(shardGroup == nil, "logits(embeddings:labels:) needs every centre in this process")
         let b = x[0]
         let d = dimension
         let k = settings.subCenters
@@ -271,9 +309,10 @@ package final class MarginClassifier {
         let m2 = SendablePointer(moment2.pointer)
         let gn = SendablePointer(centreGrads.pointer)
         let sampledRows = sampled
+        let first = shard.lowerBound
         Parallel.chunks(n, minimumPerWorker: 256) { _, range in
             for slotRow in range {
-                let row = sampledRows[slotRow / k] * k + slotRow % k
+                let row = (sampledRows[slotRow / k] - first) * k + slotRow % k
                 optimizer.apply(
                     values: w.pointer + row * d, grads: gn.pointer + slotRow * d, moment1: m1.pointer + row * d,
                     moment2: m2.pointer + row * d, count: d, decay: true)

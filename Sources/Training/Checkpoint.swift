@@ -22,6 +22,9 @@ package struct TrainerState: Codable, Sendable {
     package var marginGenerator: SeededGenerator?
     package var dropoutGenerator: SeededGenerator
     package var arenaCount: Int
+    /// The ranks the margin centres are split over (`train.shard_margin`): each rank's share is in
+    /// `margin.rank-R-of-W.safetensors`. Nil: the centres are in `optimizer.safetensors`.
+    package var marginShards: Int?
 }
 
 /// A checkpoint folder: `model.safetensors` (the model file), `optimizer.safetensors` (AdamW moments of
@@ -30,12 +33,33 @@ package struct TrainerState: Codable, Sendable {
 package enum Checkpoint {
     /// Saves a complete checkpoint into `folder` through `CheckpointSwap` (see there for why every
     /// intermediate state is recoverable). `trainer.json` is written last: it marks the folder complete.
+    ///
+    /// Under `mpirun` rank 0 writes the checkpoint and the other ranks return at once, except with a sharded
+    /// margin: then every rank must call this; each writes its share of the centres into the folder being
+    /// written (between two barriers) before rank 0 completes and swaps it in, so a checkpoint is every rank's
+    /// share or none.
     package static func save(
         to folder: URL, model: JointModel, preprocessing: Preprocessing, margin: MarginClassifier?,
-        state: TrainerState, provenance: [String: String] = [:]
+        state: TrainerState, provenance: [String: String] = [:], group: Communicator = SingleProcessCommunicator()
     ) throws {
+        let shards = margin?.shardGroup
+        if !group.isLeader {
+            guard let shards, let margin else { return }
+            shards.barrier()
+            try writeShard(margin, into: CheckpointSwap.staging(folder), group: shards)
+            shards.barrier()
+            shards.barrier()
+            return
+        }
+        var state = state
+        state.marginShards = shards?.size
         do {
             try CheckpointSwap.save(folder) { staging in
+                if let shards, let margin {
+                    shards.barrier()
+                    try writeShard(margin, into: staging, group: shards)
+                    shards.barrier()
+                }
                 try ModelFile.write(
                     model.namedTensors, spec: model.spec, preprocessing: preprocessing, extra: provenance,
                     to: staging.appendingPathComponent("model.safetensors"))
@@ -54,6 +78,25 @@ package enum Checkpoint {
         } catch {
             throw TrainingError.saveFailed(folder.path, "\(error)")
         }
+        // Every rank returns once the checkpoint is in place.
+        shards?.barrier()
+    }
+
+    /// The file of rank `rank`'s share of the margin centres among `size`.
+    package static func shardFile(rank: Int, size: Int) -> String { "margin.rank-\(rank)-of-\(size).safetensors" }
+
+    private static func writeShard(_ margin: MarginClassifier, into staging: URL, group: Communicator) throws {
+        var file = SafeTensorsWriter()
+        addMargin(margin, to: &file)
+        try file.write(to: staging.appendingPathComponent(shardFile(rank: group.rank, size: group.size)))
+    }
+
+    private static func addMargin(_ margin: MarginClassifier, to file: inout SafeTensorsWriter) {
+        let shape = [margin.rows, margin.dimension]
+        let n = margin.rows * margin.dimension
+        file.add("margin.weight", shape: shape, values: UnsafeBufferPointer(start: margin.weight.pointer, count: n))
+        file.add("margin.moment1", shape: shape, values: UnsafeBufferPointer(start: margin.moment1.pointer, count: n))
+        file.add("margin.moment2", shape: shape, values: UnsafeBufferPointer(start: margin.moment2.pointer, count: n))
     }
 
     /// AdamW moments of the arena, and the margin centres with their moments.
@@ -62,15 +105,7 @@ package enum Checkpoint {
         let a = model.arena
         opt.add("moment1", shape: [a.count], values: UnsafeBufferPointer(start: a.moment1Pointer, count: a.count))
         opt.add("moment2", shape: [a.count], values: UnsafeBufferPointer(start: a.moment2Pointer, count: a.count))
-        if let margin {
-            let shape = [margin.rows, margin.dimension]
-            let n = margin.rows * margin.dimension
-            opt.add("margin.weight", shape: shape, values: UnsafeBufferPointer(start: margin.weight.pointer, count: n))
-            opt.add(
-                "margin.moment1", shape: shape, values: UnsafeBufferPointer(start: margin.moment1.pointer, count: n))
-            opt.add(
-                "margin.moment2", shape: shape, values: UnsafeBufferPointer(start: margin.moment2.pointer, count: n))
-        }
+        if let margin, margin.shardGroup == nil { addMargin(margin, to: &opt) }
         return opt
     }
 
@@ -112,10 +147,33 @@ package enum Checkpoint {
         try copy("moment1", into: model.arena.moment1Pointer, count: model.arena.count)
         try copy("moment2", into: model.arena.moment2Pointer, count: model.arena.count)
         if let margin {
+            let ranks = margin.shardGroup?.size
+            guard state.marginShards == ranks else {
+                throw TrainingError.badCheckpoint(
+                    folder.path,
+                    "its margin centres are "
+                        + (state.marginShards.map { "split over \($0) ranks (train.shard_margin)" } ?? "in one file")
+                        + ", this run " + (ranks.map { "splits them over \($0) ranks" } ?? "holds them in one process")
+                        + ": resume with the same number of ranks and the same train.shard_margin")
+            }
             let n = margin.rows * margin.dimension
-            try copy("margin.weight", into: margin.weight.pointer, count: n)
-            try copy("margin.moment1", into: margin.moment1.pointer, count: n)
-            try copy("margin.moment2", into: margin.moment2.pointer, count: n)
+            let source: SafeTensorsFile
+            if let shards = margin.shardGroup {
+                source = try SafeTensorsFile(
+                    contentsOf: folder.appendingPathComponent(shardFile(rank: shards.rank, size: shards.size)))
+            } else {
+                source = opt
+            }
+            func copyMargin(_ name: String, into p: UnsafeMutablePointer<Float>) throws {
+                let v = try source.floats(name).values
+                guard v.count == n else {
+                    throw TrainingError.badCheckpoint(source.file, "\(name) has \(v.count) values, expected \(n)")
+                }
+                v.withUnsafeBufferPointer { p.update(from: $0.baseAddress!, count: n) }
+            }
+            try copyMargin("margin.weight", into: margin.weight.pointer)
+            try copyMargin("margin.moment1", into: margin.moment1.pointer)
+            try copyMargin("margin.moment2", into: margin.moment2.pointer)
             if let g = state.marginGenerator { margin.generator = g }
         }
         model.classifier.dropout.generator = state.dropoutGenerator

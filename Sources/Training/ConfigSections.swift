@@ -133,6 +133,9 @@ package struct TrainSection: Codable, Sendable {
     /// Under `mpirun`: BatchNorm statistics over every rank's rows (PyTorch's `SyncBatchNorm`) instead of each
     /// rank's own; no effect in one process.
     package var syncBN = false
+    /// Under `mpirun`: each rank holds only its share of the margin centres (model-parallel PartialFC) instead
+    /// of all of them; no effect in one process.
+    package var shardMargin = false
 
     package init() {}
 
@@ -141,6 +144,7 @@ package struct TrainSection: Codable, Sendable {
             "weight_decay"
         case warmupSteps = "warmup_steps", schedule, polyPower = "poly_power", minLearningRate = "min_learning_rate"
         case clipNorm = "clip_norm", seed, validationMetric = "validation_metric", output, syncBN = "sync_bn"
+        case shardMargin = "shard_margin"
     }
 
     package init(from decoder: Decoder) throws {
@@ -176,5 +180,6 @@ package struct TrainSection: Codable, Sendable {
         validationMetric = try c.choice(.validationMetric, or: validationMetric)
         output = try c.value(.output, or: output)
         syncBN = try c.value(.syncBN, or: syncBN)
+        shardMargin = try c.value(.shardMargin, or: shardMargin)
     }
 }

@@ -102,7 +102,8 @@ package final class Trainer {
         margin =
             identities > 0 && config.loss.embeddingWeight > 0
             ? MarginClassifier(
-                classes: identities, dimension: spec.embeddingSize, settings: config.margin, seed: config.train.seed)
+                classes: identities, dimension: spec.embeddingSize, settings: config.margin, seed: config.train.seed,
+                shardOver: config.train.shardMargin ? group : nil)
             : nil
         switch config.loss.classWeights {
         case .none: crossEntropy = CrossEntropy(mode: spec.classMode == .binary ? .binary : .multiclass)
@@ -144,8 +145,9 @@ package final class Trainer {
             if let recorded = try ModelFile(contentsOf: last.appendingPathComponent("model.safetensors")).provenance {
                 provenance = recorded
             }
+            // With a sharded margin every rank takes part in the repair's save.
+            if group.isLeader || margin?.shardGroup != nil { try repairBest() }
             if group.isLeader {
-                try repairBest()
                 try JSONLog.truncate(
                     output.appendingPathComponent("log.jsonl"), toStep: state.globalStep, epoch: state.epoch)
             }
@@ -173,13 +175,14 @@ package final class Trainer {
         let best = output.appendingPathComponent("best")
         guard Checkpoint.state(in: best)?.epoch != state.epoch else { return }
         try save(to: best)
+        guard group.isLeader else { return }
         progress.line("\(best.path): brought up to epoch \(state.epoch) (a save had been interrupted)")
     }
 
     private func save(to folder: URL) throws {
         try Checkpoint.save(
             to: folder, model: model, preprocessing: preprocessing, margin: margin, state: state,
-            provenance: ["provenance": provenance])
+            provenance: ["provenance": provenance], group: group)
     }
 
     private var stepsPerEpoch: Int { trainLoader.batchesPerEpoch / config.train.accumulation }
@@ -248,7 +251,15 @@ package final class Trainer {
                 log.write(entry)
             }
             state.epoch += 1
-            guard leader, let log else { continue }
+            // The other ranks take part in the saves only when each holds a share of the margin centres.
+            guard leader, let log else {
+                if margin?.shardGroup != nil {
+                    let improved = group.maximum([0])[0] > 0
+                    try save(to: output.appendingPathComponent("last"))
+                    if improved { try save(to: output.appendingPathComponent("best")) }
+                }
+                continue
+            }
             let validation = valLoader.map { Validation.run(model, loader: $0) } ?? ValidationResult()
             let metric = validation.metric(config.train.validationMetric)
             var improved = false
@@ -272,6 +283,7 @@ package final class Trainer {
             // a resume from the one before drops it (and the epoch runs, and is logged, again).
             log.write(entry)
             log.sync()
+            if margin?.shardGroup != nil { _ = group.maximum([improved ? 1 : 0]) }
             try save(to: output.appendingPathComponent("last"))
             if improved { try save(to: output.appendingPathComponent("best")) }
             let shown = [

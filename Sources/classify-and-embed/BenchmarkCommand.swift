@@ -23,7 +23,12 @@ struct BenchmarkCommand: ParsableCommand {
     var classes: [Int] = [1000, 100_000]
     @Option(help: "Also time a PartialFC step with this many identities (e.g. 1000000), D = 256.") var partialFCClasses:
         Int?
-    @Option(help: "PartialFC sample rate for --partial-fc-classes.") var sampleRate: Float = 0.1
+    @Option(help: "PartialFC sample rate for --partial-fc-classes and --margin-classes.") var sampleRate: Float = 0.1
+    @Option(
+        help: ArgumentHelp(
+            "Only time PartialFC steps on synthetic embeddings with this many identities (e.g. 2000000); under "
+                + "mpirun the centres are split over the ranks.", valueName: "N"))
+    var marginClasses: Int?
     @Option(help: "Only time exact verification over all pairs of this many random 256-d embeddings (e.g. 25000).")
     var pairs: Int?
     @Flag(
@@ -49,9 +54,25 @@ struct BenchmarkCommand: ParsableCommand {
         guard batch >= 2 else { throw ValidationError("--batch must be at least 2 (BatchNorm needs batch statistics)") }
         guard size >= 32, size % 32 == 0 else { throw ValidationError("--size must be a multiple of 32, at least 32") }
         guard steps >= 1, latencyRuns >= 1 else { throw ValidationError("--steps and --latency-runs must be positive") }
+        if let marginClasses, marginClasses < 1 { throw ValidationError("--margin-classes must be at least 1") }
+        guard sampleRate > 0, sampleRate <= 1 else { throw ValidationError("--sample-rate must be in (0, 1]") }
     }
 
     func run() throws {
+        if let marginClasses {
+            var scaling = MarginScalingRun(classes: marginClasses)
+            scaling.sampleRate = sampleRate
+            scaling.batch = batch
+            scaling.steps = steps
+            do {
+                if let report = try scaling.run() { print(report) }
+            } catch {
+                ProcessGroup.abortIfDistributed(after: "\(error)", code: 1)
+                throw error
+            }
+            ProcessGroup.finish()
+            return
+        }
         if teacher {
             try runTeacher()
             return

@@ -92,6 +92,39 @@ final class DataParallelTests: XCTestCase {
         try assertSameCheckpoint(first.train.output + "/last", second.train.output + "/last")
     }
 
+    /// Model-parallel PartialFC (`train.shard_margin`) computes the same steps as every rank holding every
+    /// centre (to round-off: the softmax's sums are formed per shard), and a sharded run resumes exactly;
+    /// resuming it with another number of ranks is refused.
+    func testShardedMarginTrainsAndResumes() throws {
+        BLAS.configure()
+        let replicated = Self.config(output: "dp-replicated", steps: 6)
+        var sharded = replicated
+        sharded.train.shardMargin = true
+        sharded.train.output = replicated.train.output + "-sharded"
+        try Self.trainOnThreads(replicated, ranks: 2)
+        try Self.trainOnThreads(sharded, ranks: 2)
+        let a = try Self.stepLosses(replicated.train.output)
+        let b = try Self.stepLosses(sharded.train.output)
+        for (x, y) in zip(a[0], b[0]) {
+            XCTAssertEqual(x, y, accuracy: 1e-5 * max(1, abs(x)), "step 1: \(a[0]) \(b[0])")
+        }
+        for (x, y) in zip(a.joined(), b.joined()) { XCTAssertEqual(x, y, accuracy: 0.05 * max(1, abs(x)), "\(a) \(b)") }
+        let shards = try FileManager.default.contentsOfDirectory(atPath: sharded.train.output + "/last")
+        XCTAssertEqual(
+            shards.filter { $0.hasPrefix("margin.rank-") }.sorted(),
+            ["margin.rank-0-of-2.safetensors", "margin.rank-1-of-2.safetensors"])
+        // One epoch (3 steps), then a resume for the second.
+        var halves = sharded
+        halves.train.output = sharded.train.output + "-resumed"
+        let first = halves
+        _ = try LocalRankGroup(size: 2).run { group in try Trainer(config: first, group: group).run(untilEpoch: 1) }
+        _ = try LocalRankGroup(size: 2).run { group in try Trainer(config: first, resume: true, group: group).run() }
+        try assertSameCheckpoint(sharded.train.output + "/last", halves.train.output + "/last")
+        XCTAssertThrowsError(try Trainer(config: first, resume: true)) { error in
+            XCTAssertTrue("\(error)".contains("split over 2 ranks"), "\(error)")
+        }
+    }
+
     /// A batch too small for its ranks is refused with the key and the remedy.
     func testBatchTooSmallForTheRanks() throws {
         var small = Self.config(output: "dp-small")
@@ -106,30 +139,38 @@ final class DataParallelTests: XCTestCase {
 
     #if MPI
     /// `mpirun -np 2` (two ranks × 32 rows, synchronised BatchNorm, dropout) equals the two-thread reference
-    /// bit for bit after 5 steps: weights, BatchNorm statistics, AdamW moments, margin centres and moments.
+    /// bit for bit after 5 steps: weights, BatchNorm statistics, AdamW moments, margin centres and moments —
+    /// with the centres on every rank and split over the ranks (`train.shard_margin`).
     func testMPIRunEqualsThreadRanksBitForBit() throws {
         BLAS.configure()
         let folder = try TemporaryDirectory(prefix: "dp-mpi")
-        var c = Self.config(output: "dp-mpi-reference")
-        let configFile = folder.file("config.yaml")
-        try c.yaml().write(to: configFile, atomically: true, encoding: .utf8)
         // One compute worker per rank in both runs: a few reductions split their work by worker.
         let workers = Parallel.workers
         Parallel.workers = 1
         defer { Parallel.workers = workers }
-        try Self.trainOnThreads(c, ranks: 2)
-        let result = try MPIRun.train(config: configFile, output: folder.file("mpi"), ranks: 2)
-        XCTAssertEqual(result.status, 0, "\(result)")
-        try assertSameCheckpoint(c.train.output + "/last", folder.file("mpi/last").path)
-        c.train.output = folder.file("mpi").path
-        XCTAssertTrue(result.stdout.contains("on 2 ranks"), result.stdout)
+        for shardMargin in [false, true] {
+            var c = Self.config(output: "dp-mpi-reference")
+            c.train.shardMargin = shardMargin
+            let configFile = folder.file("config-\(shardMargin).yaml")
+            try c.yaml().write(to: configFile, atomically: true, encoding: .utf8)
+            try Self.trainOnThreads(c, ranks: 2)
+            let result = try MPIRun.train(config: configFile, output: folder.file("mpi-\(shardMargin)"), ranks: 2)
+            XCTAssertEqual(result.status, 0, "\(result)")
+            try assertSameCheckpoint(c.train.output + "/last", folder.file("mpi-\(shardMargin)/last").path)
+            XCTAssertTrue(result.stdout.contains("on 2 ranks"), result.stdout)
+        }
     }
     #endif
 }
 
-/// Every tensor of both checkpoints' model and optimizer files identical, and the same trainer state.
+/// Every tensor of both checkpoints' model, optimizer and margin-shard files identical, and the same trainer
+/// state.
 func assertSameCheckpoint(_ a: String, _ b: String, file: StaticString = #filePath, line: UInt = #line) throws {
-    for name in ["model.safetensors", "optimizer.safetensors"] {
+    let shards = try FileManager.default.contentsOfDirectory(atPath: a).filter { $0.hasPrefix("margin.rank-") }.sorted()
+    XCTAssertEqual(
+        shards, try FileManager.default.contentsOfDirectory(atPath: b).filter { $0.hasPrefix("margin.rank-") }.sorted(),
+        "margin shards", file: file, line: line)
+    for name in ["model.safetensors", "optimizer.safetensors"] + shards {
         let x = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: a + "/" + name))
         let y = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: b + "/" + name))
         XCTAssertEqual(x.names, y.names, name, file: file, line: line)
