@@ -23,7 +23,8 @@ final class RowInvariantLinearTests: XCTestCase {
         var rng = SeededGenerator(seed: 7)
         let team = SpinTeam()
         // 4096 → 256 is the shipped neck; the odd sizes exercise every tail (k % 8, outputs % 8 and % 2, rows % 4).
-        for (fin, fout) in [(4096, 256), (37, 11), (8, 3), (5, 9)] {
+        // 600 → 7: k-blocks of 256, 256 and 88, and an odd output beside the pairs.
+        for (fin, fout) in [(4096, 256), (600, 7), (37, 11), (8, 3), (5, 9)] {
             let rows = 13
             let x = (0..<rows * fin).map { _ in Float.random(in: -1...1, using: &rng) }
             let w = (0..<fout * fin).map { _ in Float.random(in: -1...1, using: &rng) }
