@@ -8,6 +8,7 @@
 static inline int ce_mpi_init(int *provided) {
     return MPI_Init_thread(NULL, NULL, MPI_THREAD_SERIALIZED, provided);
 }
+static inline int ce_mpi_thread_level_ok(int provided) { return provided >= MPI_THREAD_FUNNELED; }
 static inline int ce_mpi_initialized(void) {
     int flag = 0;
     MPI_Initialized(&flag);

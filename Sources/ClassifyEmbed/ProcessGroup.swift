@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import Training
 
 #if MPI
 import CMPI
@@ -59,15 +60,20 @@ public enum ProcessGroup {
         #endif
     }
 
-    /// Ends the whole job after `message`: one rank failing (a bad file, a non-finite loss seen only here, a
-    /// crash of its peer) must not leave the others waiting in a collective. Alone, it returns and the caller
-    /// exits as usual.
-    public static func abortIfDistributed(after message: String, code: Int32) {
+    /// Ends the whole job after `error`: one rank failing (a bad file, a checkpoint it cannot write) must not
+    /// leave the others waiting in a collective, so the job is aborted with a message naming the rank. A stop
+    /// on request (Ctrl-C, SIGTERM) reaches every rank at the same step: MPI then ends normally. Alone, it
+    /// returns and the caller exits as usual.
+    public static func end(after error: Error) {
         #if MPI
         guard let joined = joined as? MPICommunicator else { return }
+        if case TrainingError.interrupted = error {
+            _ = ce_mpi_finalize()
+            return
+        }
         FileHandle.standardError.write(
-            Data("classify-and-embed: rank \(joined.rank) of \(joined.size) stops the job: \(message)\n".utf8))
-        _ = ce_mpi_abort(code)
+            Data("classify-and-embed: rank \(joined.rank) of \(joined.size) stops the job: \(error)\n".utf8))
+        _ = ce_mpi_abort(1)
         #endif
     }
 }
@@ -86,6 +92,12 @@ final class MPICommunicator: Communicator, @unchecked Sendable {
             var provided: Int32 = 0
             guard ce_mpi_init(&provided) == 0 else {
                 throw ProcessGroup.Unavailable(description: "MPI_Init_thread failed (is this a rank of an mpirun job?)")
+            }
+            // The collectives come from the thread that initialised MPI.
+            guard ce_mpi_thread_level_ok(provided) != 0 else {
+                throw ProcessGroup.Unavailable(
+                    description: "this MPI library grants no multi-threaded process (MPI_THREAD_FUNNELED); "
+                        + "use Open MPI 4.1 or newer as built by Debian")
             }
         }
         rank = Int(ce_mpi_rank())

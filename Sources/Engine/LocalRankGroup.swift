@@ -13,6 +13,8 @@ package final class LocalRankGroup: @unchecked Sendable {
     private var generation = 0
     /// Each rank's buffer during a collective.
     private var slots: [UnsafeMutableRawPointer?]
+    /// Set when a rank's body threw: a rank still waiting in a collective would wait for ever.
+    private var failed = false
 
     package init(size: Int) {
         precondition(size >= 1, "a group needs at least one rank")
@@ -32,7 +34,9 @@ package final class LocalRankGroup: @unchecked Sendable {
         for (rank, communicator) in ranks.enumerated() {
             done.enter()
             let thread = Thread {
-                results.set(rank, Result { try body(communicator) })
+                let result = Result { try body(communicator) }
+                if case .failure = result { self.fail() }
+                results.set(rank, result)
                 done.leave()
             }
             thread.stackSize = 16 << 20
@@ -51,8 +55,19 @@ package final class LocalRankGroup: @unchecked Sendable {
             generation += 1
             condition.broadcast()
         } else {
-            while generation == mine { condition.wait() }
+            while generation == mine {
+                // MPI would end the job here (MPI_Abort); a hung test would say nothing.
+                if failed { fatalError("LocalRankGroup: a rank threw while another waited in a collective") }
+                condition.wait()
+            }
         }
+        condition.unlock()
+    }
+
+    private func fail() {
+        condition.lock()
+        failed = true
+        condition.broadcast()
         condition.unlock()
     }
 

@@ -5,7 +5,7 @@ import Foundation
 /// bucket (the top 16 bits of each score's order-preserving key) and the low 16 bits of every score grouped by
 /// bucket. The metrics depend only on how many pairs of each kind have each key, so parts computed
 /// separately — by the ranks of a sharded `evaluate`, each over its share of the tiles — merge exactly
-/// (`init(merging:)`) into what one process computes over all of them.
+/// (`PairVerification.sharded` places them bucket by bucket) into what one process computes over all of them.
 package struct BucketedPairScores: Sendable {
     /// Rows per tile: pairs are scored a tile against a tile by one GEMM.
     package static let tile = 256
@@ -165,83 +165,11 @@ package struct BucketedPairScores: Sendable {
 
     }
 
-    /// Several parts as one: per bucket, every part's low bits one after another.
-    package init(merging parts: [BucketedPairScores]) {
-        let buckets = Self.buckets
-        var pos = [Int](repeating: 0, count: buckets)
-        var neg = pos
-        for part in parts {
-            for k in 0..<buckets {
-                pos[k] += part.positiveCounts[k]
-                neg[k] += part.negativeCounts[k]
-            }
-        }
-        positiveCounts = pos
-        negativeCounts = neg
-        positiveLows = Self.concatenate(parts.map { ($0.positiveCounts, $0.positiveLows) }, total: pos)
-        negativeLows = Self.concatenate(parts.map { ($0.negativeCounts, $0.negativeLows) }, total: neg)
-    }
-
-    private static func concatenate(_ parts: [(counts: [Int], lows: [UInt16])], total: [Int]) -> [UInt16] {
-        var merged = [UInt16]()
-        merged.reserveCapacity(total.reduce(0, +))
-        var starts = [Int](repeating: 0, count: parts.count)
-        for k in 0..<buckets {
-            for (index, part) in parts.enumerated() {
-                let count = part.counts[k]
-                merged.append(contentsOf: part.lows[starts[index]..<(starts[index] + count)])
-                starts[index] += count
-            }
-        }
-        return merged
-    }
-}
-
-extension BucketedPairScores {
-    /// The counts (two × 65,536 little-endian Int64) and then the low bits, for sending to another rank.
-    package var serialized: [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(2 * Self.buckets * 8 + 2 * (positiveLows.count + negativeLows.count))
-        for counts in [positiveCounts, negativeCounts] {
-            counts.map { Int64($0).littleEndian }.withUnsafeBytes { bytes.append(contentsOf: $0) }
-        }
-        for lows in [positiveLows, negativeLows] {
-            lows.map(\.littleEndian).withUnsafeBytes { bytes.append(contentsOf: $0) }
-        }
-        return bytes
-    }
-
-    /// The scores `serialized` wrote.
-    package init(serialized bytes: [UInt8]) {
-        let buckets = Self.buckets
-        precondition(bytes.count >= 2 * buckets * 8, "serialized pair scores are \(bytes.count) bytes")
-        var counts = [[Int]](repeating: [], count: 2)
-        bytes.withUnsafeBytes { raw in
-            for which in 0..<2 {
-                counts[which] = (0..<buckets).map {
-                    Int(
-                        Int64(
-                            littleEndian: raw.loadUnaligned(fromByteOffset: (which * buckets + $0) * 8, as: Int64.self))
-                    )
-                }
-            }
-        }
-        positiveCounts = counts[0]
-        negativeCounts = counts[1]
-        let p = counts[0].reduce(0, +)
-        let q = counts[1].reduce(0, +)
-        precondition(bytes.count == 2 * buckets * 8 + 2 * (p + q), "serialized pair scores hold \(bytes.count) bytes")
-        var lows = [[UInt16]](repeating: [], count: 2)
-        bytes.withUnsafeBytes { raw in
-            var offset = 2 * buckets * 8
-            for (which, count) in [p, q].enumerated() {
-                lows[which] = (0..<count).map {
-                    UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 2 * $0, as: UInt16.self))
-                }
-                offset += 2 * count
-            }
-        }
-        positiveLows = lows[0]
-        negativeLows = lows[1]
+    /// Scores from their counts and low bits (grouped by bucket, as the fields say).
+    package init(positiveCounts: [Int], negativeCounts: [Int], positiveLows: [UInt16], negativeLows: [UInt16]) {
+        self.positiveCounts = positiveCounts
+        self.negativeCounts = negativeCounts
+        self.positiveLows = positiveLows
+        self.negativeLows = negativeLows
     }
 }

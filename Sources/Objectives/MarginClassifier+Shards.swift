@@ -30,8 +30,9 @@ extension MarginClassifier {
         let whole = Tensor(shape: [total, d])
         var at = 0
         for part in group.allGather(own) {
+            guard !part.isEmpty else { continue }
             part.withUnsafeBytes {
-                (whole.data + at).update(from: $0.bindMemory(to: Float.self).baseAddress!, count: part.count / 4)
+                UnsafeMutableRawPointer(whole.data + at).copyMemory(from: $0.baseAddress!, byteCount: $0.count)
             }
             at += part.count / 4
         }

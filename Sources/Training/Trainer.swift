@@ -69,6 +69,15 @@ package final class Trainer {
             augmenter: Augmenter(settings: config.data.augmentation, preprocessing: pre),
             seed: config.train.seed, shuffle: true, variants: config.data.variants)
         if group.size > 1 {
+            // Every rank must form its sums the same way (a few reductions split their work by worker), or the
+            // replicas would drift apart silently.
+            let workers = Double(Parallel.workers)
+            let range = group.maximum([workers, -workers])
+            guard range[0] == -range[1] else {
+                throw TrainingError.nothingToTrain(
+                    "the ranks run with different numbers of worker threads (\(Int(-range[1]))…\(Int(range[0]))); "
+                        + "give every rank the same, e.g. mpirun -x CLASSIFY_EMBED_THREADS=1")
+            }
             guard config.train.batchSize >= 2 * group.size else {
                 throw TrainingError.nothingToTrain(
                     "train.batch_size \(config.train.batchSize) is split over \(group.size) ranks; BatchNorm needs at "
@@ -333,7 +342,12 @@ package final class Trainer {
                 batchLabels: distributed ? batch.batchLabels : nil)
             var dEmbedding: Tensor?
             var emb: Float = 0
-            if let margin, batch.identities.contains(where: { $0 >= 0 }) {
+            // Under mpirun every rank takes the same branches (the whole batch's labels decide): the sharded
+            // margin and synchronised BatchNorm's backward hold collectives, and a rank whose rows happen to
+            // have no label still computes (zero) gradients.
+            let identities = distributed ? batch.batchIdentities : batch.identities
+            let labels = distributed ? batch.batchLabels : batch.labels
+            if let margin, identities.contains(where: { $0 >= 0 }) {
                 let g = Tensor(shape: embedding.shape)
                 emb = margin.forwardBackward(
                     embeddings: embedding, labels: batch.identities,
@@ -347,7 +361,7 @@ package final class Trainer {
             if let kd { kdTotal = (kdTotal ?? 0) + kd }
             model.backward(
                 embeddingGradient: dEmbedding,
-                logitGradient: batch.labels.contains { $0 >= 0 } || kd != nil ? dLogits : nil)
+                logitGradient: labels.contains { $0 >= 0 } || kd != nil ? dLogits : nil)
         }
         if distributed {
             // The whole batch's losses (each rank's are its share of the means) and gradients.

@@ -67,7 +67,7 @@ struct BenchmarkCommand: ParsableCommand {
             do {
                 if let report = try scaling.run() { print(report) }
             } catch {
-                ProcessGroup.abortIfDistributed(after: "\(error)", code: 1)
+                ProcessGroup.end(after: error)
                 throw error
             }
             ProcessGroup.finish()

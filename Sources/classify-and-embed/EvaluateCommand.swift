@@ -49,7 +49,7 @@ struct EvaluateCommand: ParsableCommand {
             summary = try run.run()
         } catch {
             // Under mpirun one rank's error ends every rank (the others would wait in a collective).
-            ProcessGroup.abortIfDistributed(after: "\(error)", code: 1)
+            ProcessGroup.end(after: error)
             throw error
         }
         // Rank 0 reports; the other ranks of an mpirun job return an empty summary.

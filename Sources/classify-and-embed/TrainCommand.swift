@@ -37,7 +37,7 @@ struct TrainCommand: ParsableCommand {
             }
         } catch {
             // Under mpirun one rank's error ends every rank (the others would wait in a collective).
-            ProcessGroup.abortIfDistributed(after: "\(error)", code: 1)
+            ProcessGroup.end(after: error)
             throw error
         }
         ProcessGroup.finish()

@@ -125,6 +125,33 @@ final class DataParallelTests: XCTestCase {
         }
     }
 
+    /// Rows without a class or an identity are allowed: a rank whose share of a batch has none still takes
+    /// part in every collective (synchronised BatchNorm's backward, the sharded margin), so the job does not
+    /// hang. 64 rows, 4 with an identity (2 identities) and 16 without a class: over 6 steps of 2 × 32 rows
+    /// some share has no identity.
+    func testRanksWithoutLabelledRowsTakePart() throws {
+        BLAS.configure()
+        let folder = try TemporaryDirectory(prefix: "dp-sparse")
+        let lines = try String(
+            contentsOf: SyntheticData.sharedFolder.appendingPathComponent("train.csv"), encoding: .utf8
+        ).split(separator: "\n").dropFirst().prefix(64)
+        var csv = "path|label|identity\n"
+        for (i, line) in lines.enumerated() {
+            let fields = line.split(separator: "|")
+            let path = SyntheticData.sharedFolder.appendingPathComponent(String(fields[0])).path
+            let label = i % 4 == 3 ? "-" : String(fields[1])
+            let identity = i < 4 ? "id\(i / 2)" : "-"
+            csv += "\(path)|\(label)|\(identity)\n"
+        }
+        var c = Self.config(output: "dp-sparse", steps: 6)
+        c.data.train = try folder.write(csv, to: "train.csv").path
+        c.data.val = nil
+        c.train.shardMargin = true
+        let config = c
+        _ = try LocalRankGroup(size: 2).run { group in try Trainer(config: config, group: group).run() }
+        XCTAssertEqual(try Self.stepLosses(c.train.output).count, 6)
+    }
+
     /// A batch too small for its ranks is refused with the key and the remedy.
     func testBatchTooSmallForTheRanks() throws {
         var small = Self.config(output: "dp-small")
