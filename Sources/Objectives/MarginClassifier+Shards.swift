@@ -42,13 +42,7 @@ extension MarginClassifier {
         // Normalised rows and their norms.
         if normalizedInput.count < total * d { normalizedInput = AlignedStorage(count: total * d) }
         let xn = normalizedInput.pointer
-        var norms = [Float](repeating: 1, count: total)
-        for i in 0..<total {
-            let src = whole.data + i * d
-            let norm = max(Vectorized.dot(src, src, d).squareRoot(), 1e-12)
-            norms[i] = norm
-            for j in 0..<d { xn[i * d + j] = src[j] / norm }
-        }
+        let norms = Self.normalizeRows(whole.data, rows: total, dimension: d, into: xn)
         if cosines.count < max(total * n, 1) { cosines = AlignedStorage(count: max(total * n, 1)) }
         if logits.count < max(total * s, 1) { logits = AlignedStorage(count: max(total * s, 1)) }
         let cosP = cosines.pointer

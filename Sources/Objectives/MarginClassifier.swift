@@ -155,13 +155,7 @@ package final class MarginClassifier {
         let xn = normalizedInput.pointer
         let cosP = cosines.pointer
         let lg = logits.pointer
-        var xNorms = [Float](repeating: 1, count: b)
-        for i in 0..<b {
-            let src = x.data + i * d
-            let norm = max(Vectorized.dot(src, src, d).squareRoot(), 1e-12)
-            xNorms[i] = norm
-            for j in 0..<d { xn[i * d + j] = src[j] / norm }
-        }
+        let xNorms = Self.normalizeRows(x.data, rows: b, dimension: d, into: xn)
         // cos[B, n] = x̂ · ŵᵀ, split over the centre rows.
         let wn = SendablePointer(normalizedCentres.pointer)
         let cs = SendablePointer(cosP)
@@ -241,6 +235,20 @@ package final class MarginClassifier {
     }
 
     private var gradientsFinished = false
+
+    /// Writes each of `rows` rows of `x` divided by its L2 norm into `out`; returns the norms (at least 1e-12).
+    static func normalizeRows(
+        _ x: UnsafePointer<Float>, rows: Int, dimension d: Int, into out: UnsafeMutablePointer<Float>
+    ) -> [Float] {
+        var norms = [Float](repeating: 1, count: rows)
+        for i in 0..<rows {
+            let src = x + i * d
+            let norm = max(Vectorized.dot(src, src, d).squareRoot(), 1e-12)
+            norms[i] = norm
+            for j in 0..<d { out[i * d + j] = src[j] / norm }
+        }
+        return norms
+    }
 
     /// Sums the step's accumulated centre gradients over `group`'s ranks (data-parallel training: every rank
     /// holds every centre and samples the same classes). Call before `update(with:)`.
