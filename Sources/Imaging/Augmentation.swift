@@ -25,6 +25,12 @@ package struct AugmentationSettings: Codable, Equatable, Sendable {
     package var jpegProbability = 0.3
     package var jpegQuality: [Int] = [35, 90]
     package var shadowProbability = 0.25
+    /// White-balance cast: the red and blue gains each drawn from [1 − c, 1 + c] (green stays 1), so warm
+    /// tungsten and cold daylight casts are seen in training. 0 (the default) draws nothing.
+    package var colorCast = 0.0
+    /// Aspect stretch: the width scaled by r and the height by 1/r, ln r uniform in ±ln(1 + s), as when frames
+    /// of other shapes than the training frames' are squashed to the square input. 0 (the default) draws nothing.
+    package var stretch = 0.0
 
     package init() {}
 
@@ -67,6 +73,12 @@ package struct Augmenter: Sendable {
             let px = (Double(rng.uniform()) * 2 - 1) * s.perspective / side
             let py = (Double(rng.uniform()) * 2 - 1) * s.perspective / side
             hm = Homography([1, 0, 0, 0, 1, 0, px, py, 1]).after(hm)
+            if s.stretch > 0 {
+                // Drawn only when asked for, so that configs without it keep their random sequence.
+                let bound = log(1 + s.stretch)
+                let r = exp((Double(rng.uniform()) * 2 - 1) * bound)
+                hm = Homography.scaling(r, 1 / r).after(hm)
+            }
             hm = Homography.translation(tx, ty).after(
                 Homography.rotation(angle).after(Homography.scaling(zoom, zoom).after(hm)))
         }
@@ -99,6 +111,14 @@ package struct Augmenter: Sendable {
         let brightness = Float((Double(rng.uniform()) * 2 - 1) * s.brightness * 255)
         let contrast = Float(1 + (Double(rng.uniform()) * 2 - 1) * s.contrast)
         let saturation = Float(1 + (Double(rng.uniform()) * 2 - 1) * s.saturation)
+        if s.colorCast > 0 {
+            let red = Float(1 + (Double(rng.uniform()) * 2 - 1) * s.colorCast)
+            let blue = Float(1 + (Double(rng.uniform()) * 2 - 1) * s.colorCast)
+            for i in 0..<plane {
+                p[i] *= red
+                p[2 * plane + i] *= blue
+            }
+        }
         var mean: Float = 0
         for i in 0..<(3 * plane) { mean += p[i] }
         mean /= Float(3 * plane)

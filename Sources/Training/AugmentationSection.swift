@@ -13,6 +13,7 @@ struct AugmentationSection: Codable {
         case blurProbability = "blur_probability", noiseProbability = "noise_probability", noiseStd = "noise_std"
         case jpegProbability = "jpeg_probability", jpegQuality = "jpeg_quality", shadowProbability =
             "shadow_probability"
+        case colorCast = "color_cast", stretch
     }
 
     init(from decoder: Decoder) throws {
@@ -33,6 +34,8 @@ struct AugmentationSection: Codable {
         s.jpegProbability = try a.value(.jpegProbability, or: s.jpegProbability)
         s.jpegQuality = try a.value(.jpegQuality, or: s.jpegQuality)
         s.shadowProbability = try a.value(.shadowProbability, or: s.shadowProbability)
+        s.colorCast = try a.value(.colorCast, or: s.colorCast)
+        s.stretch = try a.value(.stretch, or: s.stretch)
         guard s.scale.count == 2, s.jpegQuality.count == 2 else {
             throw Self.invalid(decoder, "scale and jpeg_quality are [low, high] pairs")
         }
@@ -57,10 +60,13 @@ struct AugmentationSection: Codable {
         let amounts = [
             ("shift", s.shift), ("rotation", s.rotation), ("perspective", s.perspective),
             ("brightness", s.brightness), ("contrast", s.contrast), ("saturation", s.saturation),
-            ("noise_std", s.noiseStd),
+            ("noise_std", s.noiseStd), ("stretch", s.stretch),
         ]
         for (name, a) in amounts where !(a.isFinite && a >= 0) {
             throw invalid(decoder, "\(name) \(a) must be finite and ≥ 0")
+        }
+        guard s.colorCast.isFinite, (0..<1).contains(s.colorCast) else {
+            throw invalid(decoder, "color_cast \(s.colorCast) must be in [0, 1) (the red and blue gains stay positive)")
         }
         guard s.scale[0] > 0, s.scale[0] <= s.scale[1], s.scale[1].isFinite else {
             throw invalid(decoder, "scale \(s.scale) must be [low, high] with 0 < low ≤ high")
@@ -87,5 +93,7 @@ struct AugmentationSection: Codable {
         try a.encode(s.jpegProbability, forKey: .jpegProbability)
         try a.encode(s.jpegQuality, forKey: .jpegQuality)
         try a.encode(s.shadowProbability, forKey: .shadowProbability)
+        try a.encode(s.colorCast, forKey: .colorCast)
+        try a.encode(s.stretch, forKey: .stretch)
     }
 }

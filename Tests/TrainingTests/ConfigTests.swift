@@ -77,6 +77,8 @@ final class ConfigTests: XCTestCase {
             ("data:\n  cache_scale: -2\n", "data.cache_scale"),
             ("data:\n  augmentation:\n    blur_probability: 1.5\n", "blur_probability"),
             ("data:\n  augmentation:\n    jpeg_quality: [90, 20]\n", "jpeg_quality"),
+            ("data:\n  augmentation:\n    color_cast: 1\n", "color_cast"),
+            ("data:\n  augmentation:\n    stretch: -0.2\n", "stretch"),
             ("model:\n  input_size: 20000\n", "model.input_size"),
             ("model:\n  input_size: 100\n", "model.input_size"),
             ("model:\n  class_head_dropout: 1\n", "model.class_head_dropout"),
