@@ -16,8 +16,28 @@ public struct DatasetBuildRun {
     public var sizes = 144...512
     /// Captures per class of the shift split (0: none).
     public var shiftCapturesPerClass = 600
+    /// The shift's held-out setting groups by name (`ShiftFactor`): all of them for the shift split; fewer for
+    /// the shift ablation. Names are checked where they are read (`shiftFactorNames`).
+    public var shiftFactors = Self.allShiftFactors
+    /// Every held-out setting group, in the order the help lists them.
+    public static let allShiftFactors = ShiftFactor.allCases.map(\.rawValue)
     /// Identities per resumable chunk.
     public var chunkSize = 64
+
+    /// The factor names of a `--shift-factors` value: `all`, `none`, or a comma-separated list of
+    /// `allShiftFactors`; throws a message naming the unknown name.
+    public static func shiftFactorNames(_ text: String) throws -> [String] {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if trimmed == "all" { return allShiftFactors }
+        if trimmed == "none" { return [] }
+        let names = trimmed.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        for name in names where ShiftFactor(rawValue: name) == nil {
+            throw DatasetBuildError(
+                "--shift-factors: unknown factor '\(name)'; use all, none or a comma-separated list of "
+                    + allShiftFactors.joined(separator: ", "))
+        }
+        return names
+    }
 
     public init(sources: String, output: String) {
         self.sources = sources
@@ -40,6 +60,8 @@ public struct DatasetBuildRun {
         settings.seed = seed
         settings.sizes = FrameSizes(longSides: sizes)
         settings.shiftCapturesPerClass = shiftCapturesPerClass
+        let factorNames = try Self.shiftFactorNames(shiftFactors.isEmpty ? "none" : shiftFactors.joined(separator: ","))
+        settings.shiftFactors = Set(factorNames.compactMap(ShiftFactor.init(rawValue:)))
         settings.chunkSize = chunkSize
         let summary = try DatasetBuilder(settings: settings).build(progress: progress)
         var lines: [String] = []
@@ -80,4 +102,10 @@ public struct DatasetBuildRun {
                 + (summary.resumedChunks > 0 ? " (resumed: \(summary.resumedChunks) chunks were done before)" : ""))
         return lines
     }
+}
+
+/// A `make-dataset` setting that cannot be used, with what to use instead.
+public struct DatasetBuildError: Error, CustomStringConvertible {
+    public var description: String
+    init(_ description: String) { self.description = description }
 }

@@ -28,6 +28,12 @@ struct MakeDatasetCommand: ParsableCommand {
     @Option(help: "Shortest long side of a capture in pixels.") var minSize = 144
     @Option(help: "Longest long side of a capture in pixels.") var maxSize = 512
     @Option(help: "Captures per class of the shift split (0: none).") var shiftCaptures = 600
+    @Option(
+        help: ArgumentHelp(
+            "Settings the shift split draws outside the training ranges: all, none, or a comma-separated list of "
+                + DatasetBuildRun.allShiftFactors.joined(separator: ", ")
+                + " (the shift ablation builds the same identities with fewer).", valueName: "factors"))
+    var shiftFactors = "all"
     @Option(help: "Identities per resumable chunk.") var chunk = 64
     @Option(help: "Only draw a contact sheet of this CSV (path|label|identity; one column per label) beside it.")
     var sheetOf: String?
@@ -38,6 +44,7 @@ struct MakeDatasetCommand: ParsableCommand {
             throw ValidationError("--min-size and --max-size must satisfy 32 ≤ min ≤ max ≤ 2048")
         }
         guard shiftCaptures >= 0, chunk >= 1 else { throw ValidationError("--shift-captures ≥ 0 and --chunk ≥ 1") }
+        do { _ = try DatasetBuildRun.shiftFactorNames(shiftFactors) } catch { throw ValidationError("\(error)") }
     }
 
     func run() throws {
@@ -53,6 +60,7 @@ struct MakeDatasetCommand: ParsableCommand {
         build.sizes = minSize...maxSize
         build.shiftCapturesPerClass = shiftCaptures
         build.chunkSize = chunk
+        build.shiftFactors = try DatasetBuildRun.shiftFactorNames(shiftFactors)
         for line in try build.run(progress: { print($0) }) { print(line) }
     }
 }

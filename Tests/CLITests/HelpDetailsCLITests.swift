@@ -14,6 +14,10 @@ final class HelpDetailsCLITests: XCTestCase {
         let missing = try tool(["make-dataset", "--out", "unused"])
         assertExit(missing, 64)
         XCTAssertTrue(missing.stderr.contains("--sources"), missing.stderr)
+        XCTAssertTrue(help.stdout.contains("--shift-factors"), help.stdout)
+        let unknown = try tool(["make-dataset", "--sources", "unused", "--shift-factors", "light,sky"])
+        assertExit(unknown, 64)
+        XCTAssertTrue(unknown.stderr.contains("'sky'") && unknown.stderr.contains("framing"), unknown.stderr)
     }
 
     /// `match --help` describes the lines `match` prints: the class line and the match line, or "no match"

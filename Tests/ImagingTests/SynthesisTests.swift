@@ -124,6 +124,17 @@ final class SynthesisTests: XCTestCase {
         for (x, y) in zip(a, captures(7, CaptureSynthesizer(sizes: FrameSizes(longSides: 48...64), regime: .shift))) {
             XCTAssertNotEqual(x, y, "the shift regime draws other settings")
         }
+        // The shift ablation's regimes: nothing held out is training, everything held out is the shift, and
+        // one held-out factor (the light) changes the captures that it touches.
+        let sizes = FrameSizes(longSides: 48...64)
+        XCTAssertEqual(a, captures(7, CaptureSynthesizer(sizes: sizes, regime: SynthesisRegime(heldOut: []))))
+        let shifted = captures(7, CaptureSynthesizer(sizes: sizes, regime: .shift))
+        XCTAssertEqual(
+            shifted,
+            captures(7, CaptureSynthesizer(sizes: sizes, regime: SynthesisRegime(heldOut: Set(ShiftFactor.allCases)))))
+        let lightOnly = captures(7, CaptureSynthesizer(sizes: sizes, regime: SynthesisRegime(heldOut: [.light])))
+        XCTAssertNotEqual(lightOnly, a)
+        XCTAssertNotEqual(lightOnly, shifted)
         var shapes: Set<String> = []
         for image in a {
             XCTAssertTrue((48...64).contains(max(image.width, image.height)), "\(image.width)×\(image.height)")

@@ -27,6 +27,9 @@ package struct DatasetBuildSettings: Sendable {
     /// Captures per class of the shift split (sources from the manifest's `shift` pool, held-out settings);
     /// 0 leaves the shift split out.
     package var shiftCapturesPerClass = 600
+    /// The settings the shift split draws outside the training ranges (all of them by default; fewer for the
+    /// shift ablation, which builds the same shift identities with some factors back in training's ranges).
+    package var shiftFactors = Set(ShiftFactor.allCases)
     /// Identities per progress chunk: a killed build resumes at the first unfinished chunk.
     package var chunkSize = 64
     /// At most this many photos and textures are loaded as backgrounds (evenly spaced over the manifest).
@@ -43,7 +46,13 @@ package struct DatasetBuildSettings: Sendable {
             "v2", "\(trainCaptures)", "\(minCapturesPerIdentity)", "\(validationFraction)", "\(testFraction)",
             "\(seed)", "\(sizes.longSides)", "\(sizes.aspects)", "\(cardFraction)", "\(receiptFraction)",
             "\(spreadFraction)", "\(readerFraction)", "\(shiftCapturesPerClass)", "\(chunkSize)", "\(maxBackgrounds)",
-        ].joined(separator: ";")
+        ].joined(separator: ";") + shiftFactorsFingerprint
+    }
+
+    /// Empty for the full shift, so that data sets built before the ablation existed still resume.
+    private var shiftFactorsFingerprint: String {
+        if shiftFactors == Set(ShiftFactor.allCases) { return "" }
+        return ";shift " + shiftFactors.map(\.rawValue).sorted().joined(separator: ",")
     }
 }
 

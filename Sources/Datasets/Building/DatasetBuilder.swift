@@ -69,14 +69,16 @@ package struct DatasetBuilder: Sendable {
             if phase == "shift" {
                 if mainCount == jobs.count { break }
                 let shiftPhotos = manifest.items(.photo, pool: .shift)
-                if !shiftPhotos.isEmpty {
+                if !shiftPhotos.isEmpty && settings.shiftFactors.contains(.backgrounds) {
                     backgrounds = try Backgrounds(items: [], photos: shiftPhotos, limit: settings.maxBackgrounds)
                 }
             }
             let limit = phase == "shift" ? jobs.count : mainCount
             let renderer = CaptureRenderer(
                 output: settings.output, seed: settings.seed,
-                synth: CaptureSynthesizer(sizes: settings.sizes, regime: phase == "shift" ? .shift : .training),
+                synth: CaptureSynthesizer(
+                    sizes: settings.sizes,
+                    regime: phase == "shift" ? SynthesisRegime(heldOut: settings.shiftFactors) : .training),
                 backgrounds: backgrounds)
             DispatchQueue.concurrentPerform(iterations: max(1, Parallel.workers)) { _ in
                 while let j = results.claim(below: limit) {

@@ -102,7 +102,7 @@ package struct CaptureSynthesizer: Sendable {
                     contrast: rng.range(0.85, 1.2))
             }
         }
-        let dim: Float = regime == .shift ? 1.6 : 1
+        let dim = regime.noiseFactor
         frame.addNoise(shot: rng.range(0.004, 0.035) * dim, read: rng.range(0.002, 0.015) * dim, rng: &rng)
     }
 

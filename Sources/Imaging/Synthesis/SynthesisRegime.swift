@@ -1,89 +1,102 @@
 import Engine
 import Foundation
 
-/// Which ranges the synthesiser draws its settings from. `training` covers train, validation and test;
-/// `shift` draws settings outside those ranges (devices, framings, sub-pixel layouts and banding, lighting
-/// and frame shapes that training never shows) for the shift split, which measures how far the model
-/// generalises beyond its own generator.
-package enum SynthesisRegime: String, Sendable, CaseIterable {
-    case training
-    case shift
+/// One group of synthesis settings that the shift split draws outside the training ranges.
+package enum ShiftFactor: String, Sendable, CaseIterable, Hashable {
+    /// Held-out device kinds (kiosks, foldables).
+    case devices
+    /// The delta sub-pixel layout.
+    case subpixels
+    /// Strong moiré only.
+    case moire
+    /// Devices and pages very small in the frame (or screens far overfilling it).
+    case framing
+    /// Steeper hand-held tilt.
+    case tilt
+    /// Strong colour casts and dim exposure.
+    case light
+    /// More sensor noise.
+    case noise
+    /// Panoramic 2:1 and 21:9 frames.
+    case frames
+    /// Backgrounds from the shift pool's photos only (applied by the data-set builder).
+    case backgrounds
+}
+
+/// Which ranges the synthesiser draws its settings from: each `ShiftFactor` in `heldOut` from the shift's
+/// ranges, every other setting from training's. `training` (nothing held out) covers train, validation and
+/// test; `shift` (everything held out) draws settings training never shows for the shift split, which
+/// measures how far the model generalises beyond its own generator. Regimes between the two are the shift
+/// ablation: which held-out factor costs how much.
+package struct SynthesisRegime: Sendable, Hashable {
+    package var heldOut: Set<ShiftFactor>
+
+    package init(heldOut: Set<ShiftFactor>) { self.heldOut = heldOut }
+
+    package static let training = SynthesisRegime(heldOut: [])
+    package static let shift = SynthesisRegime(heldOut: Set(ShiftFactor.allCases))
+
+    private func shifts(_ factor: ShiftFactor) -> Bool { heldOut.contains(factor) }
 
     /// Devices a screen capture may show: the shift adds kinds training never sees.
     var displays: [Display] {
-        switch self {
-        case .training: return [.phone, .phone, .tablet, .laptop, .monitor, .tv, .ereader]
-        case .shift: return [.kiosk, .foldable, .kiosk, .foldable, .phone, .laptop, .monitor, .tablet]
-        }
+        if shifts(.devices) { return [.kiosk, .foldable, .kiosk, .foldable, .phone, .laptop, .monitor, .tablet] }
+        return [.phone, .phone, .tablet, .laptop, .monitor, .tv, .ereader]
     }
 
     /// Sub-pixel layouts: stripes and PenTile in training, the delta layout held out for the shift.
     var layouts: [SubpixelLayout] {
-        switch self {
-        case .training: return [.stripeRGB, .stripeRGB, .stripeBGR, .pentile]
-        case .shift: return [.delta]
-        }
+        if shifts(.subpixels) { return [.delta] }
+        return [.stripeRGB, .stripeRGB, .stripeBGR, .pentile]
     }
 
     /// Moiré strength (0 = the pixel grid averaged away, 1 = full sub-pixel structure): mostly weak in
     /// training, where no visible grid is the commonest case; only strong in the shift.
     func moireStrength(rng: inout SeededGenerator) -> Float {
-        switch self {
-        case .training:
-            if rng.chance(0.35) { return 0 }
-            let u: Float = rng.range(0, 1)
-            return 0.85 * u * u
-        case .shift: return rng.range(0.85, 1)
-        }
+        if shifts(.moire) { return rng.range(0.85, 1) }
+        if rng.chance(0.35) { return 0 }
+        let u: Float = rng.range(0, 1)
+        return 0.85 * u * u
     }
 
     /// Fraction of the frame's area the device (screens) covers; above 1 the screen overfills the frame.
     func deviceFill(rng: inout SeededGenerator) -> Double {
-        switch self {
-        case .training:
-            let u = rng.uniform()
-            if u < 0.4 { return rng.range(0.15, 0.45) }
-            if u < 0.75 { return rng.range(0.45, 0.9) }
-            return rng.range(0.9, 1.7)
-        case .shift: return rng.chance(0.6) ? rng.range(0.07, 0.15) : rng.range(1.8, 2.6)
-        }
+        if shifts(.framing) { return rng.chance(0.6) ? rng.range(0.07, 0.15) : rng.range(1.8, 2.6) }
+        let u = rng.uniform()
+        if u < 0.4 { return rng.range(0.15, 0.45) }
+        if u < 0.75 { return rng.range(0.45, 0.9) }
+        return rng.range(0.9, 1.7)
     }
 
     /// Fraction of the frame's area a page (document photos) covers.
     func pageFill(rng: inout SeededGenerator) -> Double {
-        switch self {
-        case .training: return rng.chance(0.5) ? rng.range(0.2, 0.6) : rng.range(0.6, 0.95)
-        case .shift: return rng.range(0.1, 0.2)
-        }
+        if shifts(.framing) { return rng.range(0.1, 0.2) }
+        return rng.chance(0.5) ? rng.range(0.2, 0.6) : rng.range(0.6, 0.95)
     }
 
     /// Largest yaw / pitch in degrees of a hand-held capture.
-    var maxTilt: Double {
-        switch self {
-        case .training: return 35
-        case .shift: return 52
-        }
-    }
+    var maxTilt: Double { shifts(.tilt) ? 52 : 35 }
 
     /// White balance gains (R, B) and exposure: the shift's light is strongly coloured or dim.
     func light(rng: inout SeededGenerator) -> (gains: (Float, Float, Float), exposure: Float) {
-        switch self {
-        case .training:
+        guard shifts(.light) else {
             return ((rng.range(0.88, 1.12), 1, rng.range(0.86, 1.12)), rng.range(0.85, 1.12))
-        case .shift:
-            let warm = rng.chance(0.5)
-            let cast: (Float, Float, Float) =
-                warm
-                ? (rng.range(1.2, 1.4), 1, rng.range(0.55, 0.75)) : (rng.range(0.75, 0.85), 1.1, rng.range(1.2, 1.35))
-            return (cast, rng.chance(0.5) ? rng.range(0.45, 0.65) : rng.range(0.9, 1.05))
         }
+        let warm = rng.chance(0.5)
+        let cast: (Float, Float, Float) =
+            warm ? (rng.range(1.2, 1.4), 1, rng.range(0.55, 0.75)) : (rng.range(0.75, 0.85), 1.1, rng.range(1.2, 1.35))
+        return (cast, rng.chance(0.5) ? rng.range(0.45, 0.65) : rng.range(0.9, 1.05))
     }
+
+    /// Sensor noise factor: the shift's captures are noisier.
+    var noiseFactor: Float { shifts(.noise) ? 1.6 : 1 }
 
     /// Frame shapes: the shift adds panoramic 2:1 and 21:9 frames.
     func sizes(base: FrameSizes) -> FrameSizes {
-        switch self {
-        case .training: return base
-        case .shift: return FrameSizes(longSides: base.longSides, aspects: [2, 21.0 / 9])
-        }
+        if shifts(.frames) { return FrameSizes(longSides: base.longSides, aspects: [2, 21.0 / 9]) }
+        return base
     }
+
+    /// Whether backgrounds come from the shift pool's photos only.
+    package var shiftedBackgrounds: Bool { shifts(.backgrounds) }
 }
