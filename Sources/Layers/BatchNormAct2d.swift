@@ -144,6 +144,8 @@ package final class BatchNormAct2d: Layer {
 
     /// Per channel: dz = dy·f'(z) with S1 = Σdz, B = Σdz·x̂; dγ += B, dβ += S1;
     /// training: dx = γ·istd/M · (M·dz − S1 − x̂·B), written as c1·dz + c2·x + c3; eval: dx = γ·istd·dz.
+    /// Two passes over x and dy: the sums, then dx with dz recomputed (cheaper than storing dz and reading it
+    /// back: the early layers' planes do not stay in cache between the passes).
     private func backward<A: ActivationKernel>(_ kind: A.Type, _ x: Tensor, _ dy: Tensor, _ dx: Tensor) {
         let n = x[0]
         let c = channels
@@ -172,9 +174,8 @@ package final class BatchNormAct2d: Layer {
             var sx = 0.0
             for i in 0..<n {
                 let off = (i * c + ch) * hw
-                let (a, bb) = BatchNormKernels.activationBackward(
-                    A.self, xs.pointer + off, gs.pointer + off, ds.pointer + off, hw,
-                    scale: scale, shift: shift)
+                let (a, bb) = BatchNormKernels.activationSums(
+                    A.self, xs.pointer + off, gs.pointer + off, hw, scale: scale, shift: shift)
                 s1 += Double(a)
                 sx += Double(bb)
             }
@@ -191,7 +192,9 @@ package final class BatchNormAct2d: Layer {
             }
             for i in 0..<n {
                 let off = (i * c + ch) * hw
-                BatchNormKernels.inputGradient(xs.pointer + off, ds.pointer + off, hw, c1: c1, c2: c2, c3: c3)
+                BatchNormKernels.recomputedInputGradient(
+                    A.self, xs.pointer + off, gs.pointer + off, ds.pointer + off, hw, scale: scale, shift: shift,
+                    c1: c1, c2: c2, c3: c3)
             }
         }
     }
