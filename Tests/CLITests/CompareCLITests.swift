@@ -53,8 +53,9 @@ final class CompareCLITests: XCTestCase {
             Report.self, from: Data(contentsOf: out.appendingPathComponent("report.json")))
         XCTAssertEqual(report.images, 12)
         XCTAssertEqual(report.classNames, Tool.classNames)
-        // Named by the config the tiny model was trained from (tiny.yaml); the shipped file by its name.
-        XCTAssertEqual(report.rows.map(\.name), ["default", "tiny"])
+        // Named by the config each model was trained from (tiny.yaml; the shipped model's), else by file name.
+        let shippedName = PackagePaths.shippedConfigName ?? "default"
+        XCTAssertEqual(report.rows.map(\.name), [shippedName, "tiny"])
         XCTAssertEqual(report.rows.map(\.inputSize), [128, 64])
         XCTAssertTrue(report.notes.contains { $0.contains("input sizes differ") }, "\(report.notes)")
         XCTAssertTrue(report.notes.contains { $0.contains("66 unordered pairs") }, "\(report.notes)")
@@ -98,7 +99,7 @@ final class CompareCLITests: XCTestCase {
         XCTAssertEqual(
             lines.first, "| Name | TPR@FPR=1e-4 | ROC | macro-F1 | accuracy | latency (ms) | Size (MiB) |", md.stdout)
         XCTAssertEqual(lines.count, 4, md.stdout)
-        XCTAssertTrue(lines[2].hasPrefix("| default | "), lines[2])
+        XCTAssertTrue(lines[2].hasPrefix("| \(shippedName) | "), lines[2])
         XCTAssertTrue(lines[3].hasPrefix("| tiny | "), lines[3])
         XCTAssertTrue(md.stdout.contains("**"), "the best value of each column is bold")
     }
@@ -116,7 +117,8 @@ final class CompareCLITests: XCTestCase {
         assertExit(r, 0)
         let report = try JSONDecoder().decode(
             Report.self, from: Data(contentsOf: out.appendingPathComponent("report.json")))
-        XCTAssertEqual(report.rows.map(\.name), ["model (a/last)", "model (b/last)"])
+        let base = PackagePaths.shippedConfigName ?? "model"
+        XCTAssertEqual(report.rows.map(\.name), ["\(base) (a/last)", "\(base) (b/last)"])
         XCTAssertNil(report.rows[0].macroF1, "--head embedding scores no classification")
         XCTAssertEqual(report.rows[0].auroc, report.rows[1].auroc)
 
@@ -155,7 +157,14 @@ final class CompareCLITests: XCTestCase {
         let report = try JSONDecoder().decode(
             Report.self, from: Data(contentsOf: out.appendingPathComponent("report.json")))
         XCTAssertNil(report.classNames)
-        XCTAssertEqual(report.rows.map(\.name), ["default", "display"])
+        if let shipped = PackagePaths.shippedConfigName {
+            // The renamed copy keeps the provenance, so the two share the config's name and their folders tell
+            // them apart.
+            XCTAssertEqual(Set(report.rows.map(\.name)).count, 2, "\(report.rows.map(\.name))")
+            XCTAssertTrue(report.rows.allSatisfy { $0.name.hasPrefix(shipped + " (") }, "\(report.rows.map(\.name))")
+        } else {
+            XCTAssertEqual(report.rows.map(\.name), ["default", "display"])
+        }
         XCTAssertTrue(report.rows.allSatisfy { $0.macroF1 == nil && $0.auroc != nil }, "embedding columns only")
         XCTAssertEqual(report.rows[0].auroc, report.rows[1].auroc, "the same weights")
         XCTAssertTrue(report.notes.contains { $0.contains("classes differ") }, "\(report.notes)")

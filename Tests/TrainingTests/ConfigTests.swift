@@ -28,6 +28,13 @@ final class ConfigTests: XCTestCase {
             ("ln+bn", { $0.model.spec.neckNorm == .lnbn }),
             ("distilled", { $0.model.initPath?.hasSuffix("/runs/distill/backbone.safetensors") == true }),
             ("distilled-kd", { $0.loss.distillationWeight == 1 && $0.model.initPath != nil }),
+            (
+                "train-150k",
+                {
+                    $0.data.augmentation.scale == [0.8, 2.2] && $0.train.epochs == 12
+                        && $0.model.initPath?.hasSuffix("/Data/models/lcnet050-distilled.safetensors") == true
+                }
+            ),
         ]
         for (name, check) in expectations {
             let c = try TrainConfig.load(Self.configs.appendingPathComponent(name + ".yaml"))
