@@ -48,6 +48,14 @@ package final class BatchNormAct2d: Layer {
         invStd = Tensor(shape: [channels])
     }
 
+    /// Channels per work item of the statistics and backward passes: enough that one image's planes of the
+    /// group form a contiguous run of at least 1,024 values (small planes read one at a time, 64 images apart,
+    /// defeat the prefetcher), few enough that the group's planes of the whole batch stay in cache between the
+    /// two backward passes.
+    static func channelGroup(channels: Int, planeSize: Int) -> Int {
+        max(1, min(channels, 1024 / max(planeSize, 1)))
+    }
+
     package var parameters: [Parameter] { [weight, bias] }
     package var buffers: [(name: String, tensor: Tensor)] {
         [
@@ -77,22 +85,31 @@ package final class BatchNormAct2d: Layer {
             let rm = SendablePointer(runningMean.data)
             let rv = SendablePointer(runningVar.data)
             let (e, mom) = (Double(eps), momentum)
-            Parallel.forEach(c) { ch in
-                let shift = xs.pointer[ch * hw]
-                var s1 = 0.0
-                var s2 = 0.0
+            // Channel groups walked image by image (see `channelGroup`); each channel still sums its planes in
+            // image order, so the statistics keep their bits.
+            let group = Self.channelGroup(channels: c, planeSize: hw)
+            Parallel.forEach((c + group - 1) / group) { index in
+                let channels = (index * group)..<min(c, (index + 1) * group)
+                var s1 = [Double](repeating: 0, count: channels.count)
+                var s2 = [Double](repeating: 0, count: channels.count)
                 for i in 0..<n {
-                    let (a, b) = Vectorized.shiftedMoments(xs.pointer + (i * c + ch) * hw, hw, shift: shift)
-                    s1 += Double(a)
-                    s2 += Double(b)
+                    for ch in channels {
+                        let shift = xs.pointer[ch * hw]
+                        let (a, b) = Vectorized.shiftedMoments(xs.pointer + (i * c + ch) * hw, hw, shift: shift)
+                        s1[ch - channels.lowerBound] += Double(a)
+                        s2[ch - channels.lowerBound] += Double(b)
+                    }
                 }
-                let d = s1 / m
-                let variance = max(s2 / m - d * d, 0)
-                let mu = Double(shift) + d
-                mp.pointer[ch] = Float(mu)
-                ip.pointer[ch] = Float(1 / (variance + e).squareRoot())
-                rm.pointer[ch] = (1 - mom) * rm.pointer[ch] + mom * Float(mu)
-                rv.pointer[ch] = (1 - mom) * rv.pointer[ch] + mom * Float(variance * m / (m - 1))
+                for ch in channels {
+                    let shift = xs.pointer[ch * hw]
+                    let d = s1[ch - channels.lowerBound] / m
+                    let variance = max(s2[ch - channels.lowerBound] / m - d * d, 0)
+                    let mu = Double(shift) + d
+                    mp.pointer[ch] = Float(mu)
+                    ip.pointer[ch] = Float(1 / (variance + e).squareRoot())
+                    rm.pointer[ch] = (1 - mom) * rm.pointer[ch] + mom * Float(mu)
+                    rv.pointer[ch] = (1 - mom) * rv.pointer[ch] + mom * Float(variance * m / (m - 1))
+                }
             }
             numBatchesTracked.data[0] += 1
         } else {
@@ -165,36 +182,50 @@ package final class BatchNormAct2d: Layer {
             synchronizedBackward(A.self, x, dy, dx, synchronization)
             return
         }
-        Parallel.forEach(c) { ch in
-            let mu = mp.pointer[ch]
-            let istd = ip.pointer[ch]
-            let scale = g.pointer[ch] * istd
-            let shift = b.pointer[ch] - mu * scale
-            var s1 = 0.0
-            var sx = 0.0
+        // Channel groups walked image by image (see `channelGroup`), each channel's sums still in image order.
+        let group = Self.channelGroup(channels: c, planeSize: hw)
+        Parallel.forEach((c + group - 1) / group) { index in
+            let channels = (index * group)..<min(c, (index + 1) * group)
+            var s1 = [Double](repeating: 0, count: channels.count)
+            var sx = [Double](repeating: 0, count: channels.count)
             for i in 0..<n {
-                let off = (i * c + ch) * hw
-                let (a, bb) = BatchNormKernels.activationSums(
-                    A.self, xs.pointer + off, gs.pointer + off, hw, scale: scale, shift: shift)
-                s1 += Double(a)
-                sx += Double(bb)
+                for ch in channels {
+                    let off = (i * c + ch) * hw
+                    let scale = g.pointer[ch] * ip.pointer[ch]
+                    let shift = b.pointer[ch] - mp.pointer[ch] * scale
+                    let (a, bb) = BatchNormKernels.activationSums(
+                        A.self, xs.pointer + off, gs.pointer + off, hw, scale: scale, shift: shift)
+                    s1[ch - channels.lowerBound] += Double(a)
+                    sx[ch - channels.lowerBound] += Double(bb)
+                }
             }
-            let sumDz = Float(s1)
-            let dotXhat = Float(Double(istd) * (sx - Double(mu) * s1))
-            gw.pointer[ch] += dotXhat
-            gb.pointer[ch] += sumDz
-            let (c1, c2, c3): (Float, Float, Float)
-            if training {
-                let k = scale / m
-                (c1, c2, c3) = (scale, -k * istd * dotXhat, k * (mu * istd * dotXhat - sumDz))
-            } else {
-                (c1, c2, c3) = (scale, 0, 0)
+            var coefficients = [(Float, Float, Float)](repeating: (0, 0, 0), count: channels.count)
+            for ch in channels {
+                let k = ch - channels.lowerBound
+                let mu = mp.pointer[ch]
+                let istd = ip.pointer[ch]
+                let scale = g.pointer[ch] * istd
+                let sumDz = Float(s1[k])
+                let dotXhat = Float(Double(istd) * (sx[k] - Double(mu) * s1[k]))
+                gw.pointer[ch] += dotXhat
+                gb.pointer[ch] += sumDz
+                if training {
+                    let q = scale / m
+                    coefficients[k] = (scale, -q * istd * dotXhat, q * (mu * istd * dotXhat - sumDz))
+                } else {
+                    coefficients[k] = (scale, 0, 0)
+                }
             }
             for i in 0..<n {
-                let off = (i * c + ch) * hw
-                BatchNormKernels.recomputedInputGradient(
-                    A.self, xs.pointer + off, gs.pointer + off, ds.pointer + off, hw, scale: scale, shift: shift,
-                    c1: c1, c2: c2, c3: c3)
+                for ch in channels {
+                    let off = (i * c + ch) * hw
+                    let scale = g.pointer[ch] * ip.pointer[ch]
+                    let shift = b.pointer[ch] - mp.pointer[ch] * scale
+                    let (c1, c2, c3) = coefficients[ch - channels.lowerBound]
+                    BatchNormKernels.recomputedInputGradient(
+                        A.self, xs.pointer + off, gs.pointer + off, ds.pointer + off, hw, scale: scale, shift: shift,
+                        c1: c1, c2: c2, c3: c3)
+                }
             }
         }
     }
