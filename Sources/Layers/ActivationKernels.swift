@@ -58,42 +58,8 @@ package enum BatchNormKernels {
         }
     }
 
-    /// dz = dy·f'(x·scale + shift) written to `dz`; returns (Σ dz, Σ dz·x).
-    @inline(__always)
-    package static func activationBackward<A: ActivationKernel>(
-        _: A.Type, _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
-        _ dz: UnsafeMutablePointer<Float>, _ n: Int,
-        scale: Float, shift: Float
-    ) -> (Float, Float) {
-        let a = Vec(repeating: scale)
-        let b = Vec(repeating: shift)
-        var s1 = Vec()
-        var s2 = Vec()
-        var i = 0
-        while i + 16 <= n {
-            let xv = Vectorized.load(x + i)
-            let d = Vectorized.load(dy + i) * A.derivative(xv * a + b)
-            Vectorized.store(d, dz + i)
-            s1 += d
-            s2 = s2.addingProduct(d, xv)
-            i += 16
-        }
-        var r1 = s1.sum()
-        var r2 = s2.sum()
-        while i < n {
-            var t = Vec()
-            t[0] = x[i] * scale + shift
-            let d = dy[i] * A.derivative(t)[0]
-            dz[i] = d
-            r1 += d
-            r2 += d * x[i]
-            i += 1
-        }
-        return (r1, r2)
-    }
-
-    /// (Σ dz, Σ dz·x) with dz = dy·f'(x·scale + shift), dz not stored: the first of the two backward passes
-    /// when the second recomputes dz (`recomputedInputGradient`), which saves writing and re-reading dz.
+    /// (Σ dz, Σ dz·x) with dz = dy·f'(x·scale + shift), dz not stored: the first of the two backward passes;
+    /// the second recomputes dz (`recomputedInputGradient`), which saves writing and re-reading it.
     @inline(__always)
     package static func activationSums<A: ActivationKernel>(
         _: A.Type, _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ n: Int, scale: Float, shift: Float
@@ -123,8 +89,8 @@ package enum BatchNormKernels {
         return (r1, r2)
     }
 
-    /// dx = c1·dz + c2·x + c3 with dz = dy·f'(x·scale + shift) recomputed (the same operations as
-    /// `activationBackward` then `inputGradient`, so the same bits); `dx` must not alias `dy`.
+    /// dx = c1·dz + c2·x + c3 (the BatchNorm input gradient, linear in dz and x) with dz = dy·f'(x·scale +
+    /// shift) recomputed exactly as `activationSums` computed it; `dx` must not alias `dy`.
     @inline(__always)
     package static func recomputedInputGradient<A: ActivationKernel>(
         _: A.Type, _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>,
@@ -147,26 +113,6 @@ package enum BatchNormKernels {
             t[0] = x[i] * scale + shift
             let d = dy[i] * A.derivative(t)[0]
             dx[i] = c1 * d + c2 * x[i] + c3
-            i += 1
-        }
-    }
-
-    /// dx = c1·dz + c2·x + c3 in place over dz (the BatchNorm input gradient, linear in dz and x).
-    @inline(__always)
-    package static func inputGradient(
-        _ x: UnsafePointer<Float>, _ dz: UnsafeMutablePointer<Float>, _ n: Int,
-        c1: Float, c2: Float, c3: Float
-    ) {
-        let v1 = Vec(repeating: c1)
-        let v2 = Vec(repeating: c2)
-        let v3 = Vec(repeating: c3)
-        var i = 0
-        while i + 16 <= n {
-            Vectorized.store((Vectorized.load(dz + i) * v1).addingProduct(Vectorized.load(x + i), v2) + v3, dz + i)
-            i += 16
-        }
-        while i < n {
-            dz[i] = c1 * dz[i] + c2 * x[i] + c3
             i += 1
         }
     }

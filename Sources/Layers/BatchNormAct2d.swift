@@ -89,21 +89,21 @@ package final class BatchNormAct2d: Layer {
             // image order, so the statistics keep their bits.
             let group = Self.channelGroup(channels: c, planeSize: hw)
             Parallel.forEach((c + group - 1) / group) { index in
-                let channels = (index * group)..<min(c, (index + 1) * group)
-                var s1 = [Double](repeating: 0, count: channels.count)
-                var s2 = [Double](repeating: 0, count: channels.count)
+                let members = (index * group)..<min(c, (index + 1) * group)
+                var s1 = [Double](repeating: 0, count: members.count)
+                var s2 = [Double](repeating: 0, count: members.count)
                 for i in 0..<n {
-                    for ch in channels {
+                    for ch in members {
                         let shift = xs.pointer[ch * hw]
                         let (a, b) = Vectorized.shiftedMoments(xs.pointer + (i * c + ch) * hw, hw, shift: shift)
-                        s1[ch - channels.lowerBound] += Double(a)
-                        s2[ch - channels.lowerBound] += Double(b)
+                        s1[ch - members.lowerBound] += Double(a)
+                        s2[ch - members.lowerBound] += Double(b)
                     }
                 }
-                for ch in channels {
+                for ch in members {
                     let shift = xs.pointer[ch * hw]
-                    let d = s1[ch - channels.lowerBound] / m
-                    let variance = max(s2[ch - channels.lowerBound] / m - d * d, 0)
+                    let d = s1[ch - members.lowerBound] / m
+                    let variance = max(s2[ch - members.lowerBound] / m - d * d, 0)
                     let mu = Double(shift) + d
                     mp.pointer[ch] = Float(mu)
                     ip.pointer[ch] = Float(1 / (variance + e).squareRoot())
@@ -185,23 +185,23 @@ package final class BatchNormAct2d: Layer {
         // Channel groups walked image by image (see `channelGroup`), each channel's sums still in image order.
         let group = Self.channelGroup(channels: c, planeSize: hw)
         Parallel.forEach((c + group - 1) / group) { index in
-            let channels = (index * group)..<min(c, (index + 1) * group)
-            var s1 = [Double](repeating: 0, count: channels.count)
-            var sx = [Double](repeating: 0, count: channels.count)
+            let members = (index * group)..<min(c, (index + 1) * group)
+            var s1 = [Double](repeating: 0, count: members.count)
+            var sx = [Double](repeating: 0, count: members.count)
             for i in 0..<n {
-                for ch in channels {
+                for ch in members {
                     let off = (i * c + ch) * hw
                     let scale = g.pointer[ch] * ip.pointer[ch]
                     let shift = b.pointer[ch] - mp.pointer[ch] * scale
                     let (a, bb) = BatchNormKernels.activationSums(
                         A.self, xs.pointer + off, gs.pointer + off, hw, scale: scale, shift: shift)
-                    s1[ch - channels.lowerBound] += Double(a)
-                    sx[ch - channels.lowerBound] += Double(bb)
+                    s1[ch - members.lowerBound] += Double(a)
+                    sx[ch - members.lowerBound] += Double(bb)
                 }
             }
-            var coefficients = [(Float, Float, Float)](repeating: (0, 0, 0), count: channels.count)
-            for ch in channels {
-                let k = ch - channels.lowerBound
+            var coefficients = [(Float, Float, Float)](repeating: (0, 0, 0), count: members.count)
+            for ch in members {
+                let k = ch - members.lowerBound
                 let mu = mp.pointer[ch]
                 let istd = ip.pointer[ch]
                 let scale = g.pointer[ch] * istd
@@ -217,11 +217,11 @@ package final class BatchNormAct2d: Layer {
                 }
             }
             for i in 0..<n {
-                for ch in channels {
+                for ch in members {
                     let off = (i * c + ch) * hw
                     let scale = g.pointer[ch] * ip.pointer[ch]
                     let shift = b.pointer[ch] - mp.pointer[ch] * scale
-                    let (c1, c2, c3) = coefficients[ch - channels.lowerBound]
+                    let (c1, c2, c3) = coefficients[ch - members.lowerBound]
                     BatchNormKernels.recomputedInputGradient(
                         A.self, xs.pointer + off, gs.pointer + off, ds.pointer + off, hw, scale: scale, shift: shift,
                         c1: c1, c2: c2, c3: c3)

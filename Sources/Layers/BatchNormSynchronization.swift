@@ -79,7 +79,7 @@ extension BatchNormAct2d {
         let b = SendablePointer(bias.valuePointer)
         let mp = SendablePointer(mean.data)
         let ip = SendablePointer(invStd.data)
-        // Σdz and Σdz·x per channel over this rank's rows; dz is left in dx.
+        // Σdz and Σdz·x per channel over this rank's rows (dz is recomputed in the second pass, not stored).
         var sums = [Double](repeating: 0, count: 2 * c)
         sums.withUnsafeMutableBufferPointer { buffer in
             let sp = SendablePointer(buffer.baseAddress!)
@@ -90,8 +90,8 @@ extension BatchNormAct2d {
                 var sx = 0.0
                 for i in 0..<n {
                     let off = (i * c + ch) * hw
-                    let (a, bb) = BatchNormKernels.activationBackward(
-                        A.self, xs.pointer + off, gs.pointer + off, ds.pointer + off, hw, scale: scale, shift: shift)
+                    let (a, bb) = BatchNormKernels.activationSums(
+                        A.self, xs.pointer + off, gs.pointer + off, hw, scale: scale, shift: shift)
                     s1 += Double(a)
                     sx += Double(bb)
                 }
@@ -112,6 +112,7 @@ extension BatchNormAct2d {
             let mu = mp.pointer[ch]
             let istd = ip.pointer[ch]
             let scale = g.pointer[ch] * istd
+            let shift = b.pointer[ch] - mu * scale
             let sumDz = Float(global[2 * ch])
             let dotXhat = Float(Double(istd) * (global[2 * ch + 1] - Double(mu) * global[2 * ch]))
             let k = scale / m
@@ -119,7 +120,9 @@ extension BatchNormAct2d {
             let c3 = k * (mu * istd * dotXhat - sumDz)
             for i in 0..<n {
                 let off = (i * c + ch) * hw
-                BatchNormKernels.inputGradient(xs.pointer + off, ds.pointer + off, hw, c1: scale, c2: c2, c3: c3)
+                BatchNormKernels.recomputedInputGradient(
+                    A.self, xs.pointer + off, gs.pointer + off, ds.pointer + off, hw, scale: scale, shift: shift,
+                    c1: scale, c2: c2, c3: c3)
             }
         }
     }
