@@ -5,11 +5,15 @@
 /// a batch of any size (the server batches concurrent requests and promises exactly that). BLAS gives no
 /// such promise: its GEMV (one row) and GEMM (many) sum in different orders.
 ///
-/// Tiles of 4 rows × 2 outputs for batches (8 independent accumulators, 6 loads per 8 FMAs) and 1 × 8 for a
-/// single row (the weights stream through once); the remaining rows and outputs one at a time, with the
-/// same per-output sequence. Batches walk `k` in blocks of `kBlock` (the accumulators wait in memory between
-/// blocks, which changes no operation): a block of the weights (256 outputs × 256 inputs: 256 KiB) stays in
-/// the core's L2 cache for all of a worker's row tiles instead of streaming the whole matrix from L3 per tile.
+/// Tiles of 4 rows × 3 outputs for batches (12 independent accumulators, 7 loads per 12 FMAs: 4 × 2 was about
+/// 8 % slower on the 4096 → 256 neck) and 1 × 8 for a single row (the weights stream through once); the
+/// remaining rows and outputs one at a time, with the same per-output sequence. (Rearranging the weights so
+/// that each block is contiguous, copying a block of the rows' inputs together, and an AVX-512 tile of 8 rows
+/// × 3 outputs were each tried on Zen 4 and measured no faster, or slower: 1.14–1.35 ms per batch of 64; the
+/// batch neck runs at about half the FMA peak for reasons not found.) Batches walk `k` in blocks of `kBlock`
+/// (the accumulators wait in memory between blocks, which changes no operation): a block of the weights (256
+/// outputs × 256 inputs: 256 KiB) stays in the core's L2 cache for all of a worker's row tiles instead of
+/// streaming the whole matrix from L3 per tile.
 package enum RowInvariantLinear {
     private typealias V = SIMD8<Float>
 
@@ -31,8 +35,8 @@ package enum RowInvariantLinear {
         return s
     }
 
-    /// `rows` × `outFeatures` outputs; with `team` (one row) the outputs are split over both of its threads,
-    /// otherwise row tiles are split over `Parallel`'s workers.
+    /// `rows` × `outFeatures` outputs; with `team` the outputs of one row, or a batch's row tiles, are split over
+    /// both of its threads, otherwise row tiles are split over `Parallel`'s workers.
     package static func apply(
         _ x: UnsafePointer<Float>, rows n: Int, inFeatures fin: Int, outFeatures fout: Int,
         weight: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, team: SpinTeam? = nil
@@ -52,8 +56,18 @@ package enum RowInvariantLinear {
             return
         }
         let tiles = n / 4
-        Parallel.chunks(tiles, minimumPerWorker: n * fin * fout >= 1 << 20 ? 1 : max(tiles, 1)) { _, range in
-            blockedTiles(xs.pointer, tiles: range, fin, fout, ws.pointer, ys.pointer)
+        let large = n * fin * fout >= 1 << 20
+        if let team, large {
+            // Right after a batch-1 pass the team's helper is still spinning on the second core, where a
+            // Dispatch worker would have to share it (batch of 64, 4096 → 256: 1.25 → 1.14 ms).
+            team.run { part in
+                let range = Blocked.share(tiles, part: part, parts: 2)
+                blockedTiles(xs.pointer, tiles: range, fin, fout, ws.pointer, ys.pointer)
+            }
+        } else {
+            Parallel.chunks(tiles, minimumPerWorker: large ? 1 : max(tiles, 1)) { _, range in
+                blockedTiles(xs.pointer, tiles: range, fin, fout, ws.pointer, ys.pointer)
+            }
         }
         // The last rows (fewer than a tile), one output at a time.
         for i in (tiles * 4)..<n {
@@ -83,7 +97,7 @@ package enum RowInvariantLinear {
             for t in tiles {
                 let local = (t - tiles.lowerBound) * 4
                 tileBlock(
-                    x + (firstRow + local) * fin, fin, fout, w, partial + local * fout, from: k0, to: k1)
+                    x + (firstRow + local) * fin + k0, fin, fout, w, partial + local * fout, from: k0, to: k1)
             }
             k0 = k1
         }
@@ -95,69 +109,85 @@ package enum RowInvariantLinear {
         }
     }
 
-    /// One tile of 4 rows (`x`, consecutive) against every output over `k` in `from..<to`, continuing the
-    /// accumulators `partial[row · fout + output]`.
+    /// One tile of 4 rows against every output over `k` in `from..<to`, continuing the accumulators
+    /// `partial[row · fout + output]`; row r's inputs `from..<to` start at `x + r · fin`.
     @inline(__always)
     private static func tileBlock(
         _ x: UnsafePointer<Float>, _ fin: Int, _ fout: Int, _ w: UnsafePointer<Float>,
         _ partial: UnsafeMutablePointer<V>, from: Int, to: Int
     ) {
+        let length = to - from
         let x0 = x
         let x1 = x0 + fin
         let x2 = x1 + fin
         let x3 = x2 + fin
         var j = 0
-        while j + 2 <= fout {
-            let wa = w + j * fin
+        while j + 3 <= fout {
+            let wa = w + j * fin + from
             let wb = wa + fin
+            let wc = wb + fin
             var a00 = partial[j]
             var a01 = partial[j + 1]
+            var a02 = partial[j + 2]
             var a10 = partial[fout + j]
             var a11 = partial[fout + j + 1]
+            var a12 = partial[fout + j + 2]
             var a20 = partial[2 * fout + j]
             var a21 = partial[2 * fout + j + 1]
+            var a22 = partial[2 * fout + j + 2]
             var a30 = partial[3 * fout + j]
             var a31 = partial[3 * fout + j + 1]
-            var k = from
-            while k < to {
+            var a32 = partial[3 * fout + j + 2]
+            var k = 0
+            while k < length {
                 let va = load(wa + k)
                 let vb = load(wb + k)
+                let vc = load(wc + k)
                 let v0 = load(x0 + k)
                 a00 = a00.addingProduct(v0, va)
                 a01 = a01.addingProduct(v0, vb)
+                a02 = a02.addingProduct(v0, vc)
                 let v1 = load(x1 + k)
                 a10 = a10.addingProduct(v1, va)
                 a11 = a11.addingProduct(v1, vb)
+                a12 = a12.addingProduct(v1, vc)
                 let v2 = load(x2 + k)
                 a20 = a20.addingProduct(v2, va)
                 a21 = a21.addingProduct(v2, vb)
+                a22 = a22.addingProduct(v2, vc)
                 let v3 = load(x3 + k)
                 a30 = a30.addingProduct(v3, va)
                 a31 = a31.addingProduct(v3, vb)
+                a32 = a32.addingProduct(v3, vc)
                 k += 8
             }
             partial[j] = a00
             partial[j + 1] = a01
+            partial[j + 2] = a02
             partial[fout + j] = a10
             partial[fout + j + 1] = a11
+            partial[fout + j + 2] = a12
             partial[2 * fout + j] = a20
             partial[2 * fout + j + 1] = a21
+            partial[2 * fout + j + 2] = a22
             partial[3 * fout + j] = a30
             partial[3 * fout + j + 1] = a31
-            j += 2
+            partial[3 * fout + j + 2] = a32
+            j += 3
         }
-        if j < fout {
-            let wj = w + j * fin
+        while j < fout {
+            let wj = w + j * fin + from
             for r in 0..<4 {
                 let xr = x + r * fin
                 var acc = partial[r * fout + j]
-                var k = from
-                while k < to {
+                var k = 0
+                while k < length {
                     acc = acc.addingProduct(load(xr + k), load(wj + k))
                     k += 8
                 }
                 partial[r * fout + j] = acc
             }
+            j += 1
         }
     }
 

@@ -70,8 +70,8 @@ package final class FoldedEmbeddingNeck {
         dimension = d
     }
 
-    /// `[N, C, H, W]` features → `[N, D]` embeddings; a single sample's Linear layers are split over both
-    /// cores of `team`.
+    /// `[N, C, H, W]` features → `[N, D]` embeddings; with `team`, the Linear layers split a single sample's
+    /// outputs, or a batch's rows, over both of its cores.
     package func callAsFunction(_ features: Tensor, team: SpinTeam? = nil) -> Tensor {
         let n = features[0]
         var x = features

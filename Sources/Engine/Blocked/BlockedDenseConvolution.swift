@@ -74,36 +74,17 @@ package enum BlockedDenseConvolution {
             let kyHi = min(k, h - top)
             var ox = 0
             while ox < out.width {
-                let left = ox * s - pad.left
-                if ox + 8 <= out.width && left >= 0 && left + 7 * s + k - 1 < wd {
-                    var a0 = bias
-                    var a1 = bias
-                    var a2 = bias
-                    var a3 = bias
-                    var a4 = bias
-                    var a5 = bias
-                    var a6 = bias
-                    var a7 = bias
-                    for c in 0..<cin {
-                        for ky in kyLo..<kyHi {
-                            let row = x + (c * h + top + ky) * wd + left
-                            let wr = wts + ((c * k + ky) * k) * 8
-                            for kx in 0..<k {
-                                let u = Blocked.load(wr + kx * 8)
-                                a0 = a0.addingProduct(V8(repeating: row[kx]), u)
-                                a1 = a1.addingProduct(V8(repeating: row[s + kx]), u)
-                                a2 = a2.addingProduct(V8(repeating: row[2 * s + kx]), u)
-                                a3 = a3.addingProduct(V8(repeating: row[3 * s + kx]), u)
-                                a4 = a4.addingProduct(V8(repeating: row[4 * s + kx]), u)
-                                a5 = a5.addingProduct(V8(repeating: row[5 * s + kx]), u)
-                                a6 = a6.addingProduct(V8(repeating: row[6 * s + kx]), u)
-                                a7 = a7.addingProduct(V8(repeating: row[7 * s + kx]), u)
-                            }
-                        }
-                    }
-                    Blocked.store((a0, a1, a2, a3, a4, a5, a6, a7), dst + ox * 8, A.self)
-                    ox += 8
+                // A full tile of eight, or, near the right edge, the last eight pixels of the row again (their
+                // values are recomputed by the same operations): one lone pixel is a 27-FMA dependency chain,
+                // and the seven right-edge pixels of the stem's rows took as long as the rest of the row.
+                var at = ox
+                if ox + 8 > out.width && out.width >= 8 { at = out.width - 8 }
+                let left = at * s - pad.left
+                if at + 8 <= out.width && left >= 0 && left + 7 * s + k - 1 < wd {
+                    fullTile(k, s, cin, A.self, x, h, wd, wts, bias, top, kyLo, kyHi, left, dst + at * 8)
+                    ox = at + 8
                 } else {
+                    let left = ox * s - pad.left
                     let kxLo = max(0, -left)
                     let kxHi = min(k, wd - left)
                     var a = bias
@@ -121,5 +102,40 @@ package enum BlockedDenseConvolution {
                 }
             }
         }
+    }
+
+    /// Eight output pixels of one block, every tap inside the image.
+    @inline(__always)
+    static func fullTile<A: BlockedActivationKernel>(
+        _ k: Int, _ s: Int, _ cin: Int, _: A.Type, _ x: UnsafePointer<Float>, _ h: Int, _ wd: Int,
+        _ wts: UnsafePointer<Float>, _ bias: V8, _ top: Int, _ kyLo: Int, _ kyHi: Int, _ left: Int,
+        _ dst: UnsafeMutablePointer<Float>
+    ) {
+        var a0 = bias
+        var a1 = bias
+        var a2 = bias
+        var a3 = bias
+        var a4 = bias
+        var a5 = bias
+        var a6 = bias
+        var a7 = bias
+        for c in 0..<cin {
+            for ky in kyLo..<kyHi {
+                let row = x + (c * h + top + ky) * wd + left
+                let wr = wts + ((c * k + ky) * k) * 8
+                for kx in 0..<k {
+                    let u = Blocked.load(wr + kx * 8)
+                    a0 = a0.addingProduct(V8(repeating: row[kx]), u)
+                    a1 = a1.addingProduct(V8(repeating: row[s + kx]), u)
+                    a2 = a2.addingProduct(V8(repeating: row[2 * s + kx]), u)
+                    a3 = a3.addingProduct(V8(repeating: row[3 * s + kx]), u)
+                    a4 = a4.addingProduct(V8(repeating: row[4 * s + kx]), u)
+                    a5 = a5.addingProduct(V8(repeating: row[5 * s + kx]), u)
+                    a6 = a6.addingProduct(V8(repeating: row[6 * s + kx]), u)
+                    a7 = a7.addingProduct(V8(repeating: row[7 * s + kx]), u)
+                }
+            }
+        }
+        Blocked.store((a0, a1, a2, a3, a4, a5, a6, a7), dst, A.self)
     }
 }
