@@ -23,6 +23,8 @@ public struct DatasetBuildRun {
     public static let allShiftFactors = ShiftFactor.allCases.map(\.rawValue)
     /// Identities per resumable chunk.
     public var chunkSize = 64
+    /// Build only the selection split (the validation identities in the selection ranges) into `output`.
+    public var selectionSplit = false
 
     /// The factor names of a `--shift-factors` value: `all`, `none`, or a comma-separated list of
     /// `allShiftFactors`; throws a message naming the unknown name.
@@ -63,9 +65,10 @@ public struct DatasetBuildRun {
         let factorNames = try Self.shiftFactorNames(shiftFactors.isEmpty ? "none" : shiftFactors.joined(separator: ","))
         settings.shiftFactors = Set(factorNames.compactMap(ShiftFactor.init(rawValue:)))
         settings.chunkSize = chunkSize
+        settings.selectionSplit = selectionSplit
         let summary = try DatasetBuilder(settings: settings).build(progress: progress)
         var lines: [String] = []
-        for split in DatasetBuilder.splits where summary.captures[split] != nil {
+        for split in DatasetBuilder.splits + ["selection"] where summary.captures[split] != nil {
             let c = summary.captures[split] ?? [:]
             let ids = summary.identities[split] ?? [:]
             let total = c.values.reduce(0, +)
@@ -83,8 +86,9 @@ public struct DatasetBuildRun {
         }
         let sheetStart = Date()
         let folder = URL(fileURLWithPath: output)
+        let main = selectionSplit ? "selection" : "train"
         try ContactSheet.write(
-            split: folder.appendingPathComponent("train.csv"), to: folder.appendingPathComponent("contact_sheet.png"))
+            split: folder.appendingPathComponent("\(main).csv"), to: folder.appendingPathComponent("contact_sheet.png"))
         if summary.captures["shift"] != nil {
             try ContactSheet.write(
                 split: folder.appendingPathComponent("shift.csv"),
@@ -97,7 +101,8 @@ public struct DatasetBuildRun {
             "stages: " + stages.joined(separator: ", ") + ", contact sheets "
                 + String(format: "%.1f", Date().timeIntervalSince(sheetStart)) + " s")
         lines.append(
-            "wrote \(output)/{train,val,test,shift}.csv, captures.csv, summary.json and contact sheets in "
+            "wrote \(output)/" + (selectionSplit ? "selection.csv" : "{train,val,test,shift}.csv")
+                + ", captures.csv, summary.json and contact sheets in "
                 + String(format: "%.0f", summary.seconds) + " s"
                 + (summary.resumedChunks > 0 ? " (resumed: \(summary.resumedChunks) chunks were done before)" : ""))
         return lines

@@ -35,6 +35,12 @@ struct MakeDatasetCommand: ParsableCommand {
                 + " (the shift ablation builds the same identities with fewer).", valueName: "factors"))
     var shiftFactors = "all"
     @Option(help: "Identities per resumable chunk.") var chunk = 64
+    @Flag(
+        help: ArgumentHelp(
+            "Build only the selection split into --out: the validation identities (same --sources, --seed and "
+                + "--train-captures as the data set) photographed in the selection ranges, between training's "
+                + "and the shift's, for choosing between models (README, \"The selection split\")."))
+    var selectionSplit = false
     @Option(help: "Only draw a contact sheet of this CSV (path|label|identity; one column per label) beside it.")
     var sheetOf: String?
 
@@ -60,6 +66,7 @@ struct MakeDatasetCommand: ParsableCommand {
         build.sizes = minSize...maxSize
         build.shiftCapturesPerClass = shiftCaptures
         build.chunkSize = chunk
+        build.selectionSplit = selectionSplit
         build.shiftFactors = try DatasetBuildRun.shiftFactorNames(shiftFactors)
         for line in try build.run(progress: { print($0) }) { print(line) }
     }

@@ -113,6 +113,33 @@ final class DatasetBuilderTests: XCTestCase {
         XCTAssertGreaterThan(try ImageDecoder().decode(contentsOf: sheet).width, 4 * 32)
     }
 
+    /// The selection split: the validation split's identities and capture budgets, photographed afresh in the
+    /// selection ranges into a folder of its own, and only that split.
+    func testTheSelectionSplitHasTheValidationIdentitiesPhotographedAnew() throws {
+        let sources = try Self.makeSources()
+        let (full, summary) = try build(sources, seed: 5)
+        var settings = Self.settings(sources, seed: 5)
+        settings.selectionSplit = true
+        let selection = try DatasetBuilder(settings: settings).build()
+        XCTAssertEqual(Set(selection.captures.keys), ["selection"])
+        XCTAssertEqual(selection.captures["selection"], summary.captures["val"], "the same budget per class")
+        let val = try Split(file: full.appendingPathComponent("val.csv"), classNames: DatasetBuilder.classNames)
+        let picked = try Split(
+            file: settings.output.appendingPathComponent("selection.csv"), classNames: DatasetBuilder.classNames)
+        XCTAssertEqual(Set(picked.identities), Set(val.identities))
+        XCTAssertEqual(picked.rows.count, val.rows.count)
+        for split in ["train", "val", "test", "shift"] {
+            XCTAssertFalse(
+                FileManager.default.fileExists(atPath: settings.output.appendingPathComponent("\(split).csv").path))
+        }
+        let first = try XCTUnwrap(picked.rows.first)
+        XCTAssertTrue(first.path.path.contains("/selection/"), first.path.path)
+        let table = try String(contentsOf: settings.output.appendingPathComponent("captures.csv"), encoding: .utf8)
+            .split(separator: "\n").dropFirst().map { try XCTUnwrap(CaptureRow(line: String($0))) }
+        XCTAssertEqual(Set(table.map(\.split)), ["selection"])
+        XCTAssertFalse(table.contains { $0.package == "held-out" }, "never the shift pool")
+    }
+
     /// A build killed part-way (chunk records and captures of the last chunks missing) continues and ends
     /// with the same files as an uninterrupted build; other settings in the same folder are refused.
     func testAKilledBuildResumesToTheSameFiles() throws {

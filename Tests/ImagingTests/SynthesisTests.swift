@@ -135,6 +135,9 @@ final class SynthesisTests: XCTestCase {
         let lightOnly = captures(7, CaptureSynthesizer(sizes: sizes, regime: SynthesisRegime(heldOut: [.light])))
         XCTAssertNotEqual(lightOnly, a)
         XCTAssertNotEqual(lightOnly, shifted)
+        let selected = captures(7, CaptureSynthesizer(sizes: sizes, regime: .selection))
+        XCTAssertNotEqual(selected, a, "the selection regime draws other settings than training")
+        XCTAssertNotEqual(selected, shifted)
         var shapes: Set<String> = []
         for image in a {
             XCTAssertTrue((48...64).contains(max(image.width, image.height)), "\(image.width)×\(image.height)")
@@ -146,6 +149,27 @@ final class SynthesisTests: XCTestCase {
                 "capture \(a.firstIndex(of: image)!) is neither black nor blown out (mean \(mean))")
         }
         XCTAssertEqual(shapes.count, 3, "portrait, landscape and square frames")
+    }
+
+    /// The selection split's settings lie outside the shift's ranges (so choosing a model there does not tune
+    /// it to the shift) and, where training's and the shift's ranges leave a gap, outside training's too.
+    func testSelectionRangesStayClearOfTheShift() {
+        var rng = SeededGenerator(seed: 3)
+        let regime = SynthesisRegime.selection
+        for _ in 0..<2000 {
+            let (gains, exposure) = regime.light(rng: &rng)
+            let warmShift = gains.0 >= 1.2 && gains.2 <= 0.75
+            let coolShift = gains.0 <= 0.85 && gains.2 >= 1.2
+            XCTAssertFalse(warmShift || coolShift, "\(gains)")
+            XCTAssertTrue(gains.0 >= 1.12 || gains.2 >= 1.12, "a colour cast beyond training's gains: \(gains)")
+            XCTAssertGreaterThan(exposure, 0.65)
+            XCTAssertTrue((0.15...1.7).contains(regime.deviceFill(rng: &rng)))
+            XCTAssertTrue((0.2...0.3).contains(regime.pageFill(rng: &rng)))
+            XCTAssertLessThanOrEqual(regime.moireStrength(rng: &rng), 0.85)
+        }
+        XCTAssertEqual(regime.noiseFactor, 1.3)
+        XCTAssertEqual(regime.sizes(base: FrameSizes()).aspects, [16.0 / 9, 1.9])
+        XCTAssertEqual(regime.maxTilt, SynthesisRegime.training.maxTilt)
     }
 
     func testAFlatPageDrawnInStripsEqualsOneDrawWithoutSeams() {

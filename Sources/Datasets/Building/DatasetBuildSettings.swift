@@ -30,6 +30,9 @@ package struct DatasetBuildSettings: Sendable {
     /// The settings the shift split draws outside the training ranges (all of them by default; fewer for the
     /// shift ablation, which builds the same shift identities with some factors back in training's ranges).
     package var shiftFactors = Set(ShiftFactor.allCases)
+    /// Build only the selection split: the validation identities photographed in `SynthesisRegime.selection`'s
+    /// ranges, for choosing between models (README, "The selection split").
+    package var selectionSplit = false
     /// Identities per progress chunk: a killed build resumes at the first unfinished chunk.
     package var chunkSize = 64
     /// At most this many photos and textures are loaded as backgrounds (evenly spaced over the manifest).
@@ -46,7 +49,7 @@ package struct DatasetBuildSettings: Sendable {
             "v2", "\(trainCaptures)", "\(minCapturesPerIdentity)", "\(validationFraction)", "\(testFraction)",
             "\(seed)", "\(sizes.longSides)", "\(sizes.aspects)", "\(cardFraction)", "\(receiptFraction)",
             "\(spreadFraction)", "\(readerFraction)", "\(shiftCapturesPerClass)", "\(chunkSize)", "\(maxBackgrounds)",
-        ].joined(separator: ";") + shiftFactorsFingerprint
+        ].joined(separator: ";") + shiftFactorsFingerprint + (selectionSplit ? ";selection" : "")
     }
 
     /// Empty for the full shift, so that data sets built before the ablation existed still resume.

@@ -6,7 +6,8 @@ import Imaging
 /// (DESIGN.md's CSV format, `path|label|identity`): train / val / test from the manifest's `train` pool,
 /// assigned by a seeded hash of each source file so that test identities never occur in training and a page
 /// shown on a screen lands in the same split as the page itself; and `shift.csv` from the `shift` pool with
-/// the synthesiser's held-out settings. `captures.csv` lists every capture with its kind and settings.
+/// the synthesiser's held-out settings. `captures.csv` lists every capture with its kind and settings. With
+/// `selectionSplit` it builds only the selection split (`selectionJobs`), in a folder of its own.
 /// Deterministic for a seed, and resumable: a killed build continues at its first unfinished chunk.
 package struct DatasetBuilder: Sendable {
     package static let classNames = ["document", "not_a_document", "screen"]
@@ -28,10 +29,11 @@ package struct DatasetBuilder: Sendable {
         }
         let manifest = try SourceManifest(folder: settings.sources)
         let manifestText = (try? String(contentsOf: settings.sources.appendingPathComponent("manifest.csv"))) ?? ""
-        let jobs = plan(manifest)
+        let jobs = settings.selectionSplit ? selectionJobs(manifest) : plan(manifest)
         let mainCount = jobs.firstIndex { $0.split == "shift" } ?? jobs.count
         let fm = FileManager.default
-        for split in Self.splits {
+        let written = settings.selectionSplit ? ["selection"] : Self.splits
+        for split in written {
             for name in Self.classNames {
                 try fm.createDirectory(
                     at: settings.output.appendingPathComponent("\(split)/\(name)"), withIntermediateDirectories: true)
@@ -78,7 +80,9 @@ package struct DatasetBuilder: Sendable {
                 output: settings.output, seed: settings.seed,
                 synth: CaptureSynthesizer(
                     sizes: settings.sizes,
-                    regime: phase == "shift" ? SynthesisRegime(heldOut: settings.shiftFactors) : .training),
+                    regime: phase == "shift"
+                        ? SynthesisRegime(heldOut: settings.shiftFactors)
+                        : (settings.selectionSplit ? .selection : .training)),
                 backgrounds: backgrounds)
             DispatchQueue.concurrentPerform(iterations: max(1, Parallel.workers)) { _ in
                 while let j = results.claim(below: limit) {
@@ -114,7 +118,7 @@ package struct DatasetBuilder: Sendable {
                 for c in captures { summary.kinds[job.split, default: [:]][c.kind.rawValue, default: 0] += 1 }
             }
         }
-        for split in Self.splits where split != "shift" || rows["shift"] != nil {
+        for split in written where split != "shift" || rows["shift"] != nil {
             let text = "path|label|identity\n" + (rows[split] ?? []).joined(separator: "\n") + "\n"
             try AtomicFile.write(Data(text.utf8), to: settings.output.appendingPathComponent("\(split).csv"))
         }
@@ -126,6 +130,17 @@ package struct DatasetBuilder: Sendable {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFile.write(try encoder.encode(summary), to: settings.output.appendingPathComponent("summary.json"))
         return summary
+    }
+
+    /// The selection split's identities: the validation split's, planned as for the full build (so the same
+    /// pages, screenshots and photos, each with its capture budget) but photographed afresh in the selection
+    /// ranges (`SynthesisRegime.selection`) into `selection/` and `selection.csv`.
+    func selectionJobs(_ manifest: SourceManifest) -> [Job] {
+        plan(manifest).filter { $0.split == "val" }.map { job in
+            var job = job
+            job.split = "selection"
+            return job
+        }
     }
 
     /// The split of a training-pool source file.

@@ -27,14 +27,23 @@ package enum ShiftFactor: String, Sendable, CaseIterable, Hashable {
 /// ranges, every other setting from training's. `training` (nothing held out) covers train, validation and
 /// test; `shift` (everything held out) draws settings training never shows for the shift split, which
 /// measures how far the model generalises beyond its own generator. Regimes between the two are the shift
-/// ablation: which held-out factor costs how much.
+/// ablation: which held-out factor costs how much. `selection` draws from a third set of ranges, for the
+/// selection split that chooses between models (`make-dataset --selection-split`): the hard ends of
+/// training's ranges and the gaps between training's and the shift's, never the shift's own settings, so
+/// that a model picked there has still not been tuned to the shift.
 package struct SynthesisRegime: Sendable, Hashable {
     package var heldOut: Set<ShiftFactor>
+    /// Settings not held out come from the selection ranges instead of training's.
+    package var selection: Bool
 
-    package init(heldOut: Set<ShiftFactor>) { self.heldOut = heldOut }
+    package init(heldOut: Set<ShiftFactor>, selection: Bool = false) {
+        self.heldOut = heldOut
+        self.selection = selection
+    }
 
     package static let training = SynthesisRegime(heldOut: [])
     package static let shift = SynthesisRegime(heldOut: Set(ShiftFactor.allCases))
+    package static let selection = SynthesisRegime(heldOut: [], selection: true)
 
     private func shifts(_ factor: ShiftFactor) -> Bool { heldOut.contains(factor) }
 
@@ -52,16 +61,18 @@ package struct SynthesisRegime: Sendable, Hashable {
 
     /// Moiré strength (0 = the pixel grid averaged away, 1 = full sub-pixel structure): mostly weak in
     /// training, where no visible grid is the commonest case; only strong in the shift.
-    func moireStrength(rng: inout SeededGenerator) -> Float {
+    package func moireStrength(rng: inout SeededGenerator) -> Float {
         if shifts(.moire) { return rng.range(0.85, 1) }
+        if selection { return rng.chance(0.2) ? 0 : rng.range(0.5, 0.85) }
         if rng.chance(0.35) { return 0 }
         let u: Float = rng.range(0, 1)
         return 0.85 * u * u
     }
 
     /// Fraction of the frame's area the device (screens) covers; above 1 the screen overfills the frame.
-    func deviceFill(rng: inout SeededGenerator) -> Double {
+    package func deviceFill(rng: inout SeededGenerator) -> Double {
         if shifts(.framing) { return rng.chance(0.6) ? rng.range(0.07, 0.15) : rng.range(1.8, 2.6) }
+        if selection { return rng.chance(0.6) ? rng.range(0.15, 0.25) : rng.range(1.3, 1.7) }
         let u = rng.uniform()
         if u < 0.4 { return rng.range(0.15, 0.45) }
         if u < 0.75 { return rng.range(0.45, 0.9) }
@@ -69,16 +80,27 @@ package struct SynthesisRegime: Sendable, Hashable {
     }
 
     /// Fraction of the frame's area a page (document photos) covers.
-    func pageFill(rng: inout SeededGenerator) -> Double {
+    package func pageFill(rng: inout SeededGenerator) -> Double {
         if shifts(.framing) { return rng.range(0.1, 0.2) }
+        if selection { return rng.range(0.2, 0.3) }
         return rng.chance(0.5) ? rng.range(0.2, 0.6) : rng.range(0.6, 0.95)
     }
 
-    /// Largest yaw / pitch in degrees of a hand-held capture.
-    var maxTilt: Double { shifts(.tilt) ? 52 : 35 }
+    /// Largest yaw / pitch in degrees of a hand-held capture (the selection split keeps training's).
+    package var maxTilt: Double { shifts(.tilt) ? 52 : 35 }
 
     /// White balance gains (R, B) and exposure: the shift's light is strongly coloured or dim.
-    func light(rng: inout SeededGenerator) -> (gains: (Float, Float, Float), exposure: Float) {
+    package func light(rng: inout SeededGenerator) -> (gains: (Float, Float, Float), exposure: Float) {
+        if selection && !shifts(.light) {
+            // Between training's gains (0.86–1.12) and the shift's casts (red ≥ 1.2 or blue ≥ 1.2), and
+            // exposures between the shift's dim 0.45–0.65 and training's 0.85.
+            let warm = rng.chance(0.5)
+            let cast: (Float, Float, Float) =
+                warm
+                ? (rng.range(1.12, 1.19), 1, rng.range(0.78, 0.86))
+                : (rng.range(0.86, 0.9), 1.04, rng.range(1.12, 1.19))
+            return (cast, rng.chance(0.5) ? rng.range(0.68, 0.85) : rng.range(0.9, 1.12))
+        }
         guard shifts(.light) else {
             return ((rng.range(0.88, 1.12), 1, rng.range(0.86, 1.12)), rng.range(0.85, 1.12))
         }
@@ -89,11 +111,12 @@ package struct SynthesisRegime: Sendable, Hashable {
     }
 
     /// Sensor noise factor: the shift's captures are noisier.
-    var noiseFactor: Float { shifts(.noise) ? 1.6 : 1 }
+    package var noiseFactor: Float { shifts(.noise) ? 1.6 : (selection ? 1.3 : 1) }
 
     /// Frame shapes: the shift adds panoramic 2:1 and 21:9 frames.
-    func sizes(base: FrameSizes) -> FrameSizes {
+    package func sizes(base: FrameSizes) -> FrameSizes {
         if shifts(.frames) { return FrameSizes(longSides: base.longSides, aspects: [2, 21.0 / 9]) }
+        if selection { return FrameSizes(longSides: base.longSides, aspects: [16.0 / 9, 1.9]) }
         return base
     }
 
