@@ -35,6 +35,14 @@ final class ConfigTests: XCTestCase {
                         && $0.model.initPath?.hasSuffix("/Data/models/lcnet050-distilled.safetensors") == true
                 }
             ),
+            (
+                "train-150k-wide",
+                {
+                    $0.data.augmentation.scale == [0.8, 3.0] && $0.data.augmentation.colorCast == 0.4
+                        && $0.data.augmentation.stretch == 0.35 && $0.train.epochs == 12
+                        && $0.model.initPath?.hasSuffix("/Data/models/lcnet050-distilled.safetensors") == true
+                }
+            ),
         ]
         for (name, check) in expectations {
             let c = try TrainConfig.load(Self.configs.appendingPathComponent(name + ".yaml"))
