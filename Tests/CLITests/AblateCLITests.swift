@@ -4,7 +4,7 @@ import XCTest
 
 /// `Tools/ablate` as a 1-epoch smoke run on a tiny data set: every training config of `Configs/` is trained
 /// (the distillation config skipped as not a training config, the two that start from a distillation run's
-/// backbone excluded; train-150k starts from the shipped one) and compared; about 35 s here.
+/// backbone excluded; train-150k and train-150k-wide start from the shipped one) and compared; about 35 s here.
 final class AblateCLITests: XCTestCase {
     func testOneEpochOfEveryConfigIsComparedInOneTable() throws {
         let temp = try TemporaryDirectory()
@@ -34,7 +34,10 @@ final class AblateCLITests: XCTestCase {
             r.stderr.contains("skipping \(Tool.root.path)/Configs/distill.yaml: not a training config"), r.stderr)
         XCTAssertTrue(r.stderr.contains("distilled.yaml: excluded by --exclude distilled*"), r.stderr)
 
-        let trained = ["arc", "bn", "cos", "default", "f128-r96", "gap", "ln+bn", "softmax", "squeeze", "train-150k"]
+        let trained = [
+            "arc", "bn", "cos", "default", "f128-r96", "gap", "ln+bn", "softmax", "squeeze", "train-150k-wide",
+            "train-150k",
+        ]
         let table = try String(contentsOf: out.appendingPathComponent("table.md"), encoding: .utf8)
         XCTAssertEqual(table.trimmingCharacters(in: .newlines), r.stdout.trimmingCharacters(in: .newlines))
         let names = table.split(separator: "\n").dropFirst(2).map {
