@@ -23,8 +23,10 @@ public struct DatasetBuildRun {
     public static let allShiftFactors = ShiftFactor.allCases.map(\.rawValue)
     /// Identities per resumable chunk.
     public var chunkSize = 64
-    /// Build only the selection split (the validation identities in the selection ranges) into `output`.
-    public var selectionSplit = false
+    /// Build only the selection split of the data set in this folder (its validation identities in the
+    /// selection ranges) into `output`.
+    public var selectionFor: String?
+    var selectionSplit: Bool { selectionFor != nil }
 
     /// The factor names of a `--shift-factors` value: `all`, `none`, or a comma-separated list of
     /// `allShiftFactors`; throws a message naming the unknown name.
@@ -65,7 +67,7 @@ public struct DatasetBuildRun {
         let factorNames = try Self.shiftFactorNames(shiftFactors.isEmpty ? "none" : shiftFactors.joined(separator: ","))
         settings.shiftFactors = Set(factorNames.compactMap(ShiftFactor.init(rawValue:)))
         settings.chunkSize = chunkSize
-        settings.selectionSplit = selectionSplit
+        settings.selectionFor = selectionFor.map { URL(fileURLWithPath: $0) }
         let summary = try DatasetBuilder(settings: settings).build(progress: progress)
         var lines: [String] = []
         for split in DatasetBuilder.splits + ["selection"] where summary.captures[split] != nil {

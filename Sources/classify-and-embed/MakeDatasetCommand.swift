@@ -35,12 +35,13 @@ struct MakeDatasetCommand: ParsableCommand {
                 + " (the shift ablation builds the same identities with fewer).", valueName: "factors"))
     var shiftFactors = "all"
     @Option(help: "Identities per resumable chunk.") var chunk = 64
-    @Flag(
+    @Option(
         help: ArgumentHelp(
-            "Build only the selection split into --out: the validation identities (same --sources, --seed and "
-                + "--train-captures as the data set) photographed in the selection ranges, between training's "
-                + "and the shift's, for choosing between models (README, \"The selection split\")."))
-    var selectionSplit = false
+            "Build only the selection split of the data set in this folder into --out: its validation identities "
+                + "photographed in the selection ranges, between training's and the shift's, for choosing between "
+                + "models (README, \"Selection split\"). Pass the --sources, --seed and --train-captures it was "
+                + "built with (checked against its progress/key.txt).", valueName: "dataset"))
+    var selectionFor: String?
     @Option(help: "Only draw a contact sheet of this CSV (path|label|identity; one column per label) beside it.")
     var sheetOf: String?
 
@@ -66,7 +67,7 @@ struct MakeDatasetCommand: ParsableCommand {
         build.sizes = minSize...maxSize
         build.shiftCapturesPerClass = shiftCaptures
         build.chunkSize = chunk
-        build.selectionSplit = selectionSplit
+        build.selectionFor = selectionFor
         build.shiftFactors = try DatasetBuildRun.shiftFactorNames(shiftFactors)
         for line in try build.run(progress: { print($0) }) { print(line) }
     }

@@ -119,7 +119,7 @@ final class DatasetBuilderTests: XCTestCase {
         let sources = try Self.makeSources()
         let (full, summary) = try build(sources, seed: 5)
         var settings = Self.settings(sources, seed: 5)
-        settings.selectionSplit = true
+        settings.selectionFor = full
         let selection = try DatasetBuilder(settings: settings).build()
         XCTAssertEqual(Set(selection.captures.keys), ["selection"])
         XCTAssertEqual(selection.captures["selection"], summary.captures["val"], "the same budget per class")
@@ -138,6 +138,17 @@ final class DatasetBuilderTests: XCTestCase {
             .split(separator: "\n").dropFirst().map { try XCTUnwrap(CaptureRow(line: String($0))) }
         XCTAssertEqual(Set(table.map(\.split)), ["selection"])
         XCTAssertFalse(table.contains { $0.package == "held-out" }, "never the shift pool")
+        // Another seed would plan other validation identities: refused, naming the data set's key file.
+        var other = Self.settings(sources, seed: 6)
+        other.selectionFor = full
+        XCTAssertThrowsError(try DatasetBuilder(settings: other).build()) { error in
+            XCTAssertTrue("\(error)".contains(full.appendingPathComponent("progress/key.txt").path), "\(error)")
+            XCTAssertTrue("\(error)".contains("--seed"), "\(error)")
+        }
+        other.selectionFor = sources
+        XCTAssertThrowsError(try DatasetBuilder(settings: other).build()) { error in
+            XCTAssertTrue("\(error)".contains("is missing"), "\(error)")
+        }
     }
 
     /// A build killed part-way (chunk records and captures of the last chunks missing) continues and ends

@@ -30,9 +30,11 @@ package struct DatasetBuildSettings: Sendable {
     /// The settings the shift split draws outside the training ranges (all of them by default; fewer for the
     /// shift ablation, which builds the same shift identities with some factors back in training's ranges).
     package var shiftFactors = Set(ShiftFactor.allCases)
-    /// Build only the selection split: the validation identities photographed in `SynthesisRegime.selection`'s
-    /// ranges, for choosing between models (README, "The selection split").
-    package var selectionSplit = false
+    /// Build only the selection split of the data set in this folder: its validation identities photographed
+    /// in `SynthesisRegime.selection`'s ranges, for choosing between models (README, "Selection split"). The
+    /// folder's `progress/key.txt` must match these settings, or the identities would not be its validation's.
+    package var selectionFor: URL?
+    package var selectionSplit: Bool { selectionFor != nil }
     /// Identities per progress chunk: a killed build resumes at the first unfinished chunk.
     package var chunkSize = 64
     /// At most this many photos and textures are loaded as backgrounds (evenly spaced over the manifest).
@@ -44,12 +46,15 @@ package struct DatasetBuildSettings: Sendable {
     }
 
     /// Everything that decides the output, as text: a resumed build must have been started with the same.
-    var fingerprint: String {
+    var fingerprint: String { fullBuildFingerprint + (selectionSplit ? ";selection" : "") }
+
+    /// The fingerprint of the full build (train / val / test / shift) with these settings.
+    var fullBuildFingerprint: String {
         [
             "v2", "\(trainCaptures)", "\(minCapturesPerIdentity)", "\(validationFraction)", "\(testFraction)",
             "\(seed)", "\(sizes.longSides)", "\(sizes.aspects)", "\(cardFraction)", "\(receiptFraction)",
             "\(spreadFraction)", "\(readerFraction)", "\(shiftCapturesPerClass)", "\(chunkSize)", "\(maxBackgrounds)",
-        ].joined(separator: ";") + shiftFactorsFingerprint + (selectionSplit ? ";selection" : "")
+        ].joined(separator: ";") + shiftFactorsFingerprint
     }
 
     /// Empty for the full shift, so that data sets built before the ablation existed still resume.

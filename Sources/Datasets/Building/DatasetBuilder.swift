@@ -39,7 +39,11 @@ package struct DatasetBuilder: Sendable {
                     at: settings.output.appendingPathComponent("\(split)/\(name)"), withIntermediateDirectories: true)
             }
         }
-        let key = settings.fingerprint + "\nmanifest " + String(stableHash(manifestText, seed: 0), radix: 16) + "\n"
+        let manifestKey = "\nmanifest " + String(stableHash(manifestText, seed: 0), radix: 16) + "\n"
+        if let dataset = settings.selectionFor {
+            try checkSelectionTarget(dataset, key: settings.fullBuildFingerprint + manifestKey)
+        }
+        let key = settings.fingerprint + manifestKey
         let store = try BuildProgress(output: settings.output, key: key)
         let chunkSize = max(1, settings.chunkSize)
         var outcomes = [Result<[CaptureRow], BuildFailure>?](repeating: nil, count: jobs.count)
@@ -140,6 +144,26 @@ package struct DatasetBuilder: Sendable {
             var job = job
             job.split = "selection"
             return job
+        }
+    }
+
+    /// Refuses to build a selection split for a data set made with other settings or sources: its plan, and so
+    /// its validation identities, would differ (another seed could even draw training identities).
+    func checkSelectionTarget(_ dataset: URL, key: String) throws {
+        let keyFile = dataset.appendingPathComponent("progress/key.txt")
+        guard let built = try? String(contentsOf: keyFile, encoding: .utf8) else {
+            throw SplitError(
+                problems: [
+                    "--selection-for \(dataset.path): \(keyFile.path) is missing; name a folder that make-dataset built"
+                ], subject: .files)
+        }
+        guard built == key else {
+            throw SplitError(
+                problems: [
+                    "--selection-for \(dataset.path) was built with other settings or sources than these "
+                        + "(\(keyFile.path)); pass the --sources, --seed, --train-captures and other options it was "
+                        + "built with"
+                ], subject: .files)
         }
     }
 

@@ -28,7 +28,7 @@ package enum ShiftFactor: String, Sendable, CaseIterable, Hashable {
 /// test; `shift` (everything held out) draws settings training never shows for the shift split, which
 /// measures how far the model generalises beyond its own generator. Regimes between the two are the shift
 /// ablation: which held-out factor costs how much. `selection` draws from a third set of ranges, for the
-/// selection split that chooses between models (`make-dataset --selection-split`): the hard ends of
+/// selection split that chooses between models (`make-dataset --selection-for DATASET`): the hard ends of
 /// training's ranges and the gaps between training's and the shift's, never the shift's own settings, so
 /// that a model picked there has still not been tuned to the shift.
 package struct SynthesisRegime: Sendable, Hashable {
