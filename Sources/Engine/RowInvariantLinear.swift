@@ -1,250 +1,223 @@
+import EngineAVX512
+
 /// `y[i][j] = Σₖ x[i][k] · w[j][k]` (a Linear layer without bias, weight `[out, in]`) where every output is
-/// computed by the same float operations whatever the number of rows and however the work is split: one
-/// 8-lane accumulator per output, fused multiply-adds over `k` in order, the lanes summed in one fixed order,
-/// then the tail of `k` added in order. So a sample's embedding is bit-identical whether it runs alone or in
-/// a batch of any size (the server batches concurrent requests and promises exactly that). BLAS gives no
-/// such promise: its GEMV (one row) and GEMM (many) sum in different orders.
+/// computed by the same float operations whatever the number of rows, the kernel set and however the work is
+/// split: each output is one float accumulator, starting at zero, that takes one fused multiply-add per input
+/// in order `k = 0, 1, …`. So a sample's embedding is bit-identical whether it runs alone or in a batch of any
+/// size (the server batches concurrent requests and promises exactly that). BLAS gives no such promise: its
+/// GEMV (one row) and GEMM (many) sum in different orders.
 ///
-/// Tiles of 4 rows × 3 outputs for batches (12 independent accumulators, 7 loads per 12 FMAs: 4 × 2 was about
-/// 8 % slower on the 4096 → 256 neck) and 1 × 8 for a single row (the weights stream through once); the
-/// remaining rows and outputs one at a time, with the same per-output sequence. (Rearranging the weights so
-/// that each block is contiguous, copying a block of the rows' inputs together, and an AVX-512 tile of 8 rows
-/// × 3 outputs were each tried on Zen 4 and measured no faster, or slower: 1.14–1.35 ms per batch of 64; the
-/// batch neck runs at about half the FMA peak for reasons not found.) Batches walk `k` in blocks of `kBlock`
-/// (the accumulators wait in memory between blocks, which changes no operation): a block of the weights (256
-/// outputs × 256 inputs: 256 KiB) stays in the core's L2 cache for all of a worker's row tiles instead of
-/// streaming the whole matrix from L3 per tile.
-package enum RowInvariantLinear {
+/// The weights are packed once into panels of 16 outputs, `[panel][k][16]` (outputs past `outFeatures` are
+/// zero), so that a vector of 16 outputs' weights for one input is one contiguous load and each lane of a
+/// vector accumulator is one output's chain: no reduction afterwards, and the chain does not depend on the
+/// vector width, so the AVX2 and AVX-512 kernels give the same bits. Batches run register tiles of 6 rows × 16
+/// outputs with AVX2 (12 accumulators, two weight vectors and a broadcast: 15 of its 16 registers) and 8 rows ×
+/// 32 outputs with AVX-512 (`RowInvariantLinearAVX512`); a single row runs 4 panels at a time (the weights
+/// stream through once). On the 2-core Zen 4 EPYC, the 4096 → 256 neck on a batch of 64 (alternating runs,
+/// medians of the benchmark's split): one core 2.0–2.1 ms with the previous kernel (8-lane dot products over `k`,
+/// reduced at the end), 1.55–1.7 ms with this AVX2 tile, 1.44–1.49 ms with the AVX-512 tile (80 % of the FMA
+/// peak); both cores 1.04–1.06 → 0.76 ms. Batches may walk `k` in blocks of `kBlock` (the accumulators wait in
+/// `y` between blocks, which changes no operation); blocks of 256–1024 inputs measured no faster than none on
+/// that machine, so the shipped neck runs in one block.
+package struct RowInvariantLinear: @unchecked Sendable {
     private typealias V = SIMD8<Float>
+
+    /// Outputs per panel.
+    static let panelWidth = 16
+    /// Inputs per block of `k` in batches (larger inputs are walked in blocks; see above).
+    static let kBlock = 4096
+    /// Rows per batch tile.
+    static let tileRows = 6
+
+    package let inFeatures: Int
+    package let outFeatures: Int
+    /// The set whose batch kernel runs (both give the same bits; see `RowInvariantLinearAVX512`).
+    package let kernels: KernelSet
+    private let packed: AlignedStorage
+    private var panels: Int { (outFeatures + Self.panelWidth - 1) / Self.panelWidth }
+
+    /// Packs `weight` (`[outFeatures, inFeatures]`, row-major) into panels for `kernels`.
+    package init(
+        weight: UnsafePointer<Float>, inFeatures: Int, outFeatures: Int, kernels: KernelSet = KernelSet.active
+    ) {
+        precondition(inFeatures > 0 && outFeatures > 0, "RowInvariantLinear needs at least one input and output")
+        self.inFeatures = inFeatures
+        self.outFeatures = outFeatures
+        self.kernels = kernels
+        let panels = (outFeatures + Self.panelWidth - 1) / Self.panelWidth
+        packed = AlignedStorage(count: panels * inFeatures * Self.panelWidth)
+        for j in 0..<outFeatures {
+            let panel = packed.pointer + (j / Self.panelWidth) * inFeatures * Self.panelWidth + j % Self.panelWidth
+            for k in 0..<inFeatures { panel[k * Self.panelWidth] = weight[j * inFeatures + k] }
+        }
+    }
+
+    /// `rows` × `outFeatures` outputs into `y` (`[rows, outFeatures]`); with `team` the panels of one row, or of
+    /// a batch, are split over both of its threads, otherwise a batch's panels are split over `Parallel`'s
+    /// workers.
+    package func apply(
+        _ x: UnsafePointer<Float>, rows n: Int, into y: UnsafeMutablePointer<Float>, team: SpinTeam? = nil
+    ) {
+        let xs = SendablePointer(UnsafeMutablePointer(mutating: x))
+        let ys = SendablePointer(y)
+        if n == 1 {
+            if let team {
+                team.run { part in
+                    self.singleRow(xs.pointer, ys.pointer, panels: Blocked.share(self.panels, part: part, parts: 2))
+                }
+            } else {
+                singleRow(x, y, panels: 0..<panels)
+            }
+            return
+        }
+        let large = n * inFeatures * outFeatures >= 1 << 20
+        if let team, large {
+            // Right after a batch-1 pass the team's helper is still spinning on the second core, where a
+            // Dispatch worker would have to share it.
+            team.run { part in
+                self.batch(xs.pointer, rows: n, ys.pointer, panels: Blocked.share(self.panels, part: part, parts: 2))
+            }
+        } else {
+            Parallel.chunks(panels, minimumPerWorker: large ? 1 : panels) { _, range in
+                self.batch(xs.pointer, rows: n, ys.pointer, panels: range)
+            }
+        }
+    }
+
+    /// Every row against `panels`, `k` in blocks of `kBlock`.
+    private func batch(_ x: UnsafePointer<Float>, rows n: Int, _ y: UnsafeMutablePointer<Float>, panels: Range<Int>) {
+        if kernels == .avx512 {
+            RowInvariantLinearAVX512.batch(
+                x: x, rows: n, inFeatures: inFeatures, outFeatures: outFeatures, packed: packed.pointer, y: y,
+                panels: panels, kBlock: Self.kBlock)
+            return
+        }
+        var k0 = 0
+        while k0 < inFeatures {
+            let k1 = min(inFeatures, k0 + Self.kBlock)
+            for panel in panels {
+                var row = 0
+                while row < n {
+                    let count = min(Self.tileRows, n - row)
+                    tile(x, firstRow: row, count: count, y, panel: panel, from: k0, to: k1)
+                    row += count
+                }
+            }
+            k0 = k1
+        }
+    }
 
     @inline(__always) private static func load(_ p: UnsafePointer<Float>) -> V {
         UnsafeRawPointer(p).loadUnaligned(as: V.self)
     }
 
-    /// The fixed reduction every output ends with.
-    @inline(__always) private static func finish(
-        _ acc: V, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, from: Int, to: Int
-    ) -> Float {
-        let pairs = SIMD4<Float>(acc[0], acc[1], acc[2], acc[3]) + SIMD4<Float>(acc[4], acc[5], acc[6], acc[7])
-        var s = (pairs[0] + pairs[2]) + (pairs[1] + pairs[3])
+    /// Rows `firstRow ..< firstRow + count` (count ≤ 6; missing rows repeat the last one and are not stored)
+    /// against one panel over `k` in `from ..< to`, continuing the sums in `y` when `from > 0`. Twelve
+    /// accumulators, two weight vectors and a broadcast fill 15 of AVX2's 16 registers.
+    @inline(__always)
+    private func tile(
+        _ x: UnsafePointer<Float>, firstRow: Int, count: Int, _ y: UnsafeMutablePointer<Float>, panel: Int, from: Int,
+        to: Int
+    ) {
+        let fin = inFeatures
+        let last = firstRow + count - 1
+        let x0 = x + firstRow * fin
+        let x1 = x + min(firstRow + 1, last) * fin
+        let x2 = x + min(firstRow + 2, last) * fin
+        let x3 = x + min(firstRow + 3, last) * fin
+        let x4 = x + min(firstRow + 4, last) * fin
+        let x5 = x + min(firstRow + 5, last) * fin
+        let column = panel * Self.panelWidth
+        let width = min(Self.panelWidth, outFeatures - column)
+        // Row r's sums at floats r · 16.
+        var sums = (V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V())
+        if from > 0 {
+            withUnsafeMutableBytes(of: &sums) { raw in
+                let s = raw.baseAddress!.assumingMemoryBound(to: Float.self)
+                for r in 0..<count {
+                    for c in 0..<width { s[r * 16 + c] = y[(firstRow + r) * outFeatures + column + c] }
+                }
+            }
+        }
+        var (a0, b0, a1, b1, a2, b2, a3, b3, a4, b4, a5, b5) = sums
+        var w = UnsafePointer(packed.pointer) + panel * fin * Self.panelWidth + from * Self.panelWidth
         var k = from
         while k < to {
-            s = s.addingProduct(x[k], w[k])
+            let wa = Self.load(w)
+            let wb = Self.load(w + 8)
+            let v0 = V(repeating: x0[k])
+            a0 = a0.addingProduct(v0, wa)
+            b0 = b0.addingProduct(v0, wb)
+            let v1 = V(repeating: x1[k])
+            a1 = a1.addingProduct(v1, wa)
+            b1 = b1.addingProduct(v1, wb)
+            let v2 = V(repeating: x2[k])
+            a2 = a2.addingProduct(v2, wa)
+            b2 = b2.addingProduct(v2, wb)
+            let v3 = V(repeating: x3[k])
+            a3 = a3.addingProduct(v3, wa)
+            b3 = b3.addingProduct(v3, wb)
+            let v4 = V(repeating: x4[k])
+            a4 = a4.addingProduct(v4, wa)
+            b4 = b4.addingProduct(v4, wb)
+            let v5 = V(repeating: x5[k])
+            a5 = a5.addingProduct(v5, wa)
+            b5 = b5.addingProduct(v5, wb)
+            w += Self.panelWidth
             k += 1
         }
-        return s
-    }
-
-    /// `rows` × `outFeatures` outputs; with `team` the outputs of one row, or a batch's row tiles, are split over
-    /// both of its threads, otherwise row tiles are split over `Parallel`'s workers.
-    package static func apply(
-        _ x: UnsafePointer<Float>, rows n: Int, inFeatures fin: Int, outFeatures fout: Int,
-        weight: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, team: SpinTeam? = nil
-    ) {
-        let xs = SendablePointer(UnsafeMutablePointer(mutating: x))
-        let ws = SendablePointer(UnsafeMutablePointer(mutating: weight))
-        let ys = SendablePointer(y)
-        if n == 1 {
-            if let team {
-                team.run { part in
-                    let r = Blocked.share(fout, part: part, parts: 2)
-                    singleRow(xs.pointer, fin, ws.pointer, ys.pointer, outputs: r)
+        sums = (a0, b0, a1, b1, a2, b2, a3, b3, a4, b4, a5, b5)
+        withUnsafeBytes(of: &sums) { raw in
+            let s = raw.baseAddress!.assumingMemoryBound(to: Float.self)
+            for r in 0..<count {
+                let out = y + (firstRow + r) * outFeatures + column
+                if width == Self.panelWidth {
+                    UnsafeMutableRawPointer(out).storeBytes(of: Self.load(s + r * 16), as: V.self)
+                    UnsafeMutableRawPointer(out + 8).storeBytes(of: Self.load(s + r * 16 + 8), as: V.self)
+                } else {
+                    for c in 0..<width { out[c] = s[r * 16 + c] }
                 }
-            } else {
-                singleRow(x, fin, weight, y, outputs: 0..<fout)
-            }
-            return
-        }
-        let tiles = n / 4
-        let large = n * fin * fout >= 1 << 20
-        if let team, large {
-            // Right after a batch-1 pass the team's helper is still spinning on the second core, where a
-            // Dispatch worker would have to share it (batch of 64, 4096 → 256: 1.25 → 1.14 ms).
-            team.run { part in
-                let range = Blocked.share(tiles, part: part, parts: 2)
-                blockedTiles(xs.pointer, tiles: range, fin, fout, ws.pointer, ys.pointer)
-            }
-        } else {
-            Parallel.chunks(tiles, minimumPerWorker: large ? 1 : max(tiles, 1)) { _, range in
-                blockedTiles(xs.pointer, tiles: range, fin, fout, ws.pointer, ys.pointer)
-            }
-        }
-        // The last rows (fewer than a tile), one output at a time.
-        for i in (tiles * 4)..<n {
-            for j in 0..<fout { y[i * fout + j] = one(x + i * fin, weight + j * fin, fin) }
-        }
-    }
-
-    /// Inputs per block of `k` in batches (a multiple of 8).
-    static let kBlock = 256
-
-    /// Row tiles `tiles` (4 rows each) against every output, `k` in blocks of `kBlock`; each (row, output)
-    /// keeps its 8-lane accumulator in `partial` between blocks.
-    private static func blockedTiles(
-        _ x: UnsafePointer<Float>, tiles: Range<Int>, _ fin: Int, _ fout: Int, _ w: UnsafePointer<Float>,
-        _ y: UnsafeMutablePointer<Float>
-    ) {
-        guard !tiles.isEmpty else { return }
-        let body = fin & ~7
-        let rowsHere = tiles.count * 4
-        let partial = UnsafeMutablePointer<V>.allocate(capacity: rowsHere * fout)
-        partial.initialize(repeating: V(), count: rowsHere * fout)
-        defer { partial.deallocate() }
-        let firstRow = tiles.lowerBound * 4
-        var k0 = 0
-        while k0 < body {
-            let k1 = min(body, k0 + kBlock)
-            for t in tiles {
-                let local = (t - tiles.lowerBound) * 4
-                tileBlock(
-                    x + (firstRow + local) * fin + k0, fin, fout, w, partial + local * fout, from: k0, to: k1)
-            }
-            k0 = k1
-        }
-        for r in 0..<rowsHere {
-            let xr = x + (firstRow + r) * fin
-            for j in 0..<fout {
-                y[(firstRow + r) * fout + j] = finish(partial[r * fout + j], xr, w + j * fin, from: body, to: fin)
             }
         }
     }
 
-    /// One tile of 4 rows against every output over `k` in `from..<to`, continuing the accumulators
-    /// `partial[row · fout + output]`; row r's inputs `from..<to` start at `x + r · fin`.
-    @inline(__always)
-    private static func tileBlock(
-        _ x: UnsafePointer<Float>, _ fin: Int, _ fout: Int, _ w: UnsafePointer<Float>,
-        _ partial: UnsafeMutablePointer<V>, from: Int, to: Int
-    ) {
-        let length = to - from
-        let x0 = x
-        let x1 = x0 + fin
-        let x2 = x1 + fin
-        let x3 = x2 + fin
-        var j = 0
-        while j + 3 <= fout {
-            let wa = w + j * fin + from
-            let wb = wa + fin
-            let wc = wb + fin
-            var a00 = partial[j]
-            var a01 = partial[j + 1]
-            var a02 = partial[j + 2]
-            var a10 = partial[fout + j]
-            var a11 = partial[fout + j + 1]
-            var a12 = partial[fout + j + 2]
-            var a20 = partial[2 * fout + j]
-            var a21 = partial[2 * fout + j + 1]
-            var a22 = partial[2 * fout + j + 2]
-            var a30 = partial[3 * fout + j]
-            var a31 = partial[3 * fout + j + 1]
-            var a32 = partial[3 * fout + j + 2]
+    /// One row against `panels`, four panels at a time (the same chain per output as `tile`).
+    private func singleRow(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, panels: Range<Int>) {
+        let fin = inFeatures
+        let stride = fin * Self.panelWidth
+        var panel = panels.lowerBound
+        while panel < panels.upperBound {
+            let group = min(4, panels.upperBound - panel)
+            // Missing panels of a short group repeat the last one and are not stored.
+            let w0 = UnsafePointer(packed.pointer) + panel * stride
+            let w1 = w0 + min(1, group - 1) * stride
+            let w2 = w0 + min(2, group - 1) * stride
+            let w3 = w0 + min(3, group - 1) * stride
+            var sums = (V(), V(), V(), V(), V(), V(), V(), V())
+            var (a0, b0, a1, b1, a2, b2, a3, b3) = sums
             var k = 0
-            while k < length {
-                let va = load(wa + k)
-                let vb = load(wb + k)
-                let vc = load(wc + k)
-                let v0 = load(x0 + k)
-                a00 = a00.addingProduct(v0, va)
-                a01 = a01.addingProduct(v0, vb)
-                a02 = a02.addingProduct(v0, vc)
-                let v1 = load(x1 + k)
-                a10 = a10.addingProduct(v1, va)
-                a11 = a11.addingProduct(v1, vb)
-                a12 = a12.addingProduct(v1, vc)
-                let v2 = load(x2 + k)
-                a20 = a20.addingProduct(v2, va)
-                a21 = a21.addingProduct(v2, vb)
-                a22 = a22.addingProduct(v2, vc)
-                let v3 = load(x3 + k)
-                a30 = a30.addingProduct(v3, va)
-                a31 = a31.addingProduct(v3, vb)
-                a32 = a32.addingProduct(v3, vc)
-                k += 8
+            while k < fin {
+                let v = V(repeating: x[k])
+                let o = k * Self.panelWidth
+                a0 = a0.addingProduct(v, Self.load(w0 + o))
+                b0 = b0.addingProduct(v, Self.load(w0 + o + 8))
+                a1 = a1.addingProduct(v, Self.load(w1 + o))
+                b1 = b1.addingProduct(v, Self.load(w1 + o + 8))
+                a2 = a2.addingProduct(v, Self.load(w2 + o))
+                b2 = b2.addingProduct(v, Self.load(w2 + o + 8))
+                a3 = a3.addingProduct(v, Self.load(w3 + o))
+                b3 = b3.addingProduct(v, Self.load(w3 + o + 8))
+                k += 1
             }
-            partial[j] = a00
-            partial[j + 1] = a01
-            partial[j + 2] = a02
-            partial[fout + j] = a10
-            partial[fout + j + 1] = a11
-            partial[fout + j + 2] = a12
-            partial[2 * fout + j] = a20
-            partial[2 * fout + j + 1] = a21
-            partial[2 * fout + j + 2] = a22
-            partial[3 * fout + j] = a30
-            partial[3 * fout + j + 1] = a31
-            partial[3 * fout + j + 2] = a32
-            j += 3
-        }
-        while j < fout {
-            let wj = w + j * fin + from
-            for r in 0..<4 {
-                let xr = x + r * fin
-                var acc = partial[r * fout + j]
-                var k = 0
-                while k < length {
-                    acc = acc.addingProduct(load(xr + k), load(wj + k))
-                    k += 8
+            sums = (a0, b0, a1, b1, a2, b2, a3, b3)
+            withUnsafeBytes(of: &sums) { raw in
+                let s = raw.baseAddress!.assumingMemoryBound(to: Float.self)
+                for g in 0..<group {
+                    let column = (panel + g) * Self.panelWidth
+                    for c in 0..<min(Self.panelWidth, outFeatures - column) { y[column + c] = s[g * 16 + c] }
                 }
-                partial[r * fout + j] = acc
             }
-            j += 1
+            panel += group
         }
-    }
-
-    private static func singleRow(
-        _ x: UnsafePointer<Float>, _ fin: Int, _ w: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
-        outputs: Range<Int>
-    ) {
-        let body = fin & ~7
-        var j = outputs.lowerBound
-        while j + 8 <= outputs.upperBound {
-            var a0 = V()
-            var a1 = V()
-            var a2 = V()
-            var a3 = V()
-            var a4 = V()
-            var a5 = V()
-            var a6 = V()
-            var a7 = V()
-            let w0 = w + j * fin
-            var k = 0
-            while k < body {
-                let xv = load(x + k)
-                a0 = a0.addingProduct(xv, load(w0 + k))
-                a1 = a1.addingProduct(xv, load(w0 + fin + k))
-                a2 = a2.addingProduct(xv, load(w0 + 2 * fin + k))
-                a3 = a3.addingProduct(xv, load(w0 + 3 * fin + k))
-                a4 = a4.addingProduct(xv, load(w0 + 4 * fin + k))
-                a5 = a5.addingProduct(xv, load(w0 + 5 * fin + k))
-                a6 = a6.addingProduct(xv, load(w0 + 6 * fin + k))
-                a7 = a7.addingProduct(xv, load(w0 + 7 * fin + k))
-                k += 8
-            }
-            y[j] = finish(a0, x, w0, from: body, to: fin)
-            y[j + 1] = finish(a1, x, w0 + fin, from: body, to: fin)
-            y[j + 2] = finish(a2, x, w0 + 2 * fin, from: body, to: fin)
-            y[j + 3] = finish(a3, x, w0 + 3 * fin, from: body, to: fin)
-            y[j + 4] = finish(a4, x, w0 + 4 * fin, from: body, to: fin)
-            y[j + 5] = finish(a5, x, w0 + 5 * fin, from: body, to: fin)
-            y[j + 6] = finish(a6, x, w0 + 6 * fin, from: body, to: fin)
-            y[j + 7] = finish(a7, x, w0 + 7 * fin, from: body, to: fin)
-            j += 8
-        }
-        while j < outputs.upperBound {
-            y[j] = one(x, w + j * fin, fin)
-            j += 1
-        }
-    }
-
-    /// One output: the reference sequence every tile reproduces.
-    private static func one(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ fin: Int) -> Float {
-        let body = fin & ~7
-        var acc = V()
-        var k = 0
-        while k < body {
-            acc = acc.addingProduct(load(x + k), load(w + k))
-            k += 8
-        }
-        return finish(acc, x, w, from: body, to: fin)
     }
 }

@@ -11,8 +11,8 @@ package final class FoldedEmbeddingNeck {
         case globalMean
         /// 1×1 convolution (`neck.squeeze`): weight `[out, in]`, optional bias.
         case squeeze(weight: [Float], bias: [Float]?, inChannels: Int, outChannels: Int)
-        /// Linear without bias: weight `[out, in]`.
-        case linear(weight: [Float], inFeatures: Int, outFeatures: Int)
+        /// Linear without bias, its weights packed once.
+        case linear(RowInvariantLinear)
         case layerNorm(gamma: [Float], beta: [Float])
         case affine(scale: [Float], shift: [Float])
     }
@@ -53,7 +53,10 @@ package final class FoldedEmbeddingNeck {
         }
         for i in 1...2 {
             let w = try weights.floats(prefix + ".fc\(i).weight", count: d * flatIn)
-            stages.append(.linear(weight: w, inFeatures: flatIn, outFeatures: d))
+            let linear = w.withUnsafeBufferPointer {
+                RowInvariantLinear(weight: $0.baseAddress!, inFeatures: flatIn, outFeatures: d)
+            }
+            stages.append(.linear(linear))
             flatIn = d
             if spec.neckNorm == .ln || spec.neckNorm == .lnbn {
                 stages.append(
@@ -100,14 +103,10 @@ package final class FoldedEmbeddingNeck {
                     }
                 }
                 x = y
-            case .linear(let w, let fin, let fout):
-                let y = Tensor(shape: [n, fout])
+            case .linear(let linear):
+                let y = Tensor(shape: [n, linear.outFeatures])
                 // Not `DenseKernels.linear` (BLAS): a sample's embedding must not depend on the batch it ran in.
-                w.withUnsafeBufferPointer { wp in
-                    RowInvariantLinear.apply(
-                        x.data, rows: n, inFeatures: fin, outFeatures: fout, weight: wp.baseAddress!, into: y.data,
-                        team: team)
-                }
+                linear.apply(x.data, rows: n, into: y.data, team: team)
                 x = y
             case .layerNorm(let gamma, let beta):
                 let f = x.count / n
