@@ -91,8 +91,8 @@ public enum PointwiseAVX512 {
         }
     }
 
-    /// The 12- or 4-pixel tile for `count` pixels, stored straight from the registers when the pixels are
-    /// consecutive in the output, else through `sums`.
+    /// The 12- or 4-pixel tile for `count` pixels, stored straight from the registers when the tile is full
+    /// (its pixels may run over the end of a row: each store steps over the border), else through `sums`.
     @inline(__always)
     static func tiles<A: ActivationKernel16, P: PairCount>(
         _: A.Type, _: P.Type, _ adds: Bool, _ p: PointwiseProblem, first: Int, count: Int, _ pair0: Int, _ pair1: Int,
@@ -101,15 +101,15 @@ public enum PointwiseAVX512 {
         let px = first % p.outWidth
         let at = (first / p.outWidth + p.outPad) * p.rowFloats + (px + p.outPad) * 8
         let width = count > 4 ? 12 : 4
-        let direct = count == width && (p.outPad == 0 || px + width <= p.outWidth)
+        let direct = count == width
         if count > 4 {
             tile(
                 A.self, P.self, Twelve.self, adds, p, first: first, count: count, pair0, pair1, sums,
-                directAt: direct ? at : nil)
+                directAt: direct ? (at, px) : nil)
         } else {
             tile(
                 A.self, P.self, Four.self, adds, p, first: first, count: count, pair0, pair1, sums,
-                directAt: direct ? at : nil)
+                directAt: direct ? (at, px) : nil)
         }
         if !direct { store(A.self, adds, p, first: first, count: count, pair0, pair1, sums) }
     }
@@ -155,12 +155,13 @@ public enum PointwiseAVX512 {
     }
 
     /// Act(sums) [+ residual] of pixels `first..<first+count` (count ≤ `W.pixels`; missing pixels repeat the
-    /// last one): stored at `directAt` when given, else left in `sums` (pixel i at i, pair1's at 12 + i).
+    /// last one): stored from `directAt` (the first pixel's offset in the plane and its column) when given,
+    /// else left in `sums` (pixel i at i, pair1's at 12 + i).
     @inline(__always)
     static func tile<A: ActivationKernel16, P: PairCount, W: TileWidth>(
         _: A.Type, _: P.Type, _: W.Type, _ adds: Bool, _ p: PointwiseProblem, first: Int, count: Int, _ pair0: Int,
         _ pair1: Int,
-        _ sums: UnsafeMutablePointer<V16>, directAt: Int?
+        _ sums: UnsafeMutablePointer<V16>, directAt: (at: Int, column: Int)?
     ) {
         let last = first + count - 1
         let o0 = first * 8
@@ -253,36 +254,62 @@ public enum PointwiseAVX512 {
             }
             xb += blockStride
         }
-        if let at = directAt {
+        if let start = directAt {
+            // Pixel i's offset: one pixel on from pixel i − 1's, and over the border after a row's last pixel.
+            let wrap = 2 * p.outPad * 8
+            var column = start.column
+            var at = start.at
+            @inline(__always) func next() -> Int {
+                let here = at
+                column += 1
+                at += 8
+                if column == p.outWidth {
+                    column = 0
+                    at += wrap
+                }
+                return here
+            }
+            let t0 = next()
+            let t1 = next()
+            let t2 = next()
+            let t3 = next()
+            let t4 = W.wide ? next() : 0
+            let t5 = W.wide ? next() : 0
+            let t6 = W.wide ? next() : 0
+            let t7 = W.wide ? next() : 0
+            let t8 = W.wide ? next() : 0
+            let t9 = W.wide ? next() : 0
+            let t10 = W.wide ? next() : 0
+            let t11 = W.wide ? next() : 0
             let residual = p.residual ?? UnsafePointer(p.y)
-            storePair(A.self, adds, p, a0, pair: pair0, at: at + 0, residual: residual)
-            storePair(A.self, adds, p, a1, pair: pair0, at: at + 8, residual: residual)
-            storePair(A.self, adds, p, a2, pair: pair0, at: at + 16, residual: residual)
-            storePair(A.self, adds, p, a3, pair: pair0, at: at + 24, residual: residual)
+            storePair(A.self, adds, p, a0, pair: pair0, at: t0, residual: residual)
+            storePair(A.self, adds, p, a1, pair: pair0, at: t1, residual: residual)
+            storePair(A.self, adds, p, a2, pair: pair0, at: t2, residual: residual)
+            storePair(A.self, adds, p, a3, pair: pair0, at: t3, residual: residual)
             if W.wide {
-                storePair(A.self, adds, p, a4, pair: pair0, at: at + 32, residual: residual)
-                storePair(A.self, adds, p, a5, pair: pair0, at: at + 40, residual: residual)
-                storePair(A.self, adds, p, a6, pair: pair0, at: at + 48, residual: residual)
-                storePair(A.self, adds, p, a7, pair: pair0, at: at + 56, residual: residual)
-                storePair(A.self, adds, p, a8, pair: pair0, at: at + 64, residual: residual)
-                storePair(A.self, adds, p, a9, pair: pair0, at: at + 72, residual: residual)
-                storePair(A.self, adds, p, a10, pair: pair0, at: at + 80, residual: residual)
-                storePair(A.self, adds, p, a11, pair: pair0, at: at + 88, residual: residual)
+                storePair(A.self, adds, p, a4, pair: pair0, at: t4, residual: residual)
+                storePair(A.self, adds, p, a5, pair: pair0, at: t5, residual: residual)
+                storePair(A.self, adds, p, a6, pair: pair0, at: t6, residual: residual)
+                storePair(A.self, adds, p, a7, pair: pair0, at: t7, residual: residual)
+                storePair(A.self, adds, p, a8, pair: pair0, at: t8, residual: residual)
+                storePair(A.self, adds, p, a9, pair: pair0, at: t9, residual: residual)
+                storePair(A.self, adds, p, a10, pair: pair0, at: t10, residual: residual)
+                storePair(A.self, adds, p, a11, pair: pair0, at: t11, residual: residual)
             }
             if P.two {
-                storePair(A.self, adds, p, b0, pair: pair1, at: at + 0, residual: residual)
-                storePair(A.self, adds, p, b1, pair: pair1, at: at + 8, residual: residual)
-                storePair(A.self, adds, p, b2, pair: pair1, at: at + 16, residual: residual)
-                storePair(A.self, adds, p, b3, pair: pair1, at: at + 24, residual: residual)
+                storePair(A.self, adds, p, b0, pair: pair1, at: t0, residual: residual)
+                storePair(A.self, adds, p, b1, pair: pair1, at: t1, residual: residual)
+                storePair(A.self, adds, p, b2, pair: pair1, at: t2, residual: residual)
+                storePair(A.self, adds, p, b3, pair: pair1, at: t3, residual: residual)
                 if W.wide {
-                    storePair(A.self, adds, p, b4, pair: pair1, at: at + 32, residual: residual)
-                    storePair(A.self, adds, p, b5, pair: pair1, at: at + 40, residual: residual)
-                    storePair(A.self, adds, p, b6, pair: pair1, at: at + 48, residual: residual)
-                    storePair(A.self, adds, p, b7, pair: pair1, at: at + 56, residual: residual)
-                    storePair(A.self, adds, p, b8, pair: pair1, at: at + 64, residual: residual)
-                    storePair(A.self, adds, p, b9, pair: pair1, at: at + 72, residual: residual)
-                    storePair(A.self, adds, p, b10, pair: pair1, at: at + 80, residual: residual)
-                    storePair(A.self, adds, p, b11, pair: pair1, at: at + 88, residual: residual)
+                    storePair(A.self, adds, p, b4, pair: pair1, at: t4, residual: residual)
+                    storePair(A.self, adds, p, b5, pair: pair1, at: t5, residual: residual)
+                    storePair(A.self, adds, p, b6, pair: pair1, at: t6, residual: residual)
+                    storePair(A.self, adds, p, b7, pair: pair1, at: t7, residual: residual)
+                    storePair(A.self, adds, p, b8, pair: pair1, at: t8, residual: residual)
+                    storePair(A.self, adds, p, b9, pair: pair1, at: t9, residual: residual)
+                    storePair(A.self, adds, p, b10, pair: pair1, at: t10, residual: residual)
+                    storePair(A.self, adds, p, b11, pair: pair1, at: t11, residual: residual)
                 }
             }
             return

@@ -38,33 +38,38 @@ extension BlockedKernelTests {
                     weight: $0.baseAddress!, bias: bias, outChannels: cout, inChannels: cin, kernels: kernels)
             }
             let (input, _) = blocked(x, channels: cin, height: h, width: w, pad: 0)
-            let out = BlockedPlane(blocks: weights.outBlocks, height: h, width: w)
-            for activation in [BlockedActivation.none, .relu6, .hardSwish] {
-                for residual in ["none", "separate", "in place"] {
-                    var expected = [Float](repeating: 0, count: cout * h * w)
-                    for o in 0..<cout {
-                        for p in 0..<(h * w) {
-                            var s = bias[o]
-                            for i in 0..<cin { s += wt[o * cin + i] * x[i * h * w + p] }
-                            expected[o * h * w + p] =
-                                activate(s, activation) + (residual == "none" ? 0 : skip[o * h * w + p])
+            // Padded outputs too: a full tile's pixels then step over the border where a row ends inside it.
+            for pad in [0, 1] {
+                let out = BlockedPlane(blocks: weights.outBlocks, height: h, width: w, pad: pad)
+                for activation in [BlockedActivation.none, .relu6, .hardSwish] {
+                    for residual in ["none", "separate", "in place"] {
+                        var expected = [Float](repeating: 0, count: cout * h * w)
+                        for o in 0..<cout {
+                            for p in 0..<(h * w) {
+                                var s = bias[o]
+                                for i in 0..<cin { s += wt[o * cin + i] * x[i * h * w + p] }
+                                expected[o * h * w + p] =
+                                    activate(s, activation) + (residual == "none" ? 0 : skip[o * h * w + p])
+                            }
                         }
-                    }
-                    for pixelMajor in [true, false] {
-                        let (r, _) = blocked(skip, channels: cout, height: h, width: w, pad: 0)
-                        let y = residual == "in place" ? r : AlignedStorage(count: out.floats)
-                        let items = BlockedPointwise.items(weights, pixels: h * w)
-                        for part in 0..<2 {
-                            BlockedPointwise.forward(
-                                x: input.pointer, pixels: h * w, weights, y: y.pointer, out: out,
-                                pixelMajor: pixelMajor,
-                                activation: activation, residual: residual == "none" ? nil : UnsafePointer(r.pointer),
-                                items: Blocked.share(items, part: part, parts: 2))
+                        for pixelMajor in [true, false] {
+                            let (r, _) = blocked(skip, channels: cout, height: h, width: w, pad: pad)
+                            let y = residual == "in place" ? r : AlignedStorage(count: out.floats)
+                            let items = BlockedPointwise.items(weights, pixels: h * w)
+                            for part in 0..<2 {
+                                BlockedPointwise.forward(
+                                    x: input.pointer, pixels: h * w, weights, y: y.pointer, out: out,
+                                    pixelMajor: pixelMajor,
+                                    activation: activation,
+                                    residual: residual == "none" ? nil : UnsafePointer(r.pointer),
+                                    items: Blocked.share(items, part: part, parts: 2))
+                            }
+                            assertClose(
+                                unpacked(y, out, channels: cout), expected,
+                                "pointwise \(kernels) \(cin)→\(cout) \(h)×\(w) pad \(pad) \(activation) residual \(residual) "
+                                    + "pixelMajor \(pixelMajor)"
+                            )
                         }
-                        assertClose(
-                            unpacked(y, out, channels: cout), expected,
-                            "pointwise \(kernels) \(cin)→\(cout) \(h)×\(w) \(activation) residual \(residual) pixelMajor \(pixelMajor)"
-                        )
                     }
                 }
             }

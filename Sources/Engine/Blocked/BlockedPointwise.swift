@@ -193,21 +193,40 @@ package enum BlockedPointwise {
         let d1 = y + b1 * out.blockFloats
         let r0 = residual + b0 * out.blockFloats
         let r1 = residual + b1 * out.blockFloats
-        if count == tilePixels && b1 != b0 && (out.pad == 0 || px + tilePixels <= out.width) {
-            // A full tile whose six pixels are consecutive in the output.
-            let at = (py + out.pad) * out.rowFloats + (px + out.pad) * 8
-            finish(a00, d0, r0, at, A.self, R.self)
-            finish(a10, d1, r1, at, A.self, R.self)
-            finish(a01, d0, r0, at + 8, A.self, R.self)
-            finish(a11, d1, r1, at + 8, A.self, R.self)
-            finish(a02, d0, r0, at + 16, A.self, R.self)
-            finish(a12, d1, r1, at + 16, A.self, R.self)
-            finish(a03, d0, r0, at + 24, A.self, R.self)
-            finish(a13, d1, r1, at + 24, A.self, R.self)
-            finish(a04, d0, r0, at + 32, A.self, R.self)
-            finish(a14, d1, r1, at + 32, A.self, R.self)
-            finish(a05, d0, r0, at + 40, A.self, R.self)
-            finish(a15, d1, r1, at + 40, A.self, R.self)
+        if count == tilePixels && b1 != b0 {
+            // A full tile. Pixel i's offset is one pixel on from pixel i − 1's, and over the border after a
+            // row's last pixel (rows of 8 or 16 pixels end inside most tiles).
+            let wrap = 2 * out.pad * 8
+            var column = px
+            var at = (py + out.pad) * out.rowFloats + (px + out.pad) * 8
+            @inline(__always) func next() -> Int {
+                let here = at
+                column += 1
+                at += 8
+                if column == out.width {
+                    column = 0
+                    at += wrap
+                }
+                return here
+            }
+            let t0 = next()
+            let t1 = next()
+            let t2 = next()
+            let t3 = next()
+            let t4 = next()
+            let t5 = next()
+            finish(a00, d0, r0, t0, A.self, R.self)
+            finish(a10, d1, r1, t0, A.self, R.self)
+            finish(a01, d0, r0, t1, A.self, R.self)
+            finish(a11, d1, r1, t1, A.self, R.self)
+            finish(a02, d0, r0, t2, A.self, R.self)
+            finish(a12, d1, r1, t2, A.self, R.self)
+            finish(a03, d0, r0, t3, A.self, R.self)
+            finish(a13, d1, r1, t3, A.self, R.self)
+            finish(a04, d0, r0, t4, A.self, R.self)
+            finish(a14, d1, r1, t4, A.self, R.self)
+            finish(a05, d0, r0, t5, A.self, R.self)
+            finish(a15, d1, r1, t5, A.self, R.self)
             return
         }
         var py = py
