@@ -11,13 +11,23 @@ import Training
 import XCTest
 
 final class EvaluateTests: XCTestCase {
+    private var tmp: TemporaryDirectory!
+
+    override func setUpWithError() throws {
+        tmp = try TemporaryDirectory(prefix: "eval")
+    }
+
+    override func tearDown() {
+        tmp = nil
+    }
+
     private func modelFile() throws -> URL {
         var spec = ModelSpec()
         spec.inputSize = 64
         spec.embeddingSize = 16
         spec.classHeadHidden = 16
         let model = JointModel(spec: spec, seed: 3)
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("eval-model-\(UUID()).safetensors")
+        let url = tmp.file("eval-model-\(UUID()).safetensors")
         try ModelFile.write(model.namedTensors, spec: spec, preprocessing: spec.preprocessing, to: url)
         return url
     }
@@ -26,7 +36,7 @@ final class EvaluateTests: XCTestCase {
         BLAS.configure()
         let url = try modelFile()
         let split = SyntheticData.sharedFolder.appendingPathComponent("val.csv")
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("eval-\(UUID())")
+        let out = tmp.file("eval-\(UUID())")
         let summary = try EvaluationRun(model: url.path, split: split.path, output: out.path).run()
         XCTAssertTrue(summary.contains("TPR@FPR=f"), summary)
         let report = try EvaluationReport.decoder.decode(
@@ -55,7 +65,7 @@ final class EvaluateTests: XCTestCase {
         BLAS.configure()
         let url = try modelFile()
         let before = try SafeTensorsFile(contentsOf: url)
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("eval-\(UUID())")
+        let out = tmp.file("eval-\(UUID())")
         var run = EvaluationRun(
             model: url.path, split: SyntheticData.sharedFolder.appendingPathComponent("val.csv").path, head: .embedding,
             output: out.path)
@@ -81,7 +91,7 @@ final class EvaluateTests: XCTestCase {
         BLAS.configure()
         let url = try modelFile()
         let folder = SyntheticData.sharedFolder
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("eval-\(UUID())")
+        let out = tmp.file("eval-\(UUID())")
         var sampled = EvaluationRun(
             model: url.path, split: folder.appendingPathComponent("val.csv").path, head: .embedding, output: out.path)
         sampled.sampledPairs = 500
@@ -110,8 +120,7 @@ final class EvaluateTests: XCTestCase {
 
     func testSplitsThatCannotBeScoredExplainWhy() throws {
         let url = try modelFile()
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eval-bad-\(UUID())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try tmp.folder("eval-bad-\(UUID())")
         try PNGWriter.write(RGBImage(width: 20, height: 20, fill: (9, 9, 9)), to: dir.appendingPathComponent("a.png"))
         try "a.png|document\na.png|document\n".write(
             to: dir.appendingPathComponent("noid.csv"), atomically: true, encoding: .utf8)
@@ -149,8 +158,8 @@ final class AccuracyBreakdownTests: XCTestCase {
         spec.inputSize = 64
         spec.embeddingSize = 16
         spec.classHeadHidden = 16
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("breakdown-\(UUID())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let tmp = try TemporaryDirectory(prefix: "breakdown")
+        let dir = tmp.url
         let model = dir.appendingPathComponent("m.safetensors")
         try ModelFile.write(
             JointModel(spec: spec, seed: 5).namedTensors, spec: spec, preprocessing: spec.preprocessing, to: model)

@@ -4,12 +4,24 @@ import Evaluation
 import Foundation
 import Imaging
 import Model
+import TestSupport
 import XCTest
 
 final class ExplainAndTTATests: XCTestCase {
+    private var tmp: TemporaryDirectory!
+
+    override func setUpWithError() throws {
+        tmp = try TemporaryDirectory(prefix: "explain")
+    }
+
+    override func tearDown() {
+        tmp = nil
+    }
+
     func testGradCAMMapsAndOverlays() throws {
-        let predictor = try Predictor(modelPath: try PredictorTests.modelFile().path)
-        let files = ImageInputs.images(under: try PredictorTests.images(count: 2, seed: 5)).map(ImageSource.file)
+        let predictor = try Predictor(modelPath: try PredictorTests.modelFile(in: tmp).path)
+        let files = ImageInputs.images(under: try PredictorTests.images(in: tmp, count: 2, seed: 5)).map(
+            ImageSource.file)
         let cam = try GradCAM(predictor: predictor)
         let map = try cam.classification(files[0])
         XCTAssertEqual(map.width * map.height, 4, "64-pixel input → a 2×2 feature grid")
@@ -51,8 +63,8 @@ final class ExplainAndTTATests: XCTestCase {
         let flat = RGBImage(width: 6, height: 6, fill: (90, 90, 90))
         XCTAssertEqual(TTAView.blur.apply(flat), flat, "blurring a flat image changes nothing")
 
-        let predictor = try Predictor(modelPath: try PredictorTests.modelFile().path)
-        let files = ImageInputs.images(under: try PredictorTests.images(count: 2, seed: 6))
+        let predictor = try Predictor(modelPath: try PredictorTests.modelFile(in: tmp).path)
+        let files = ImageInputs.images(under: try PredictorTests.images(in: tmp, count: 2, seed: 6))
         let images = try files.map { try ImageDecoder().decode(contentsOf: $0) }
         let plain = predictor.predict(images)
         let identity = predictor.predict(

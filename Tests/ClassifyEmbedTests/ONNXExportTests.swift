@@ -1,6 +1,7 @@
 import ClassifyEmbed
 import Foundation
 import Model
+import TestSupport
 import XCTest
 
 /// Exports models to ONNX and runs them in ONNX Runtime (the venv that `Tools/setup --tests` makes):
@@ -9,6 +10,16 @@ final class ONNXExportTests: XCTestCase {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
+    private var tmp: TemporaryDirectory!
+
+    override func setUpWithError() throws {
+        tmp = try TemporaryDirectory(prefix: "export")
+    }
+
+    override func tearDown() {
+        tmp = nil
+    }
+
     func runParity(model: String, images: [URL]) throws -> String {
         let python = Self.root.appendingPathComponent(".build/onnx-venv/bin/python").path
         guard FileManager.default.isExecutableFile(atPath: python) else {
@@ -16,7 +27,7 @@ final class ONNXExportTests: XCTestCase {
                 "\(python) is missing: run `Tools/setup --tests` (it installs numpy and onnxruntime into that venv)")
             return ""
         }
-        let onnx = FileManager.default.temporaryDirectory.appendingPathComponent("export-\(UUID()).onnx").path
+        let onnx = tmp.file("export-\(UUID()).onnx").path
         let summary = try ONNXExport.run(predictor: try Predictor(modelPath: model), onnx: onnx, parityImages: images)
         XCTAssertTrue(summary.contains("parity"), summary)
         let process = Process()
@@ -43,9 +54,9 @@ final class ONNXExportTests: XCTestCase {
     }
 
     func testEveryNeckExportsFaithfully() throws {
-        let folder = try PredictorTests.images(count: 3, seed: 8)
+        let folder = try PredictorTests.images(in: tmp, count: 3, seed: 8)
         for (neck, norm) in [("squeeze", "bn"), ("gap", "ln+bn"), ("flatten", "none")] {
-            let model = try PredictorTests.modelFile(seed: 4, neck: neck, norm: norm)
+            let model = try PredictorTests.modelFile(in: tmp, seed: 4, neck: neck, norm: norm)
             let output = try runParity(model: model.path, images: ImageInputs.images(under: folder))
             XCTAssertTrue(output.contains("12 passed, 0 failed"), "\(neck)/\(norm): \(output)")
         }

@@ -4,11 +4,24 @@ import Foundation
 import Imaging
 import Layers
 import Model
+import TestSupport
 import Training
 import XCTest
 
 final class PredictorTests: XCTestCase {
-    static func modelFile(seed: UInt64 = 3, neck: String = "flatten", norm: String = "ln") throws -> URL {
+    private var tmp: TemporaryDirectory!
+
+    override func setUpWithError() throws {
+        tmp = try TemporaryDirectory(prefix: "predictor")
+    }
+
+    override func tearDown() {
+        tmp = nil
+    }
+
+    static func modelFile(
+        in folder: TemporaryDirectory, seed: UInt64 = 3, neck: String = "flatten", norm: String = "ln"
+    ) throws -> URL {
         var spec = ModelSpec()
         spec.inputSize = 64
         spec.embeddingSize = 16
@@ -16,14 +29,14 @@ final class PredictorTests: XCTestCase {
         spec.neck = NeckKind(rawValue: neck)!
         spec.neckNorm = NeckNorm(rawValue: norm)!
         let model = JointModel(spec: spec, seed: seed)
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("model-\(UUID()).safetensors")
+        let url = folder.file("model-\(UUID()).safetensors")
         try ModelFile.write(model.namedTensors, spec: spec, preprocessing: spec.preprocessing, to: url)
         return url
     }
 
-    /// Small PNGs of different content in a folder tree.
-    static func images(count: Int, seed: UInt64) throws -> URL {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("images-\(UUID())")
+    /// Small PNGs of different content in a folder tree inside `folder`.
+    static func images(in folder: TemporaryDirectory, count: Int, seed: UInt64) throws -> URL {
+        let root = folder.file("images-\(UUID())")
         var rng = SeededGenerator(seed: seed)
         for i in 0..<count {
             var image = RGBImage(width: 40 + i, height: 30)
@@ -36,9 +49,9 @@ final class PredictorTests: XCTestCase {
     }
 
     func testPredictionEqualsTheUnfoldedModelInEvalMode() throws {
-        let url = try Self.modelFile()
+        let url = try Self.modelFile(in: tmp)
         let predictor = try Predictor(modelPath: url.path)
-        let folder = try Self.images(count: 3, seed: 1)
+        let folder = try Self.images(in: tmp, count: 3, seed: 1)
         let files = ImageInputs.images(under: folder)
         XCTAssertEqual(files.count, 3)
         let file = try ModelFile(contentsOf: url)
@@ -63,8 +76,8 @@ final class PredictorTests: XCTestCase {
     }
 
     func testABadImageFailsAloneAndThresholdsNeedATable() throws {
-        let predictor = try Predictor(modelPath: try Self.modelFile().path)
-        let folder = try Self.images(count: 2, seed: 2)
+        let predictor = try Predictor(modelPath: try Self.modelFile(in: tmp).path)
+        let folder = try Self.images(in: tmp, count: 2, seed: 2)
         let bad = folder.appendingPathComponent("bad.png")
         try Data("not an image".utf8).write(to: bad)
         let results = predictor.predict(
@@ -80,7 +93,7 @@ final class PredictorTests: XCTestCase {
     }
 
     func testGlobsAndFoldersExpand() throws {
-        let folder = try Self.images(count: 4, seed: 3)
+        let folder = try Self.images(in: tmp, count: 4, seed: 3)
         XCTAssertEqual(ImageInputs.expand([folder.path]).count, 4)
         XCTAssertEqual(
             ImageInputs.expand([folder.path + "/a/*.png"]).map(\.lastPathComponent), ["img0.png", "img2.png"])
@@ -89,10 +102,10 @@ final class PredictorTests: XCTestCase {
     }
 
     func testGalleryRegistersMatchesRemovesAndRefusesAnotherModel() throws {
-        let url = try Self.modelFile()
+        let url = try Self.modelFile(in: tmp)
         let predictor = try Predictor(modelPath: url.path)
-        let folder = try Self.images(count: 4, seed: 4)
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("gallery-\(UUID()).sqlite").path
+        let folder = try Self.images(in: tmp, count: 4, seed: 4)
+        let path = tmp.file("gallery.sqlite").path
         let gallery = try Gallery(path: path, predictor: predictor, create: true)
         let files = ImageInputs.images(under: folder)
         let predictions = try files.map { try predictor.predict(contentsOf: $0) }
@@ -125,7 +138,7 @@ final class PredictorTests: XCTestCase {
         let expected = (1..<4).map { cosineSimilarity(predictions[0].embedding, predictions[$0].embedding) }.max()!
         XCTAssertEqual(again.similarity, expected, accuracy: 1e-5, "the old embedding is gone")
         // Reopened with a different model: refused.
-        let other = try Predictor(modelPath: try Self.modelFile(seed: 9).path)
+        let other = try Predictor(modelPath: try Self.modelFile(in: tmp, seed: 9).path)
         XCTAssertThrowsError(try Gallery(path: path, predictor: other, create: false)) { e in
             XCTAssertTrue("\(e)".contains("another model"), "\(e)")
         }

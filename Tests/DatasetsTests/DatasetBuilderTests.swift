@@ -2,12 +2,23 @@ import Datasets
 import Engine
 import Foundation
 import Imaging
+import TestSupport
 import XCTest
 
 final class DatasetBuilderTests: XCTestCase {
-    /// A sources folder like Tools/fetch-sources writes, with tiny drawn images.
-    static func makeSources() throws -> URL {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("sources-\(UUID())")
+    private var tmp: TemporaryDirectory!
+
+    override func setUpWithError() throws {
+        tmp = try TemporaryDirectory(prefix: "dataset")
+    }
+
+    override func tearDown() {
+        tmp = nil
+    }
+
+    /// A sources folder like Tools/fetch-sources writes, with tiny drawn images, inside `folder`.
+    static func makeSources(in folder: TemporaryDirectory) throws -> URL {
+        let root = folder.file("sources-\(UUID())")
         var manifest: [String] = []
         var rng = SeededGenerator(seed: 11)
         func save(_ kind: String, _ name: String, _ image: RGBImage, pool: String = "train") throws {
@@ -46,7 +57,8 @@ final class DatasetBuilderTests: XCTestCase {
     }
 
     static func settings(_ sources: URL, seed: UInt64, out: URL? = nil) -> DatasetBuildSettings {
-        let out = out ?? FileManager.default.temporaryDirectory.appendingPathComponent("dataset-\(UUID())")
+        // Beside the sources, so that it goes with their temporary folder.
+        let out = out ?? sources.deletingLastPathComponent().appendingPathComponent("dataset-\(UUID())")
         var s = DatasetBuildSettings(sources: sources, output: out)
         s.trainCaptures = 90
         s.sizes = FrameSizes(longSides: 40...64)
@@ -64,7 +76,7 @@ final class DatasetBuilderTests: XCTestCase {
     }
 
     func testBuildsDisjointDeterministicSplitsThatLoad() throws {
-        let sources = try Self.makeSources()
+        let sources = try Self.makeSources(in: tmp)
         let (a, summary) = try build(sources, seed: 5)
         let (b, _) = try build(sources, seed: 5)
         XCTAssertTrue(summary.skipped.isEmpty, "\(summary.skipped)")
@@ -116,7 +128,7 @@ final class DatasetBuilderTests: XCTestCase {
     /// The selection split: the validation split's identities and capture budgets, photographed afresh in the
     /// selection ranges into a folder of its own, and only that split.
     func testTheSelectionSplitHasTheValidationIdentitiesPhotographedAnew() throws {
-        let sources = try Self.makeSources()
+        let sources = try Self.makeSources(in: tmp)
         let (full, summary) = try build(sources, seed: 5)
         var settings = Self.settings(sources, seed: 5)
         settings.selectionFor = full
@@ -154,7 +166,7 @@ final class DatasetBuilderTests: XCTestCase {
     /// A build killed part-way (chunk records and captures of the last chunks missing) continues and ends
     /// with the same files as an uninterrupted build; other settings in the same folder are refused.
     func testAKilledBuildResumesToTheSameFiles() throws {
-        let sources = try Self.makeSources()
+        let sources = try Self.makeSources(in: tmp)
         let whole = Self.settings(sources, seed: 3)
         _ = try DatasetBuilder(settings: whole).build()
         let partial = Self.settings(sources, seed: 3)
@@ -189,8 +201,7 @@ final class DatasetBuilderTests: XCTestCase {
     }
 
     func testAMalformedManifestNamesTheLine() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("sources-\(UUID())")
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let root = try tmp.folder("sources-\(UUID())")
         try "document|a.png|pkg\nvideo|b.mp4|pkg\n".write(
             to: root.appendingPathComponent("manifest.csv"), atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try SourceManifest(folder: root)) { e in

@@ -1,13 +1,22 @@
 import Datasets
 import Foundation
 import Imaging
+import TestSupport
 import XCTest
 
 final class ImageCacheTests: XCTestCase {
+    private var tmp: TemporaryDirectory!
+
+    override func setUpWithError() throws {
+        tmp = try TemporaryDirectory(prefix: "cache")
+    }
+
+    override func tearDown() {
+        tmp = nil
+    }
+
     private func folder() throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cache-\(UUID())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return dir
+        try tmp.folder("cache-\(UUID())")
     }
 
     func testDecodedImagesComeBackFromTheMappedFileWhichLeavesNoFileBehind() throws {

@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import TestSupport
 import XCTest
 
 final class ReservedPackagesTests: XCTestCase {
@@ -14,8 +15,8 @@ final class ReservedPackagesTests: XCTestCase {
     }
 
     func testMakeDatasetRefusesAManifestWithAReservedPackage() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("sources-\(UUID())")
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let tmp = try TemporaryDirectory(prefix: "sources")
+        let root = tmp.url
         try """
         document|document/a/p1.png|texlive-lang-german
         photo|photo/w/1.jpg|lomiri-wallpapers-noble|train
@@ -37,8 +38,8 @@ final class ReservedPackagesTests: XCTestCase {
     }
 
     func testThePoolColumnIsReadAndDefaultsToTrain() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("sources-\(UUID())")
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let tmp = try TemporaryDirectory(prefix: "sources")
+        let root = tmp.url
         try "document|a.png|pkg\ndocument|b.png|other|shift\n".write(
             to: root.appendingPathComponent("manifest.csv"), atomically: true, encoding: .utf8)
         let manifest = try SourceManifest(folder: root)

@@ -14,6 +14,20 @@ import XCTest
 final class DistillationTrainerTests: XCTestCase {
     private static let cacheFolder = try! TemporaryDirectory(prefix: "distill-cache")
     private static let teacher = StandInTeacher()
+    private var outputs: TemporaryDirectory!
+
+    override func setUpWithError() throws {
+        outputs = try TemporaryDirectory(prefix: "distill")
+    }
+
+    override func tearDown() {
+        outputs = nil
+    }
+
+    // A static is never deinitialised: the cache shared by the tests goes once they have all run.
+    override class func tearDown() {
+        cacheFolder.remove()
+    }
 
     private func config(_ name: String, epochs: Int) -> DistillConfig {
         var c = DistillConfig()
@@ -30,7 +44,7 @@ final class DistillationTrainerTests: XCTestCase {
         c.train.learningRate = 3e-3
         c.train.warmupSteps = 3
         c.train.seed = 9
-        c.train.output = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID())").path
+        c.train.output = outputs.file("\(name)-\(UUID())").path
         return c
     }
 

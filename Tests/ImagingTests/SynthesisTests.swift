@@ -69,6 +69,7 @@ final class SynthesisTests: XCTestCase {
         var message = [CChar](repeating: 0, count: 200)
         XCTAssertEqual(ce_png_encode(rgba, 4, 4, 4, &out, &length, &message), Int32(CE_OK))
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("alpha-\(UUID()).png")
+        defer { try? FileManager.default.removeItem(at: url) }
         try Data(bytes: out!, count: length).write(to: url)
         ce_free(out)
         let (image, alpha) = try ImageDecoder().decodeWithAlpha(contentsOf: url)

@@ -5,9 +5,18 @@ import Model
 import XCTest
 
 final class ModelFileTests: XCTestCase {
+    private var dir: URL!
+
+    override func setUpWithError() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("modelfile-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
+
     /// A model file with the given metadata (tensors do not matter to the metadata checks).
     private func file(spec: ModelSpec, preprocessing: Preprocessing, extra: [String: String] = [:]) throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("modelfile-\(UUID()).safetensors")
+        let url = dir.appendingPathComponent("model-\(UUID()).safetensors")
         try ModelFile.write(
             [("w", Tensor(shape: [2], values: [1, 2]))], spec: spec, preprocessing: preprocessing, extra: extra, to: url
         )
@@ -67,7 +76,7 @@ final class ModelFileTests: XCTestCase {
     }
 
     func testAFileWithoutTheFormatKeyIsNotAModel() throws {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("plain-\(UUID()).safetensors")
+        let url = dir.appendingPathComponent("plain.safetensors")
         var writer = SafeTensorsWriter()
         writer.add("w", Tensor(shape: [1], values: [0]))
         try writer.write(to: url)

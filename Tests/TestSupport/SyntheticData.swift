@@ -10,6 +10,8 @@ package enum SyntheticData {
     package static let sharedFolder: URL = {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("ce-synthetic-\(getpid())")
         try! write(to: url)
+        // A static is never deinitialised: the folder goes when the process exits.
+        atexit { try? FileManager.default.removeItem(at: SyntheticData.sharedFolder) }
         return url
     }()
 

@@ -2,12 +2,22 @@ import Foundation
 import Layers
 import Model
 import Objectives
+import TestSupport
 import Training
 import XCTest
 
 final class ConfigTests: XCTestCase {
     static let configs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Configs")
+    private var tmp: TemporaryDirectory!
+
+    override func setUpWithError() throws {
+        tmp = try TemporaryDirectory(prefix: "cfg")
+    }
+
+    override func tearDown() {
+        tmp = nil
+    }
 
     func testShippedConfigsLoadWithTheirAblation() throws {
         let d = try TrainConfig.load(Self.configs.appendingPathComponent("default.yaml"))
@@ -55,7 +65,7 @@ final class ConfigTests: XCTestCase {
     }
 
     private func write(_ text: String) throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("cfg-\(UUID()).yaml")
+        let url = tmp.file("cfg-\(UUID()).yaml")
         try text.write(to: url, atomically: true, encoding: .utf8)
         return url
     }

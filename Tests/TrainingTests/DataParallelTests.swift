@@ -10,9 +10,19 @@ import XCTest
 /// (`LocalRankGroup`) against one process, and — in a build with the `MPI` trait — `mpirun -np 2` against
 /// those threads, bit for bit.
 final class DataParallelTests: XCTestCase {
+    private var tmp: TemporaryDirectory!
+
+    override func setUpWithError() throws {
+        tmp = try TemporaryDirectory(prefix: "dp")
+    }
+
+    override func tearDown() {
+        tmp = nil
+    }
+
     /// The synthetic set (192 training rows: 3 steps per epoch), batches of 64, every BatchNorm synchronised (the neck
     /// has BatchNorm too), dropout on: every random draw is keyed by the global row or the step.
-    static func config(output: String, steps: Int = 5) -> TrainConfig {
+    static func config(output: String, steps: Int = 5, in folder: TemporaryDirectory) -> TrainConfig {
         var c = TrainConfig()
         c.model.spec.inputSize = 64
         c.model.spec.embeddingSize = 32
@@ -28,7 +38,7 @@ final class DataParallelTests: XCTestCase {
         c.train.warmupSteps = 2
         c.train.seed = 3
         c.train.syncBN = true
-        c.train.output = FileManager.default.temporaryDirectory.appendingPathComponent(output + "-\(UUID())").path
+        c.train.output = folder.file(output + "-\(UUID())").path
         return c
     }
 
@@ -66,7 +76,7 @@ final class DataParallelTests: XCTestCase {
     /// alike. (Not bit for bit: one process sums each statistic and gradient in another order.)
     func testTwoRanksComputeWhatOneProcessDoes() throws {
         BLAS.configure()
-        let one = Self.config(output: "dp-one", steps: 3)
+        let one = Self.config(output: "dp-one", steps: 3, in: tmp)
         try Trainer(config: one).run()
         var two = one
         two.train.output = one.train.output + "-two"
@@ -84,7 +94,7 @@ final class DataParallelTests: XCTestCase {
     /// Two thread ranks repeat bit for bit (the reference the MPI run is held to must itself be exact).
     func testThreadRanksRepeatExactly() throws {
         BLAS.configure()
-        let first = Self.config(output: "dp-repeat", steps: 2)
+        let first = Self.config(output: "dp-repeat", steps: 2, in: tmp)
         var second = first
         second.train.output += "-again"
         try Self.trainOnThreads(first, ranks: 2)
@@ -97,7 +107,7 @@ final class DataParallelTests: XCTestCase {
     /// resuming it with another number of ranks is refused.
     func testShardedMarginTrainsAndResumes() throws {
         BLAS.configure()
-        let replicated = Self.config(output: "dp-replicated", steps: 6)
+        let replicated = Self.config(output: "dp-replicated", steps: 6, in: tmp)
         var sharded = replicated
         sharded.train.shardMargin = true
         sharded.train.output = replicated.train.output + "-sharded"
@@ -143,7 +153,7 @@ final class DataParallelTests: XCTestCase {
             let identity = i < 4 ? "id\(i / 2)" : "-"
             csv += "\(path)|\(label)|\(identity)\n"
         }
-        var c = Self.config(output: "dp-sparse", steps: 6)
+        var c = Self.config(output: "dp-sparse", steps: 6, in: folder)
         c.data.train = try folder.write(csv, to: "train.csv").path
         c.data.val = nil
         c.train.shardMargin = true
@@ -154,7 +164,7 @@ final class DataParallelTests: XCTestCase {
 
     /// A batch too small for its ranks is refused with the key and the remedy.
     func testBatchTooSmallForTheRanks() throws {
-        var small = Self.config(output: "dp-small")
+        var small = Self.config(output: "dp-small", in: tmp)
         small.train.batchSize = 4
         let c = small
         XCTAssertThrowsError(
@@ -176,7 +186,7 @@ final class DataParallelTests: XCTestCase {
         Parallel.workers = 1
         defer { Parallel.workers = workers }
         for shardMargin in [false, true] {
-            var c = Self.config(output: "dp-mpi-reference")
+            var c = Self.config(output: "dp-mpi-reference", in: folder)
             c.train.shardMargin = shardMargin
             let configFile = folder.file("config-\(shardMargin).yaml")
             try c.yaml().write(to: configFile, atomically: true, encoding: .utf8)
@@ -219,7 +229,7 @@ func assertSameCheckpoint(_ a: String, _ b: String, file: StaticString = #filePa
 final class DataParallelFailureTests: XCTestCase {
     func testKilledRankEndsTheJobAndResumeContinues() throws {
         let folder = try TemporaryDirectory(prefix: "dp-kill")
-        let c = DataParallelTests.config(output: "dp-kill-unused", steps: 400)
+        let c = DataParallelTests.config(output: "dp-kill-unused", steps: 400, in: folder)
         let configFile = folder.file("config.yaml")
         try c.yaml().write(to: configFile, atomically: true, encoding: .utf8)
         let output = folder.file("run")

@@ -11,6 +11,16 @@ import XCTest
 /// The trainer with `model.init` and the KD term: provenance in every model file, `loss_kd` logged, and
 /// nothing changed when the KD weight is 0.
 final class TrainerDistillationTests: XCTestCase {
+    private var tmp: TemporaryDirectory!
+
+    override func setUpWithError() throws {
+        tmp = try TemporaryDirectory(prefix: "kd")
+    }
+
+    override func tearDown() {
+        tmp = nil
+    }
+
     private func config(_ name: String) -> TrainConfig {
         var c = TrainConfig()
         c.model.spec.inputSize = 64
@@ -22,7 +32,7 @@ final class TrainerDistillationTests: XCTestCase {
         c.train.batchSize = 16
         c.train.warmupSteps = 2
         c.train.seed = 5
-        c.train.output = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID())").path
+        c.train.output = tmp.file("\(name)-\(UUID())").path
         return c
     }
 

@@ -9,6 +9,15 @@ import XCTest
 
 final class TrainerTests: XCTestCase {
     static var dataFolder: URL { SyntheticData.sharedFolder }
+    private var tmp: TemporaryDirectory!
+
+    override func setUpWithError() throws {
+        tmp = try TemporaryDirectory(prefix: "train")
+    }
+
+    override func tearDown() {
+        tmp = nil
+    }
 
     private func config(output: String, epochs: Int) -> TrainConfig {
         var c = TrainConfig()
@@ -32,7 +41,7 @@ final class TrainerTests: XCTestCase {
         c.train.learningRate = 5e-3
         c.train.warmupSteps = 5
         c.train.seed = 7
-        c.train.output = FileManager.default.temporaryDirectory.appendingPathComponent(output + "-\(UUID())").path
+        c.train.output = tmp.file(output + "-\(UUID())").path
         return c
     }
 
