@@ -16,16 +16,13 @@ import EngineAVX512
 /// stream through once). On the 2-core Zen 4 EPYC, the 4096 → 256 neck on a batch of 64 (alternating runs,
 /// medians of the benchmark's split): one core 2.0–2.1 ms with the previous kernel (8-lane dot products over `k`,
 /// reduced at the end), 1.55–1.7 ms with this AVX2 tile, 1.44–1.49 ms with the AVX-512 tile (80 % of the FMA
-/// peak); both cores 1.04–1.06 → 0.76 ms. Batches may walk `k` in blocks of `kBlock` (the accumulators wait in
-/// `y` between blocks, which changes no operation); blocks of 256–1024 inputs measured no faster than none on
-/// that machine, so the shipped neck runs in one block.
+/// peak); both cores 1.04–1.06 → 0.76 ms. Each tile runs over all inputs in one pass: walking them in blocks of
+/// 256–1024 (so that a block of every row's inputs stays in L2) measured no faster on that machine.
 package struct RowInvariantLinear: @unchecked Sendable {
     private typealias V = SIMD8<Float>
 
     /// Outputs per panel.
     static let panelWidth = 16
-    /// Inputs per block of `k` in batches (larger inputs are walked in blocks; see above).
-    static let kBlock = 4096
     /// Rows per batch tile.
     static let tileRows = 6
 
@@ -84,26 +81,21 @@ package struct RowInvariantLinear: @unchecked Sendable {
         }
     }
 
-    /// Every row against `panels`, `k` in blocks of `kBlock`.
+    /// Every row against `panels`.
     private func batch(_ x: UnsafePointer<Float>, rows n: Int, _ y: UnsafeMutablePointer<Float>, panels: Range<Int>) {
         if kernels == .avx512 {
             RowInvariantLinearAVX512.batch(
                 x: x, rows: n, inFeatures: inFeatures, outFeatures: outFeatures, packed: packed.pointer, y: y,
-                panels: panels, kBlock: Self.kBlock)
+                panels: panels)
             return
         }
-        var k0 = 0
-        while k0 < inFeatures {
-            let k1 = min(inFeatures, k0 + Self.kBlock)
-            for panel in panels {
-                var row = 0
-                while row < n {
-                    let count = min(Self.tileRows, n - row)
-                    tile(x, firstRow: row, count: count, y, panel: panel, from: k0, to: k1)
-                    row += count
-                }
+        for panel in panels {
+            var row = 0
+            while row < n {
+                let count = min(Self.tileRows, n - row)
+                tile(x, firstRow: row, count: count, y, panel: panel)
+                row += count
             }
-            k0 = k1
         }
     }
 
@@ -112,12 +104,11 @@ package struct RowInvariantLinear: @unchecked Sendable {
     }
 
     /// Rows `firstRow ..< firstRow + count` (count ≤ 6; missing rows repeat the last one and are not stored)
-    /// against one panel over `k` in `from ..< to`, continuing the sums in `y` when `from > 0`. Twelve
+    /// against one panel over every input. Twelve
     /// accumulators, two weight vectors and a broadcast fill 15 of AVX2's 16 registers.
     @inline(__always)
     private func tile(
-        _ x: UnsafePointer<Float>, firstRow: Int, count: Int, _ y: UnsafeMutablePointer<Float>, panel: Int, from: Int,
-        to: Int
+        _ x: UnsafePointer<Float>, firstRow: Int, count: Int, _ y: UnsafeMutablePointer<Float>, panel: Int
     ) {
         let fin = inFeatures
         let last = firstRow + count - 1
@@ -131,18 +122,10 @@ package struct RowInvariantLinear: @unchecked Sendable {
         let width = min(Self.panelWidth, outFeatures - column)
         // Row r's sums at floats r · 16.
         var sums = (V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V(), V())
-        if from > 0 {
-            withUnsafeMutableBytes(of: &sums) { raw in
-                let s = raw.baseAddress!.assumingMemoryBound(to: Float.self)
-                for r in 0..<count {
-                    for c in 0..<width { s[r * 16 + c] = y[(firstRow + r) * outFeatures + column + c] }
-                }
-            }
-        }
         var (a0, b0, a1, b1, a2, b2, a3, b3, a4, b4, a5, b5) = sums
-        var w = UnsafePointer(packed.pointer) + panel * fin * Self.panelWidth + from * Self.panelWidth
-        var k = from
-        while k < to {
+        var w = UnsafePointer(packed.pointer) + panel * fin * Self.panelWidth
+        var k = 0
+        while k < fin {
             let wa = Self.load(w)
             let wb = Self.load(w + 8)
             let v0 = V(repeating: x0[k])

@@ -7,39 +7,32 @@ public enum RowInvariantLinearAVX512 {
     static let panelWidth = 16
 
     /// Every one of `rows` rows of `x` (`[rows, inFeatures]`) against panels `panels` of `packed`
-    /// (`[panel][inFeatures][16]`), into `y` (`[rows, outFeatures]`), `k` in blocks of `kBlock`.
+    /// (`[panel][inFeatures][16]`), into `y` (`[rows, outFeatures]`).
     @inline(never)
     public static func batch(
         x: UnsafePointer<Float>, rows: Int, inFeatures: Int, outFeatures: Int, packed: UnsafePointer<Float>,
-        y: UnsafeMutablePointer<Float>, panels: Range<Int>, kBlock: Int
+        y: UnsafeMutablePointer<Float>, panels: Range<Int>
     ) {
-        var k0 = 0
-        while k0 < inFeatures {
-            let k1 = min(inFeatures, k0 + kBlock)
-            var panel = panels.lowerBound
-            while panel < panels.upperBound {
-                let pair = min(2, panels.upperBound - panel)
-                var row = 0
-                while row < rows {
-                    let count = min(8, rows - row)
-                    tile(
-                        x, inFeatures, outFeatures, packed, y, firstRow: row, count: count, panel: panel, pair: pair,
-                        from: k0, to: k1)
-                    row += count
-                }
-                panel += pair
+        var panel = panels.lowerBound
+        while panel < panels.upperBound {
+            let pair = min(2, panels.upperBound - panel)
+            var row = 0
+            while row < rows {
+                let count = min(8, rows - row)
+                tile(x, inFeatures, outFeatures, packed, y, firstRow: row, count: count, panel: panel, pair: pair)
+                row += count
             }
-            k0 = k1
+            panel += pair
         }
     }
 
     /// Rows `firstRow ..< firstRow + count` (count ≤ 8; missing rows repeat the last one and are not stored)
     /// against panels `panel ..< panel + pair` (pair ≤ 2; a missing panel repeats the first and is not
-    /// stored) over `k` in `from ..< to`, continuing the sums in `y` when `from > 0`.
+    /// stored) over every input.
     @inline(__always)
     static func tile(
         _ x: UnsafePointer<Float>, _ fin: Int, _ fout: Int, _ packed: UnsafePointer<Float>,
-        _ y: UnsafeMutablePointer<Float>, firstRow: Int, count: Int, panel: Int, pair: Int, from: Int, to: Int
+        _ y: UnsafeMutablePointer<Float>, firstRow: Int, count: Int, panel: Int, pair: Int
     ) {
         let last = firstRow + count - 1
         let x0 = x + firstRow * fin
@@ -53,28 +46,13 @@ public enum RowInvariantLinearAVX512 {
         // Row r, panel p at floats r · 32 + p · 16.
         var sums = (V16(), V16(), V16(), V16(), V16(), V16(), V16(), V16())
         var more = (V16(), V16(), V16(), V16(), V16(), V16(), V16(), V16())
-        if from > 0 {
-            withUnsafeMutableBytes(of: &sums) { first in
-                withUnsafeMutableBytes(of: &more) { second in
-                    let low = first.baseAddress!.assumingMemoryBound(to: Float.self)
-                    let high = second.baseAddress!.assumingMemoryBound(to: Float.self)
-                    for r in 0..<count {
-                        for p in 0..<pair {
-                            let column = (panel + p) * panelWidth
-                            let s = r < 4 ? low + r * 32 + p * 16 : high + (r - 4) * 32 + p * 16
-                            for c in 0..<min(panelWidth, fout - column) { s[c] = y[(firstRow + r) * fout + column + c] }
-                        }
-                    }
-                }
-            }
-        }
         var (a0, b0, a1, b1, a2, b2, a3, b3) = sums
         var (a4, b4, a5, b5, a6, b6, a7, b7) = more
         let stride = fin * panelWidth
-        var w = packed + panel * stride + from * panelWidth
+        var w = packed + panel * stride
         let second = (pair - 1) * stride
-        var k = from
-        while k < to {
+        var k = 0
+        while k < fin {
             let wa = load16(w)
             let wb = load16(w + second)
             let v0 = V16(repeating: x0[k])

@@ -26,7 +26,7 @@ final class RowInvariantLinearTests: XCTestCase {
         let team = SpinTeam()
         // 4096 → 256 is the shipped neck; the odd sizes exercise every tail: outputs short of a panel of 16 (7,
         // 11, 3, 9, 21, 37), panels short of a group of 4 for a single row or a pair for AVX-512 (21 → 2 panels,
-        // 37 → 3), k in two blocks of 4096 and 904 (5000), rows short of a tile of 6 or 8 (29 = 4 × 6 + 5 =
+        // 37 → 3), a long input (5000), rows short of a tile of 6 or 8 (29 = 4 × 6 + 5 =
         // 3 × 8 + 5).
         for (fin, fout) in [(4096, 256), (600, 7), (37, 11), (8, 3), (5, 9), (1100, 21), (5000, 37)] {
             let rows = 29

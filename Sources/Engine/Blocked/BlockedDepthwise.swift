@@ -122,14 +122,7 @@ package enum BlockedDepthwise {
                 ox += 4
             }
             while ox < out.width {
-                var a = bias
-                for ky in 0..<k {
-                    let r = src + ky * rf + ox * s * 8
-                    for kx in 0..<k {
-                        a = a.addingProduct(Blocked.load(r + kx * 8), Blocked.load(wts + (ky * k + kx) * 8))
-                    }
-                }
-                Blocked.store(A.apply(a), dst + ox * 8)
+                Blocked.store(A.apply(pixel(k, s, src, rf, wts, bias, column: ox)), dst + ox * 8)
                 ox += 1
             }
         }
@@ -140,9 +133,9 @@ package enum BlockedDepthwise {
     /// weight loads per 24 FMAs, against 27 loads when every tap loads its input: 0.0078 → 0.0069 ms at
     /// 64×64×8, 0.0082 → 0.0070 at 32×32×32, 0.0046 → 0.0038 at 16×16×64, one core, Zen 4). Each output still
     /// sums its taps row by row, left to right, in `run`'s order; columns past the last group of 8 take a
-    /// one-pixel loop like `run`'s. Its own function: the same kernel inlined into `run` changed how the compiler
-    /// built the other shapes (5×5 slowed by a fifth), and for 5×5 it measured slower than `run`, whose FMAs
-    /// take their inputs from memory (0.0045 → 0.0048 ms at 8×8×128).
+    /// one-pixel loop (`pixel`), as in `run`. Its own function: the same kernel inlined into `run` changed how
+    /// the compiler built the other shapes (5×5 slowed by a fifth), and for 5×5 it measured slower than `run`,
+    /// whose FMAs take their inputs from memory (0.0045 → 0.0048 ms at 8×8×128).
     @inline(never)
     static func run3x3<A: BlockedActivationKernel>(
         _: A.Type, _ x: UnsafePointer<Float>, _ g: BlockedPlane, _ w: BlockedDepthwiseWeights,
@@ -210,16 +203,25 @@ package enum BlockedDepthwise {
                 ox += 8
             }
             while ox < out.width {
-                var a = bias
-                for ky in 0..<3 {
-                    let r = src + ky * rf + ox * 8
-                    for kx in 0..<3 {
-                        a = a.addingProduct(Blocked.load(r + kx * 8), Blocked.load(wts + (ky * 3 + kx) * 8))
-                    }
-                }
-                Blocked.store(A.apply(a), dst + ox * 8)
+                Blocked.store(A.apply(pixel(3, 1, src, rf, wts, bias, column: ox)), dst + ox * 8)
                 ox += 1
             }
         }
+    }
+
+    /// One output pixel's sum (before the activation) at `column`: its taps row by row, left to right.
+    @inline(__always)
+    static func pixel(
+        _ k: Int, _ s: Int, _ src: UnsafePointer<Float>, _ rf: Int, _ wts: UnsafePointer<Float>, _ bias: V8,
+        column: Int
+    ) -> V8 {
+        var a = bias
+        for ky in 0..<k {
+            let r = src + ky * rf + column * s * 8
+            for kx in 0..<k {
+                a = a.addingProduct(Blocked.load(r + kx * 8), Blocked.load(wts + (ky * k + kx) * 8))
+            }
+        }
+        return a
     }
 }
