@@ -61,15 +61,17 @@ public enum KernelSet: String, CaseIterable, Sendable, CustomStringConvertible {
         return supported.last ?? .avx2
     }()
 
-    /// The kernel a 1×1 convolution with `inChannels` inputs runs under this set. The AVX-512 kernel needs
-    /// long sums to pay for its 24-accumulator tile's stores: on the 2-core AMD EPYC (Zen 4) it was measured,
-    /// one core, LCNet050 at 128×128, against the AVX2 kernel on the same machine: 0.0194 vs 0.0213 ms for
-    /// 256→256, 0.0113 vs 0.0118 for 128→256, 0.021 vs 0.021 for 128→128, but 0.0191 vs 0.0132 for 16→32 and
-    /// 0.028 vs 0.022 for 32→32. Zen 4 runs a 512-bit FMA as two 256-bit halves (its FMA peak is 117 GFLOP/s
-    /// per core at either width, measured), so there AVX-512 saves instructions, not FMA cycles, and the
-    /// AVX2 kernel stays in use below 128 inputs.
-    package func pointwise(inChannels: Int) -> KernelSet {
-        self == .avx512 && inChannels >= 128 ? .avx512 : .avx2
+    /// The kernel a 1×1 convolution of `inChannels` → `outChannels` runs under this set. The AVX-512 kernel
+    /// needs long sums and many outputs to pay for its 24-accumulator tile's stores (each zmm sum is two 8-lane
+    /// stores). `benchmark --kernels` on the 2-core AMD EPYC (Zen 4), one core, LCNet050 at 128×128, medians of
+    /// three runs, AVX-512 vs AVX2 kernel (2026-11-26): 256→256 0.0192 vs 0.0208 ms, 128→256 0.0102 vs 0.0105,
+    /// but 128→128 0.0202 vs 0.0194 (88 vs 92 % of the FMA peak), 64→128 0.0113 vs 0.0101, 32→32 0.027 vs
+    /// 0.0205, 8→16 0.0264 vs 0.0156; in the folded network the five 128→128 layers went from 0.0213 to 0.0201 ms
+    /// each with the AVX2 kernel. Zen 4 runs a 512-bit FMA as two 256-bit halves (its FMA peak is 117 GFLOP/s
+    /// per core at either width), so there AVX-512 saves instructions, not FMA cycles. On a CPU with two 512-bit
+    /// FMA units the balance differs: `benchmark --kernels` prints the table this rule comes from.
+    package func pointwise(inChannels: Int, outChannels: Int) -> KernelSet {
+        self == .avx512 && inChannels >= 128 && outChannels >= 256 ? .avx512 : .avx2
     }
 
     static var environmentValue: String? { getenv(environmentVariable).map { String(cString: $0) } }

@@ -42,7 +42,7 @@ public struct PointwiseProblem {
 
 /// The AVX-512 1×1 convolution. Register tile: 4 output blocks (two zmm weight vectors, each two blocks'
 /// eight channels) × 12 pixels = 24 zmm accumulators; per input channel, two weight loads and twelve input
-/// values broadcast straight into the FMAs (`{1to16}`). Chunks of 24 pixels; every LCNet plane has 16
+/// values broadcast, each feeding the two FMAs of its pixel. Chunks of 24 pixels; every LCNet plane has 16
 /// pixels mod 24, so a chunk ends in a 4-pixel tile rather than a mostly empty 12-pixel one.
 public enum PointwiseAVX512 {
     static let chunkPixels = 24

@@ -47,7 +47,7 @@ package final class FoldedLCNet: @unchecked Sendable {
     /// Builds the network from already-folded ops (see `FoldedLCNet(weights:)` for reading them from a
     /// model file); `classifier`, when given, runs after the backbone in the same pass (see `forward(_:)`).
     /// `pointwiseKernels` runs every 1×1 convolution with that kernel set (tests of each set); by default each
-    /// takes the active set's choice for its shape (`KernelSet.pointwise(inChannels:)`).
+    /// takes the active set's choice for its shape (`KernelSet.pointwise(inChannels:outChannels:)`).
     package init(ops: [Op], classifier: FoldedClassifier? = nil, pointwiseKernels: KernelSet? = nil) {
         self.ops = ops
         if case .conv(let stem) = ops[0] { inChannels = stem.inChannels } else { inChannels = 3 }

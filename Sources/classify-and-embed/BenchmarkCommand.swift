@@ -44,6 +44,11 @@ struct BenchmarkCommand: ParsableCommand {
     var teacher = false
     @Option(help: "Teacher weights for --teacher (default: what Tools/setup --teacher fetched).") var teacherWeights =
         TeacherBenchmark.defaultWeights
+    @Flag(
+        help:
+            "Only time the 1×1-convolution kernels of every kernel set this CPU supports on LCNet050's shapes (one core), against the FMA peak at each set's width."
+    )
+    var kernels = false
     @Flag(help: "Also print per-layer forward/backward times of the training step.") var profile = false
     @Flag(
         help:
@@ -75,6 +80,10 @@ struct BenchmarkCommand: ParsableCommand {
         }
         if teacher {
             try runTeacher()
+            return
+        }
+        if kernels {
+            try runKernels()
             return
         }
         if inference && profileEval {
@@ -221,6 +230,30 @@ extension BenchmarkCommand {
             print(
                 "EfficientNet-Lite0 teacher, \(r.size)×\(r.size), batch \(r.batch), \(r.threads) workers: "
                     + "\(fmt(r.imagesPerSecond)) img/s (median of \(all)), peak RSS \(fmt(r.peakRSSMebibytes)) MiB")
+        }
+    }
+}
+
+extension BenchmarkCommand {
+    /// `--kernels`: each 1×1-convolution shape with every supported set, against the FMA peak.
+    func runKernels() throws {
+        let r = KernelBenchmark().run()
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(r), as: UTF8.self))
+            return
+        }
+        let peaks = r.fmaPeakGigaflops.sorted { $0.key < $1.key }.map { "\($0.key) \(fmt($0.value)) GFLOP/s" }
+        print("1×1-convolution kernels, one core, \(r.kernels) kernels chosen (CPU: \(r.cpuFeatures))")
+        print("FMA peak (12 register-only chains): " + peaks.joined(separator: ", "))
+        print("shape                 set       ms       GFLOP/s   % of peak   used by the network")
+        for row in r.rows {
+            print(
+                row.shape.label.padding(toLength: 22, withPad: " ", startingAt: 0)
+                    + row.kernels.padding(toLength: 7, withPad: " ", startingAt: 0)
+                    + fmt(row.milliseconds, 4).leftPadded(9) + fmt(row.gigaflops).leftPadded(11)
+                    + fmt(row.percentOfPeak).leftPadded(12) + (row.usedByNetwork ? "   yes" : ""))
         }
     }
 }

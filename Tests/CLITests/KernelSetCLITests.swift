@@ -40,4 +40,38 @@ final class KernelSetCLITests: XCTestCase {
         assertExit(r, 0)
         XCTAssertTrue(r.stdout.contains("\"kernels\" : \"avx2\""), r.stdout)
     }
+
+    /// `benchmark --kernels --json`: every LCNet050 1×1 shape timed with every supported set against that set's
+    /// FMA peak, and the set the network runs per shape marked as `KernelSet.pointwise` decides it
+    /// under the set in force (a forced `avx2` marks `avx2` everywhere).
+    func testKernelBenchmarkTimesEveryShapeWithEverySupportedSet() throws {
+        for forced in ["auto", "avx2"] {
+            let r = try tool(["benchmark", "--kernels", "--json"], environment: ["CLASSIFY_EMBED_KERNELS": forced])
+            assertExit(r, 0)
+            let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+            let peaks = try XCTUnwrap(report["fmaPeakGigaflops"] as? [String: Double], r.stdout)
+            XCTAssertNotNil(peaks["avx2"], r.stdout)
+            for (set, peak) in peaks { XCTAssertTrue(peak.isFinite && peak > 1, "\(set): \(peak)") }
+            let rows = try XCTUnwrap(report["rows"] as? [[String: Any]], r.stdout)
+            XCTAssertEqual(rows.count, 9 * peaks.count, r.stdout)
+            let wide = peaks["avx512"] != nil && forced == "auto"
+            var used: [Int: String] = [:]
+            for row in rows {
+                let shape = try XCTUnwrap(row["shape"] as? [String: Int])
+                let inChannels = try XCTUnwrap(shape["inChannels"])
+                let set = try XCTUnwrap(row["kernels"] as? String)
+                XCTAssertNotNil(peaks[set], "\(row)")
+                let percent = try XCTUnwrap(row["percentOfPeak"] as? Double)
+                XCTAssertTrue(percent.isFinite && percent > 0, "\(row)")
+                XCTAssertGreaterThan(try XCTUnwrap(row["milliseconds"] as? Double), 0)
+                if row["usedByNetwork"] as? Bool == true {
+                    XCTAssertNil(used[inChannels * 1000 + shape["outChannels"]!], "two sets used for \(shape)")
+                    used[inChannels * 1000 + shape["outChannels"]!] = set
+                    let long = inChannels >= 128 && shape["outChannels"]! >= 256
+                    XCTAssertEqual(set, wide && long ? "avx512" : "avx2", "\(row)")
+                }
+            }
+            XCTAssertEqual(used.count, 9, "one set used per shape: \(used)")
+        }
+    }
 }

@@ -33,8 +33,10 @@ final class KernelSetTests: XCTestCase {
     }
 
     func testPointwiseRule() {
-        XCTAssertEqual(KernelSet.avx2.pointwise(inChannels: 256), .avx2)
-        XCTAssertEqual(KernelSet.avx512.pointwise(inChannels: 256), .avx512)
-        XCTAssertEqual(KernelSet.avx512.pointwise(inChannels: 32), .avx2)
+        XCTAssertEqual(KernelSet.avx2.pointwise(inChannels: 256, outChannels: 256), .avx2)
+        XCTAssertEqual(KernelSet.avx512.pointwise(inChannels: 256, outChannels: 256), .avx512)
+        XCTAssertEqual(KernelSet.avx512.pointwise(inChannels: 128, outChannels: 256), .avx512)
+        XCTAssertEqual(KernelSet.avx512.pointwise(inChannels: 128, outChannels: 128), .avx2)
+        XCTAssertEqual(KernelSet.avx512.pointwise(inChannels: 32, outChannels: 256), .avx2)
     }
 }

@@ -12,14 +12,14 @@ package struct BlockedPointwiseWeights: @unchecked Sendable {
     package let kernels: KernelSet
 
     /// `weight` is `[outChannels][inChannels]` (row-major), `bias` has `outChannels` values. `kernels` forces
-    /// a set (tests); by default the active set's choice for this shape (`KernelSet.pointwise(inChannels:)`).
+    /// a set (tests); by default the active set's choice for this shape (`KernelSet.pointwise(inChannels:outChannels:)`).
     package init(
         weight: UnsafePointer<Float>, bias: [Float], outChannels: Int, inChannels: Int,
         kernels: KernelSet? = nil
     ) {
         inBlocks = BlockedPlane.blocks(forChannels: inChannels)
         outBlocks = BlockedPlane.blocks(forChannels: outChannels)
-        self.kernels = kernels ?? KernelSet.active.pointwise(inChannels: inChannels)
+        self.kernels = kernels ?? KernelSet.active.pointwise(inChannels: inChannels, outChannels: outChannels)
         let pairs = (outBlocks + 1) / 2
         let k = inBlocks * 8
         weights = AlignedStorage(count: pairs * k * 16)
