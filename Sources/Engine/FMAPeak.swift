@@ -3,7 +3,8 @@ import EngineAVX512
 /// This core's fused multiply-add throughput at a kernel set's vector width: twelve independent FMA chains on
 /// registers only (enough to hide the FMA latency on every CPU we meet: 4 cycles × 2 units = 8 chains), so the
 /// result is the ceiling every kernel of that set is measured against (`benchmark --kernels`). The 16-wide
-/// loop lives in `EngineAVX512`, like every AVX-512 instruction.
+/// loop is `run8`'s twin in `EngineAVX512`, like every AVX-512 instruction: one generic loop cannot serve both,
+/// since code compiled there does not run on AVX2-only CPUs and that module imports nothing of ours.
 package enum FMAPeak {
     /// GFLOP/s (a multiply-add counts two) of one core with `set`'s vectors: the best of `samples` timings of
     /// `iterations` rounds of 12 FMAs.
