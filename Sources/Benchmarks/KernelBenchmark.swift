@@ -90,7 +90,7 @@ public struct KernelBenchmark: Sendable {
         // About a millisecond of work per sample at 50 GFLOP/s.
         let repeats = max(1, 25_000_000 / shape.multiplyAdds)
         var times: [Double] = []
-        for sample in 0...samples {
+        for sample in 0...max(1, samples) {
             let t0 = System.now()
             for _ in 0..<repeats {
                 BlockedPointwise.forward(x: x.pointer, pixels: pixels, w, y: y.pointer, out: out, items: 0..<items)
